@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { agentOf, httpHandler } from '../../platform/http.js';
+import { id } from '../../platform/schemas.js';
+import { dynamo } from '../../platform/clients.js';
+import { config } from '../../platform/config.js';
+import { assignConversation } from '../../store/assign.js';
+
+const body = z.strictObject({ agentId: id.nullable() });
+
+export const handler = httpHandler({ auth: 'agent', body, idParams: ['id'] }, async ({ body, params, caller }) => {
+  const me = agentOf(caller);
+  return { status: 200, body: await assignConversation(dynamo(), config().tableName, me, params.id!, body.agentId) };
+});

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { httpHandler } from '../../platform/http.js';
+import { messageBody, id } from '../../platform/schemas.js';
+import { newVisitorToken } from '../../platform/auth.js';
+import { dynamo } from '../../platform/clients.js';
+import { config } from '../../platform/config.js';
+import { createConversation } from '../../store/messages.js';
+import { logger } from '../../platform/logger.js';
+import { newId } from '../../domain/ids.js';
+
+const body = z.strictObject({
+  visitor: z.strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    email: z.string().email().max(320).optional(),
+  }),
+  message: z.strictObject({ body: messageBody }).optional(),
+});
+
+export const handler = httpHandler({ auth: 'none', body, idParams: ['workspaceId'] }, async ({ body, params }) => {
+  const workspaceId = id.parse(params.workspaceId);
+  // The token embeds the conversation id, so the id is chosen before the write.
+  const conversationId = newId('conv');
+  const { token, hash } = newVisitorToken(conversationId);
+  const { conversation, first } = await createConversation(dynamo(), config().tableName, {
+    conversationId,
+    workspaceId,
+    visitor: body.visitor,
+    visitorTokenHash: hash,
+    firstMessage: body.message?.body,
+  });
+  logger.info('conversation created', { workspaceId, conversationId, withMessage: Boolean(first) });
+  return { status: 201, body: { conversationId: conversation.conversationId, visitorToken: token } };
+});

@@ -1,0 +1,9 @@
+import { agentOf, httpHandler } from '../../platform/http.js';
+import { dynamo } from '../../platform/clients.js';
+import { config } from '../../platform/config.js';
+import { ensureAgent } from '../../store/agents.js';
+
+export const handler = httpHandler({ auth: 'agent' }, async ({ caller }) => {
+  const a = await ensureAgent(dynamo(), config().tableName, agentOf(caller));
+  return { status: 200, body: { agentId: a.agentId, workspaceId: a.workspaceId, email: a.email, name: a.name, settings: a.settings } };
+});

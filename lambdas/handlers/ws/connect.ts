@@ -1,0 +1,20 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { connectionAgent, type WsEvent } from '../../platform/ws.js';
+import { dynamo } from '../../platform/clients.js';
+import { config } from '../../platform/config.js';
+import { putConnection } from '../../store/connections.js';
+import { ensureAgent } from '../../store/agents.js';
+import { logger } from '../../platform/logger.js';
+
+export const handler = middy<WsEvent, APIGatewayProxyResultV2, Error, Context>().handler(async (event) => {
+  const a = await connectionAgent(event);
+  if (!a) return { statusCode: 401 };
+  const db = dynamo();
+  const { tableName } = config();
+  await ensureAgent(db, tableName, a);
+  const { connectionId } = event.requestContext;
+  await putConnection(db, tableName, { connectionId, workspaceId: a.workspaceId, agentId: a.agentId, connectedAt: new Date().toISOString() });
+  logger.info('connected', { connectionId, workspaceId: a.workspaceId, agentId: a.agentId });
+  return { statusCode: 200 };
+});

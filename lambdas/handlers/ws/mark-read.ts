@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { wsHandler } from '../../platform/ws.js';
+import { id, seq } from '../../platform/schemas.js';
+import { dynamo } from '../../platform/clients.js';
+import { config } from '../../platform/config.js';
+import { readConversation } from '../../store/read.js';
+
+const schema = z.strictObject({ action: z.literal('markRead'), conversationId: id, upToSeq: seq.optional() });
+
+export const handler = wsHandler(schema, async (f, agent) => {
+  const readSeq = await readConversation(dynamo(), config().tableName, agent, f.conversationId, f.upToSeq);
+  return { type: 'read', conversationId: f.conversationId, readSeq };
+});

@@ -1,0 +1,3 @@
+import { wsHandler } from '../../platform/ws.js';
+
+export const handler = wsHandler(undefined, async () => ({ type: 'pong' }));

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { wsHandler } from '../../platform/ws.js';
+import { id, messageBody, clientMessageId } from '../../platform/schemas.js';
+import { dynamo } from '../../platform/clients.js';
+import { config } from '../../platform/config.js';
+import { getConversationIn } from '../../store/conversations.js';
+import { appendMessage } from '../../store/messages.js';
+import { notFound } from '../../platform/errors.js';
+
+const schema = z.strictObject({ action: z.literal('sendMessage'), conversationId: id, body: messageBody, clientMessageId: clientMessageId.optional() });
+
+export const handler = wsHandler(schema, async (f, agent) => {
+  const db = dynamo();
+  const { tableName } = config();
+  const conv = await getConversationIn(db, tableName, agent.workspaceId, f.conversationId);
+  if (!conv) throw notFound('conversation not found');
+  const r = await appendMessage(db, tableName, conv, { fromType: 'agent', fromId: agent.agentId, body: f.body, clientMessageId: f.clientMessageId });
+  return { type: 'ack', clientMessageId: f.clientMessageId ?? null, messageId: r.messageId, seq: r.seq };
+});

@@ -1,0 +1,52 @@
+/**
+ * The one client factory: each AWS client is built once per cold start, pointed at the endpoint
+ * the environment names (the offline stack sets them to local services; on AWS they are unset).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SESClient } from '@aws-sdk/client-ses';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { config } from './config.js';
+
+const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+function common(endpoint: string | undefined) {
+  const { region } = config();
+  return endpoint ? { region, endpoint, credentials: localCredentials } : { region };
+}
+
+let ddb: DynamoDBDocumentClient | undefined;
+let sns: SNSClient | undefined;
+let ses: SESClient | undefined;
+let ws: ApiGatewayManagementApiClient | undefined;
+
+export function dynamo(): DynamoDBDocumentClient {
+  ddb ??= DynamoDBDocumentClient.from(new DynamoDBClient(common(config().endpoints.dynamodb)), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return ddb;
+}
+
+export function snsClient(): SNSClient {
+  sns ??= new SNSClient(common(config().endpoints.sns));
+  return sns;
+}
+
+export function sesClient(): SESClient {
+  // SES throttling is retried by the SDK with backoff; a few more attempts than the default 3.
+  ses ??= new SESClient({ ...common(config().endpoints.ses), maxAttempts: 6 });
+  return ses;
+}
+
+export function connectionsClient(): ApiGatewayManagementApiClient {
+  if (!ws) {
+    const endpoint = config().wsCallbackUrl;
+    if (!endpoint) throw new Error('WS_CALLBACK_URL is not set');
+    const local = !endpoint.startsWith('https://');
+    ws = new ApiGatewayManagementApiClient(
+      local ? { region: config().region, endpoint, credentials: localCredentials } : { region: config().region, endpoint },
+    );
+  }
+  return ws;
+}

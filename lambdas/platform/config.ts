@@ -1,0 +1,57 @@
+/**
+ * Configuration, read once from the environment. Lazily, so tests and the offline stack can set
+ * the environment before the first handler call rather than before the first import.
+ */
+export interface Config {
+  tableName: string;
+  region: string;
+  /** Overrides for the offline stack and tests; unset on AWS. */
+  endpoints: { dynamodb?: string; sns?: string; ses?: string };
+  /** The WebSocket stage's callback URL: https://{api}.execute-api.{region}.amazonaws.com/{stage}. */
+  wsCallbackUrl?: string;
+  oidc: { issuer: string; audience: string; jwksUrl: string; workspaceClaim: string };
+  platformApps: { APNS?: string; APNS_SANDBOX?: string; GCM?: string };
+  emailFrom: string;
+  consoleUrl: string;
+}
+
+let cached: Config | undefined;
+
+function opt(name: string): string | undefined {
+  const v = process.env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+export function config(): Config {
+  if (cached) return cached;
+  const issuer = opt('OIDC_ISSUER') ?? '';
+  cached = {
+    tableName: opt('TABLE_NAME') ?? 'agent-chat',
+    region: opt('AWS_REGION') ?? opt('AWS_DEFAULT_REGION') ?? 'us-east-1',
+    endpoints: {
+      dynamodb: opt('DYNAMODB_ENDPOINT'),
+      sns: opt('SNS_ENDPOINT'),
+      ses: opt('SES_ENDPOINT'),
+    },
+    wsCallbackUrl: opt('WS_CALLBACK_URL'),
+    oidc: {
+      issuer,
+      audience: opt('OIDC_AUDIENCE') ?? '',
+      jwksUrl: opt('OIDC_JWKS_URL') ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`,
+      workspaceClaim: opt('WORKSPACE_CLAIM') ?? 'workspace_id',
+    },
+    platformApps: {
+      APNS: opt('PLATFORM_APP_ARN_APNS'),
+      APNS_SANDBOX: opt('PLATFORM_APP_ARN_APNS_SANDBOX'),
+      GCM: opt('PLATFORM_APP_ARN_GCM'),
+    },
+    emailFrom: opt('EMAIL_FROM') ?? 'notifications@example.com',
+    consoleUrl: (opt('CONSOLE_URL') ?? 'http://127.0.0.1:3000').replace(/\/$/, ''),
+  };
+  return cached;
+}
+
+/** For tests that change the environment between cases in one module registry. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}

@@ -1,0 +1,130 @@
+/**
+ * The middy stack every HTTP handler shares: size limit, JSON parsing, zod validation at the
+ * edge, token checks in code (so a 401 has the SPEC shape), and errors mapped to
+ * `{"error": {"code", "message"}}`. Handlers receive parsed, typed input and return a status and body.
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { AppError, badRequest, errorBody, invalid, notFound, tooLarge } from './errors.js';
+import { bearer, verifyAgentToken, visitorTokenConversation } from './auth.js';
+import { logger } from './logger.js';
+import { CursorError } from '../store/keys.js';
+import { ID_PATTERN } from '../domain/ids.js';
+import type { Identity } from '../store/agents.js';
+
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+export type Caller =
+  | { kind: 'agent'; agent: Identity }
+  | { kind: 'visitor'; conversationId: string; secret: string }
+  | { kind: 'anonymous' };
+
+export interface HttpInput<B, Q> {
+  body: B;
+  query: Q;
+  params: Record<string, string>;
+  caller: Caller;
+  event: APIGatewayProxyEventV2;
+}
+
+export interface HttpResult {
+  status: number;
+  body?: unknown;
+}
+
+type Auth = 'none' | 'agent' | 'agentOrVisitor';
+
+interface Spec<B, Q> {
+  auth: Auth;
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+  /** Path parameters that are ids: a malformed one cannot exist, so it is a 404. */
+  idParams?: string[];
+}
+
+export function json(status: number, body?: unknown): APIGatewayProxyStructuredResultV2 {
+  return body === undefined
+    ? { statusCode: status, headers: { 'cache-control': 'no-store' } }
+    : { statusCode: status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
+}
+
+function rawBody(event: APIGatewayProxyEventV2): string | undefined {
+  if (event.body === undefined || event.body === null) return undefined;
+  const buf = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (buf.length > MAX_REQUEST_BYTES) throw tooLarge(`request over ${MAX_REQUEST_BYTES} bytes`);
+  return buf.toString('utf8');
+}
+
+export function zodMessage(e: z.ZodError): string {
+  const first = e.issues[0];
+  if (!first) return 'invalid input';
+  const path = first.path.length ? first.path.join('.') : 'body';
+  if (first.code === 'unrecognized_keys') return `unknown field(s): ${first.keys.join(', ')}`;
+  return `${path}: ${first.message}`;
+}
+
+/** A zod failure is a 400; a body over the code-point limit is a 413 (SPEC §6). */
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  if (r.error.issues.some((i) => i.message === TOO_LONG)) throw tooLarge('message body over 10000 characters');
+  throw invalid(zodMessage(r.error));
+}
+
+/** The marker a schema uses to say "too long" so parseWith answers 413 rather than 400. */
+export const TOO_LONG = 'too_long';
+
+async function identify(auth: Auth, event: APIGatewayProxyEventV2): Promise<Caller> {
+  if (auth === 'none') return { kind: 'anonymous' };
+  const token = bearer(event.headers);
+  if (auth === 'agentOrVisitor' && token) {
+    const v = visitorTokenConversation(token);
+    if (v) return { kind: 'visitor', ...v };
+  }
+  return { kind: 'agent', agent: await verifyAgentToken(token) };
+}
+
+export function httpHandler<B = undefined, Q = Record<string, never>>(
+  spec: Spec<B, Q>,
+  fn: (input: HttpInput<B, Q>) => Promise<HttpResult>,
+) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>().handler(async (event) => {
+    try {
+      const text = rawBody(event);
+      const params = event.pathParameters ?? {};
+      for (const p of spec.idParams ?? []) {
+        const v = params[p];
+        if (!v || !ID_PATTERN.test(v)) throw notFound();
+      }
+      // Authenticate before reading the body: an unauthenticated caller learns nothing about validation.
+      const caller = await identify(spec.auth, event);
+      let body: unknown = undefined;
+      if (spec.body && text !== undefined && text.trim() !== '') {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          throw badRequest('malformed JSON');
+        }
+      }
+      const query = spec.query ? parseWith(spec.query, event.queryStringParameters ?? {}) : ({} as Q);
+      const parsed = spec.body ? parseWith(spec.body, body) : (undefined as B);
+      const out = await fn({ body: parsed, query, params: params as Record<string, string>, caller, event });
+      return json(out.status, out.body);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  });
+}
+
+export function errorResponse(e: unknown): APIGatewayProxyStructuredResultV2 {
+  if (e instanceof AppError) return json(e.status, errorBody(e.code, e.message));
+  if (e instanceof CursorError) return json(400, errorBody('bad_request', 'invalid cursor'));
+  logger.error('unhandled error', { error: { name: (e as Error)?.name, message: (e as Error)?.message } });
+  return json(500, errorBody('internal_error', 'internal error'));
+}
+
+export function agentOf(caller: Caller): Identity {
+  if (caller.kind !== 'agent') throw new AppError(401, 'unauthorized', 'an agent token is required');
+  return caller.agent;
+}

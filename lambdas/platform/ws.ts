@@ -1,0 +1,72 @@
+/**
+ * The middy stack for WebSocket message routes: parse the frame, validate it with zod, find the
+ * agent behind the connection, and answer with a frame. A bad frame gets an `error` frame; the
+ * connection stays open (API Gateway sends the returned body back on two-way routes).
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { AppError } from './errors.js';
+import { zodMessage } from './http.js';
+import { TOO_LONG } from './http.js';
+import { logger } from './logger.js';
+import { dynamo } from './clients.js';
+import { config } from './config.js';
+import { getConnection } from '../store/connections.js';
+import type { Identity } from '../store/agents.js';
+
+/** API Gateway's WebSocket frame limit. */
+export const MAX_FRAME_BYTES = 32 * 1024;
+
+export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
+  requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & { authorizer?: Record<string, unknown> };
+};
+
+export function frame(body: unknown): APIGatewayProxyResultV2 {
+  return { statusCode: 200, body: JSON.stringify(body) };
+}
+
+export function errorFrame(code: string, message: string): APIGatewayProxyResultV2 {
+  return frame({ type: 'error', code, message });
+}
+
+/** The agent behind a connection: the authorizer's context, or the stored connection. */
+export async function connectionAgent(event: WsEvent): Promise<Identity | undefined> {
+  const a = event.requestContext.authorizer;
+  if (a && typeof a.agentId === 'string' && typeof a.workspaceId === 'string') {
+    return { agentId: a.agentId, workspaceId: a.workspaceId, email: String(a.email ?? ''), name: String(a.name ?? a.agentId) };
+  }
+  const c = await getConnection(dynamo(), config().tableName, event.requestContext.connectionId);
+  return c ? { agentId: c.agentId, workspaceId: c.workspaceId, email: '', name: c.agentId } : undefined;
+}
+
+export function wsHandler<T>(schema: z.ZodType<T> | undefined, fn: (input: T, agent: Identity, event: WsEvent) => Promise<unknown>) {
+  return middy<WsEvent, APIGatewayProxyResultV2, Error, Context>().handler(async (event) => {
+    try {
+      const raw = event.body ?? '';
+      if (Buffer.byteLength(raw, 'utf8') > MAX_FRAME_BYTES) return errorFrame('payload_too_large', 'frame over 32 KB');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        return errorFrame('bad_request', 'frame is not JSON');
+      }
+      const agent = await connectionAgent(event);
+      if (!agent) return errorFrame('unauthorized', 'unknown connection');
+      let input = undefined as T;
+      if (schema) {
+        const r = schema.safeParse(parsed);
+        if (!r.success) {
+          if (r.error.issues.some((i) => i.message === TOO_LONG)) return errorFrame('payload_too_large', 'message body over 10000 characters');
+          return errorFrame('validation_error', zodMessage(r.error));
+        }
+        input = r.data;
+      }
+      return frame(await fn(input, agent, event));
+    } catch (e) {
+      if (e instanceof AppError) return errorFrame(e.code, e.message);
+      logger.error('unhandled ws error', { error: { name: (e as Error)?.name, message: (e as Error)?.message } });
+      return errorFrame('internal_error', 'internal error');
+    }
+  });
+}

@@ -1,0 +1,164 @@
+/**
+ * Agents: profile, settings, and the per-workspace recipient lists that let the fan-out find
+ * "scope all" and "unassigned on" agents with one Query each instead of a Scan.
+ */
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { defaultSettings, type NotificationSettings } from '../domain/settings.js';
+import type { AgentSettings } from '../domain/recipients.js';
+import { k } from './keys.js';
+import { isConditionalFailure } from './errors.js';
+
+export interface Agent {
+  workspaceId: string;
+  agentId: string;
+  email: string;
+  name: string;
+  settings: NotificationSettings;
+  createdAt: string;
+}
+
+export interface Identity {
+  workspaceId: string;
+  agentId: string;
+  email: string;
+  name: string;
+}
+
+function listWrites(tableName: string, a: Agent, present: boolean[]) {
+  const entry = { agentId: a.agentId, settings: a.settings };
+  const lists: Array<[string, boolean]> = [
+    [k.recipientsAllPk(a.workspaceId), a.settings.scope === 'all'],
+    [k.recipientsUnassignedPk(a.workspaceId), a.settings.unassigned],
+  ];
+  return lists.map(([pk, on], i) =>
+    on
+      ? { Put: { TableName: tableName, Item: { pk, sk: a.agentId, entity: 'recipient', ...entry } } }
+      : present[i]
+        ? { Delete: { TableName: tableName, Key: { pk, sk: a.agentId } } }
+        : undefined,
+  );
+}
+
+export async function getAgent(db: DynamoDBDocumentClient, tableName: string, ws: string, agentId: string) {
+  const r = await db.send(new GetCommand({ TableName: tableName, Key: k.agent(ws, agentId), ConsistentRead: true }));
+  return r.Item ? toAgent(r.Item) : undefined;
+}
+
+function toAgent(item: Record<string, unknown>): Agent {
+  return {
+    workspaceId: item.workspaceId as string,
+    agentId: item.agentId as string,
+    email: (item.email as string) ?? '',
+    name: (item.name as string) ?? '',
+    settings: { ...defaultSettings(), ...(item.settings as Partial<NotificationSettings>) },
+    createdAt: item.createdAt as string,
+  };
+}
+
+/** The agent's record, created with SPEC defaults the first time the agent is seen. Profile fields follow the token. */
+export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string, id: Identity): Promise<Agent> {
+  const existing = await getAgent(db, tableName, id.workspaceId, id.agentId);
+  if (existing) {
+    if (existing.email === id.email && existing.name === id.name) return existing;
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: k.agent(id.workspaceId, id.agentId),
+        UpdateExpression: 'SET email = :e, #n = :n',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#n': 'name' },
+        ExpressionAttributeValues: { ':e': id.email, ':n': id.name },
+      }),
+    );
+    return { ...existing, email: id.email, name: id.name };
+  }
+  const agent: Agent = { ...id, settings: defaultSettings(), createdAt: new Date().toISOString() };
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...k.agent(id.workspaceId, id.agentId), entity: 'agent', ...agent },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          ...listWrites(tableName, agent, [false, false]).filter((x) => x !== undefined),
+        ],
+      }),
+    );
+  } catch (e) {
+    // Two first requests at once: the other one created it.
+    if (!isConditionalFailure(e)) throw e;
+    return (await getAgent(db, tableName, id.workspaceId, id.agentId)) ?? agent;
+  }
+  return agent;
+}
+
+/** Replace the settings and, in the same transaction, the agent's place in the recipient lists. */
+export async function putSettings(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  agent: Agent,
+  settings: NotificationSettings,
+): Promise<void> {
+  const prev = agent.settings;
+  const next: Agent = { ...agent, settings };
+  const writes = listWrites(tableName, next, [prev.scope === 'all', prev.unassigned]).filter((x) => x !== undefined);
+  await db.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: tableName,
+            Key: k.agent(agent.workspaceId, agent.agentId),
+            UpdateExpression: 'SET settings = :s',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':s': settings },
+          },
+        },
+        ...writes,
+      ],
+    }),
+  );
+}
+
+async function queryList(db: DynamoDBDocumentClient, tableName: string, pk: string): Promise<AgentSettings[]> {
+  const out: AgentSettings[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
+    );
+    for (const it of r.Items ?? []) {
+      out.push({ agentId: it.agentId as string, settings: { ...defaultSettings(), ...(it.settings as object) } });
+    }
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+/**
+ * Candidate recipients of a conversation, with their settings as they are now: the assignee and
+ * the scope-all agents, or for an unassigned conversation the scope-all and unassigned-on agents.
+ */
+export async function candidateRecipients(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  ws: string,
+  assigneeId: string | null | undefined,
+): Promise<AgentSettings[]> {
+  const all = await queryList(db, tableName, k.recipientsAllPk(ws));
+  if (assigneeId) {
+    const assignee = await getAgent(db, tableName, ws, assigneeId);
+    return assignee ? [{ agentId: assignee.agentId, settings: assignee.settings }, ...all] : all;
+  }
+  return [...all, ...(await queryList(db, tableName, k.recipientsUnassignedPk(ws)))];
+}

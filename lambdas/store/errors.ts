@@ -1,0 +1,27 @@
+/** DynamoDB error classification, by name so it works across SDK module copies. */
+export function isConditionalFailure(e: unknown): boolean {
+  const name = (e as { name?: string } | undefined)?.name;
+  if (name === 'ConditionalCheckFailedException') return true;
+  if (name === 'TransactionCanceledException') {
+    const reasons = (e as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+    return reasons.some((r) => r.Code === 'ConditionalCheckFailed');
+  }
+  return false;
+}
+
+/** A transaction that lost a race with another writer on the same item: worth retrying. */
+export function isTransactionConflict(e: unknown): boolean {
+  const name = (e as { name?: string } | undefined)?.name;
+  if (name === 'TransactionConflictException') return true;
+  if (name === 'TransactionCanceledException') {
+    const reasons = (e as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+    return reasons.some((r) => r.Code === 'TransactionConflict');
+  }
+  return false;
+}
+
+/** Which items of a cancelled transaction failed their condition (by position). */
+export function cancelledIndexes(e: unknown): number[] {
+  const reasons = (e as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+  return reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
+}

@@ -1,0 +1,78 @@
+/**
+ * The one place that knows key shapes. Access patterns (README lists them too):
+ *
+ *  agent profile + settings         pk AGENT#{ws}#{agent}   sk PROFILE
+ *  agents with scope "all"          pk WS#{ws}#RCPT#ALL     sk {agent}        (copy of settings)
+ *  agents with unassigned on        pk WS#{ws}#RCPT#UNASSIGNED sk {agent}     (copy of settings)
+ *  live connections of an agent     pk AGENT#{ws}#{agent}   sk CONN#{connectionId}
+ *  a connection by id               pk CONN#{connectionId}  sk CONN
+ *  devices of an agent              pk AGENT#{ws}#{agent}   sk DEV#{deviceId}
+ *  conversation (counter, assignee) pk CONV#{conv}          sk META
+ *  messages of a conversation       pk CONV#{conv}          sk MSG#{seq, 10 digits}
+ *  clientMessageId guard            pk CONV#{conv}          sk CMID#{fromType}#{fromId}#{clientMessageId}
+ *  agent position in a conversation pk CONV#{conv}          sk POS#{agent}    (readSeq, emailedSeq, dueSeq)
+ *  conversations by activity        gsi1 WS#{ws}            / {lastActivityAt}#{conv}
+ *  conversations by assignee        gsi2 WS#{ws}#AS#{agent|-} / {lastActivityAt}#{conv}
+ *  due reminders (sparse)           due  DUE               / {ws}#{agent}#{conv}
+ *  notification dedupe              pk NOTIF#{messageId}    sk {channel}#{target}   (ttl)
+ */
+export const k = {
+  agent: (ws: string, agentId: string) => ({ pk: `AGENT#${ws}#${agentId}`, sk: 'PROFILE' }),
+  agentPk: (ws: string, agentId: string) => `AGENT#${ws}#${agentId}`,
+  recipientsAllPk: (ws: string) => `WS#${ws}#RCPT#ALL`,
+  recipientsUnassignedPk: (ws: string) => `WS#${ws}#RCPT#UNASSIGNED`,
+  agentConnection: (ws: string, agentId: string, connectionId: string) => ({
+    pk: `AGENT#${ws}#${agentId}`,
+    sk: `CONN#${connectionId}`,
+  }),
+  connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
+  device: (ws: string, agentId: string, deviceId: string) => ({
+    pk: `AGENT#${ws}#${agentId}`,
+    sk: `DEV#${deviceId}`,
+  }),
+  conversation: (conv: string) => ({ pk: `CONV#${conv}`, sk: 'META' }),
+  convPk: (conv: string) => `CONV#${conv}`,
+  message: (conv: string, seq: number) => ({ pk: `CONV#${conv}`, sk: `MSG#${seqKey(seq)}` }),
+  clientMessage: (conv: string, fromType: string, fromId: string, cmid: string) => ({
+    pk: `CONV#${conv}`,
+    sk: `CMID#${fromType}#${fromId}#${cmid}`,
+  }),
+  position: (conv: string, agentId: string) => ({ pk: `CONV#${conv}`, sk: `POS#${agentId}` }),
+  activityPk: (ws: string) => `WS#${ws}`,
+  assigneePk: (ws: string, agentId: string | null | undefined) => `WS#${ws}#AS#${agentId ?? '-'}`,
+  activitySk: (at: string, conv: string) => `${at}#${conv}`,
+  duePk: () => 'DUE',
+  dueSk: (ws: string, agentId: string, conv: string) => `${ws}#${agentId}#${conv}`,
+  notification: (messageId: string, channel: string, target: string) => ({
+    pk: `NOTIF#${messageId}`,
+    sk: `${channel}#${target}`,
+  }),
+};
+
+export const PREFIX = { message: 'MSG#', connection: 'CONN#', device: 'DEV#', position: 'POS#' } as const;
+
+export function seqKey(seq: number): string {
+  return String(seq).padStart(10, '0');
+}
+
+/** Opaque pagination cursors: the LastEvaluatedKey, base64url JSON. */
+export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+}
+
+export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    /* fall through */
+  }
+  throw new CursorError();
+}
+
+export class CursorError extends Error {
+  constructor() {
+    super('invalid cursor');
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * Messages: appended under an optimistic lock on the conversation's counter, in one transaction
+ * with the counter, the conversation summary and the clientMessageId guard. Concurrent posts get
+ * distinct consecutive seqs; a rejected or duplicate post writes nothing.
+ */
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { k, seqKey, PREFIX, encodeCursor, decodeCursor, CursorError } from './keys.js';
+import { cancelledIndexes, isConditionalFailure, isTransactionConflict } from './errors.js';
+import { getConversation, indexKeys, lastMessageOf, type Conversation, type Visitor } from './conversations.js';
+import { newId } from '../domain/ids.js';
+
+export type FromType = 'visitor' | 'agent';
+
+export interface NewMessage {
+  fromType: FromType;
+  fromId: string;
+  /** Shown as the sender's name in notifications (the visitor's name). */
+  fromName?: string;
+  body: string;
+  clientMessageId?: string;
+}
+
+export interface StoredMessage {
+  messageId: string;
+  seq: number;
+  from: { type: FromType; id: string };
+  body: string;
+  createdAt: string;
+}
+
+export interface AppendResult {
+  messageId: string;
+  seq: number;
+  createdAt: string;
+  /** True when the clientMessageId was seen before: nothing new was stored. */
+  duplicate: boolean;
+}
+
+export function messageItem(c: Pick<Conversation, 'workspaceId' | 'conversationId'>, m: NewMessage, seq: number, messageId: string, createdAt: string) {
+  return {
+    ...k.message(c.conversationId, seq),
+    entity: 'message',
+    workspaceId: c.workspaceId,
+    conversationId: c.conversationId,
+    messageId,
+    seq,
+    fromType: m.fromType,
+    fromId: m.fromId,
+    ...(m.fromName ? { fromName: m.fromName } : {}),
+    body: m.body,
+    createdAt,
+    ...(m.clientMessageId ? { clientMessageId: m.clientMessageId } : {}),
+  };
+}
+
+function cmidItem(conv: string, m: NewMessage, messageId: string, seq: number, createdAt: string) {
+  return { ...k.clientMessage(conv, m.fromType, m.fromId, m.clientMessageId!), entity: 'cmid', messageId, seq, createdAt };
+}
+
+async function findDuplicate(db: DynamoDBDocumentClient, tableName: string, conv: string, m: NewMessage) {
+  if (!m.clientMessageId) return undefined;
+  const r = await db.send(
+    new GetCommand({ TableName: tableName, Key: k.clientMessage(conv, m.fromType, m.fromId, m.clientMessageId), ConsistentRead: true }),
+  );
+  return r.Item
+    ? { messageId: r.Item.messageId as string, seq: Number(r.Item.seq), createdAt: r.Item.createdAt as string, duplicate: true }
+    : undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function appendMessage(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  conv: Conversation,
+  m: NewMessage,
+  maxAttempts = 200,
+): Promise<AppendResult> {
+  const dup = await findDuplicate(db, tableName, conv.conversationId, m);
+  if (dup) return dup;
+  let current = conv;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const seq = current.lastSeq + 1;
+    const messageId = newId('msg');
+    const createdAt = new Date().toISOString();
+    const isVisitor = m.fromType === 'visitor';
+    const keys = indexKeys(current.workspaceId, current.conversationId, current.assigneeId, createdAt);
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {
+      ':prev': current.lastSeq,
+      ':seq': seq,
+      ':lm': lastMessageOf({ messageId, seq, fromType: m.fromType, fromId: m.fromId, body: m.body, createdAt }),
+      ':at': createdAt,
+    };
+    const sets = ['lastSeq = :seq', 'lastMessage = :lm', 'lastActivityAt = :at'];
+    if (isVisitor) sets.push('lastVisitorSeq = :seq');
+    Object.entries(keys).forEach(([attr, v], i) => {
+      names[`#k${i}`] = attr;
+      values[`:k${i}`] = v;
+      sets.push(`#k${i} = :k${i}`);
+    });
+    try {
+      await db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName,
+                Key: k.conversation(current.conversationId),
+                UpdateExpression: `SET ${sets.join(', ')}`,
+                // The assignee guard keeps the assignee index keys in step with a concurrent assign.
+                ConditionExpression: 'lastSeq = :prev AND assigneeKey = :ak',
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: { ...values, ':ak': current.assigneeId ?? '-' },
+              },
+            },
+            {
+              Put: {
+                TableName: tableName,
+                Item: messageItem(current, m, seq, messageId, createdAt),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...(m.clientMessageId
+              ? [
+                  {
+                    Put: {
+                      TableName: tableName,
+                      Item: cmidItem(current.conversationId, m, messageId, seq, createdAt),
+                      ConditionExpression: 'attribute_not_exists(pk)',
+                    },
+                  },
+                ]
+              : []),
+          ],
+        }),
+      );
+      return { messageId, seq, createdAt, duplicate: false };
+    } catch (e) {
+      if (isConditionalFailure(e) && m.clientMessageId && cancelledIndexes(e).includes(2)) {
+        const d = await findDuplicate(db, tableName, conv.conversationId, m);
+        if (d) return d;
+      }
+      if (!isConditionalFailure(e) && !isTransactionConflict(e)) throw e;
+      // Lost the race for this seq: back off a little (jittered) and try the next one.
+      await sleep(Math.random() * Math.min(50, 2 + attempt * 2));
+      const fresh = await getConversation(db, tableName, current.conversationId);
+      if (!fresh) throw e;
+      current = fresh;
+    }
+  }
+  throw new Error('could not append message: too much contention');
+}
+
+export async function createConversation(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  input: { conversationId: string; workspaceId: string; visitor: Visitor; visitorTokenHash: string; firstMessage?: string },
+): Promise<{ conversation: Conversation; first?: AppendResult }> {
+  const { conversationId } = input;
+  const visitorId = newId('vis');
+  const now = new Date().toISOString();
+  const c: Conversation = {
+    workspaceId: input.workspaceId,
+    conversationId,
+    visitor: input.visitor,
+    visitorId,
+    assigneeId: null,
+    lastSeq: 0,
+    lastVisitorSeq: 0,
+    statusReadSeq: 0,
+    lastMessage: null,
+    lastActivityAt: now,
+    createdAt: now,
+    visitorTokenHash: input.visitorTokenHash,
+  };
+  const items: Array<Record<string, unknown>> = [];
+  let first: AppendResult | undefined;
+  if (input.firstMessage !== undefined) {
+    const m: NewMessage = { fromType: 'visitor', fromId: visitorId, fromName: input.visitor.name, body: input.firstMessage };
+    const messageId = newId('msg');
+    Object.assign(c, {
+      lastSeq: 1,
+      lastVisitorSeq: 1,
+      lastMessage: lastMessageOf({ messageId, seq: 1, fromType: 'visitor', fromId: visitorId, body: m.body, createdAt: now }),
+    });
+    items.push({ Put: { TableName: tableName, Item: messageItem(c, m, 1, messageId, now), ConditionExpression: 'attribute_not_exists(pk)' } });
+    first = { messageId, seq: 1, createdAt: now, duplicate: false };
+  }
+  const { visitorTokenHash, ...rest } = c;
+  items.unshift({
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...k.conversation(conversationId),
+        entity: 'conversation',
+        ...rest,
+        assigneeId: undefined,
+        assigneeKey: '-',
+        visitorTokenHash,
+        ...indexKeys(c.workspaceId, conversationId, null, now),
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  });
+  await db.send(new TransactWriteCommand({ TransactItems: items as never }));
+  return { conversation: c, first };
+}
+
+export function toMessage(it: Record<string, unknown>): StoredMessage {
+  return {
+    messageId: it.messageId as string,
+    seq: Number(it.seq),
+    from: { type: it.fromType as FromType, id: it.fromId as string },
+    body: it.body as string,
+    createdAt: it.createdAt as string,
+  };
+}
+
+/** Messages oldest first, a page at a time; the cursor is the last seq returned. */
+export async function listMessages(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  conv: string,
+  cursor: string | undefined,
+  limit = 100,
+): Promise<{ messages: StoredMessage[]; nextCursor?: string }> {
+  const start = decodeCursor(cursor);
+  const after = start?.seq;
+  if (start && (typeof after !== 'number' || !Number.isInteger(after) || after < 0)) throw new CursorError();
+  const r = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': k.convPk(conv),
+        ':from': `${PREFIX.message}${seqKey(typeof after === 'number' ? after + 1 : 0)}`,
+        ':to': `${PREFIX.message}~`,
+      },
+      Limit: limit,
+      ConsistentRead: true,
+    }),
+  );
+  const messages = (r.Items ?? []).map(toMessage);
+  const last = messages.at(-1);
+  const nextCursor = r.LastEvaluatedKey && last ? encodeCursor({ seq: last.seq }) : undefined;
+  return nextCursor ? { messages, nextCursor } : { messages };
+}
+
+/** Visitor messages after `afterSeq`, newest first: the reminder's count and newest text. */
+export async function visitorMessagesAfter(db: DynamoDBDocumentClient, tableName: string, conv: string, afterSeq: number, upToSeq: number) {
+  const out: StoredMessage[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        FilterExpression: 'fromType = :v',
+        ExpressionAttributeValues: {
+          ':pk': k.convPk(conv),
+          ':from': `${PREFIX.message}${seqKey(afterSeq + 1)}`,
+          ':to': `${PREFIX.message}${seqKey(upToSeq)}`,
+          ':v': 'visitor',
+        },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    out.push(...(r.Items ?? []).map(toMessage));
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return out;
+}

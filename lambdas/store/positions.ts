@@ -1,0 +1,146 @@
+/**
+ * Per-agent positions in a conversation: readSeq (what they read), emailedSeq (what a reminder
+ * listed) and dueSeq (newest visitor message owed a reminder). While dueSeq is ahead of both, the
+ * item carries the sparse `due` index keys, so the reminder reads only what is owed.
+ */
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TABLE } from './table.js';
+import { k } from './keys.js';
+import { isConditionalFailure } from './errors.js';
+
+const DUE = TABLE.indexes.dueReminders;
+
+export interface PositionItem {
+  conversationId: string;
+  agentId: string;
+  workspaceId: string;
+  readSeq: number;
+  emailedSeq: number;
+  dueSeq: number;
+}
+
+function toPosition(it: Record<string, unknown>): PositionItem {
+  return {
+    conversationId: it.conversationId as string,
+    agentId: it.agentId as string,
+    workspaceId: it.workspaceId as string,
+    readSeq: Number(it.readSeq ?? 0),
+    emailedSeq: Number(it.emailedSeq ?? 0),
+    dueSeq: Number(it.dueSeq ?? 0),
+  };
+}
+
+export async function getPosition(db: DynamoDBDocumentClient, tableName: string, conv: string, agentId: string) {
+  const r = await db.send(new GetCommand({ TableName: tableName, Key: k.position(conv, agentId), ConsistentRead: true }));
+  return r.Item ? toPosition(r.Item) : undefined;
+}
+
+/** Drop the due keys once the obligation is met up to `seq`; a newer due message keeps them. */
+async function clearDueUpTo(db: DynamoDBDocumentClient, tableName: string, conv: string, agentId: string, seq: number) {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: k.position(conv, agentId),
+        UpdateExpression: 'REMOVE #dp, #ds',
+        ConditionExpression: 'attribute_exists(#dp) AND dueSeq <= :s',
+        ExpressionAttributeNames: { '#dp': DUE.partitionKey, '#ds': DUE.sortKey },
+        ExpressionAttributeValues: { ':s': seq },
+      }),
+    );
+  } catch (e) {
+    if (!isConditionalFailure(e)) throw e;
+  }
+}
+
+/** Move the agent's read position forward to `seq` (never back). Returns the position after. */
+export async function markRead(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  ids: { workspaceId: string; conversationId: string; agentId: string },
+  seq: number,
+): Promise<number> {
+  let readSeq = seq;
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: k.position(ids.conversationId, ids.agentId),
+        UpdateExpression: 'SET readSeq = :s, workspaceId = :w, conversationId = :c, agentId = :a, entity = :e',
+        ConditionExpression: 'attribute_not_exists(readSeq) OR readSeq < :s',
+        ExpressionAttributeValues: { ':s': seq, ':w': ids.workspaceId, ':c': ids.conversationId, ':a': ids.agentId, ':e': 'position' },
+      }),
+    );
+  } catch (e) {
+    if (!isConditionalFailure(e)) throw e;
+    readSeq = (await getPosition(db, tableName, ids.conversationId, ids.agentId))?.readSeq ?? seq;
+  }
+  await clearDueUpTo(db, tableName, ids.conversationId, ids.agentId, readSeq);
+  return readSeq;
+}
+
+/**
+ * Record that the agent owes a reminder for visitor message `seq`, unless they already read or
+ * were emailed up to it. Idempotent: a redelivered message changes nothing.
+ */
+export async function recordDue(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  ids: { workspaceId: string; conversationId: string; agentId: string },
+  seq: number,
+): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: k.position(ids.conversationId, ids.agentId),
+        UpdateExpression: 'SET dueSeq = :s, #dp = :dp, #ds = :ds, workspaceId = :w, conversationId = :c, agentId = :a, entity = :e',
+        ConditionExpression:
+          '(attribute_not_exists(dueSeq) OR dueSeq < :s) AND (attribute_not_exists(readSeq) OR readSeq < :s) AND (attribute_not_exists(emailedSeq) OR emailedSeq < :s)',
+        ExpressionAttributeNames: { '#dp': DUE.partitionKey, '#ds': DUE.sortKey },
+        ExpressionAttributeValues: {
+          ':s': seq,
+          ':dp': k.duePk(),
+          ':ds': k.dueSk(ids.workspaceId, ids.agentId, ids.conversationId),
+          ':w': ids.workspaceId,
+          ':c': ids.conversationId,
+          ':a': ids.agentId,
+          ':e': 'position',
+        },
+      }),
+    );
+    return true;
+  } catch (e) {
+    if (isConditionalFailure(e)) return false;
+    throw e;
+  }
+}
+
+/** After a reminder listed the conversation up to `seq`: those messages are never emailed again. */
+export async function recordEmailed(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  conv: string,
+  agentId: string,
+  seq: number,
+): Promise<void> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: k.position(conv, agentId),
+        UpdateExpression: 'SET emailedSeq = :s',
+        ConditionExpression: 'attribute_not_exists(emailedSeq) OR emailedSeq < :s',
+        ExpressionAttributeValues: { ':s': seq },
+      }),
+    );
+  } catch (e) {
+    if (!isConditionalFailure(e)) throw e;
+  }
+  await clearDueUpTo(db, tableName, conv, agentId, seq);
+}
+
+/** Drop an obligation that no longer applies (the agent is no longer a recipient, or turned email off). */
+export async function dropDue(db: DynamoDBDocumentClient, tableName: string, conv: string, agentId: string, seq: number) {
+  await clearDueUpTo(db, tableName, conv, agentId, seq);
+}

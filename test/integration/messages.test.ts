@@ -1,0 +1,55 @@
+import { createTestTable, type TestTable } from '../support/table.js';
+import { createConversation, appendMessage, listMessages } from '../../lambdas/store/messages.js';
+import { getConversation } from '../../lambdas/store/conversations.js';
+import { newId } from '../../lambdas/domain/ids.js';
+
+let t: TestTable;
+beforeAll(async () => {
+  t = await createTestTable('msgs');
+});
+
+async function newConv(ws = 'ws1') {
+  const { conversation } = await createConversation(t.doc, t.tableName, {
+    conversationId: newId('conv'),
+    workspaceId: ws,
+    visitor: { name: 'Ann' },
+    visitorTokenHash: 'x',
+  });
+  return conversation;
+}
+
+test('50 concurrent posts get 50 distinct consecutive seqs', async () => {
+  const c = await newConv();
+  const results = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: `m${i}` })),
+  );
+  const seqs = results.map((r) => r.seq).sort((a, b) => a - b);
+  expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  const after = await getConversation(t.doc, t.tableName, c.conversationId);
+  expect(after?.lastSeq).toBe(50);
+  const { messages } = await listMessages(t.doc, t.tableName, c.conversationId, undefined, 200);
+  expect(messages.map((m) => m.seq)).toEqual(seqs);
+  expect(new Set(messages.map((m) => m.body)).size).toBe(50);
+});
+
+test('a repeated clientMessageId returns the first message and stores nothing new', async () => {
+  const c = await newConv();
+  const a = await appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: 'hi', clientMessageId: 'c-1' });
+  const fresh = (await getConversation(t.doc, t.tableName, c.conversationId))!;
+  const b = await appendMessage(t.doc, t.tableName, fresh, { fromType: 'visitor', fromId: c.visitorId, body: 'hi again', clientMessageId: 'c-1' });
+  expect(a.duplicate).toBe(false);
+  expect(b).toEqual({ ...a, duplicate: true });
+  const { messages } = await listMessages(t.doc, t.tableName, c.conversationId, undefined);
+  expect(messages).toHaveLength(1);
+});
+
+test('concurrent posts with the same clientMessageId store one message', async () => {
+  const c = await newConv();
+  const rs = await Promise.all(
+    Array.from({ length: 8 }, () => appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: 'x', clientMessageId: 'same' })),
+  );
+  expect(new Set(rs.map((r) => r.messageId)).size).toBe(1);
+  expect(rs.filter((r) => !r.duplicate)).toHaveLength(1);
+  const { messages } = await listMessages(t.doc, t.tableName, c.conversationId, undefined);
+  expect(messages).toHaveLength(1);
+});
