@@ -37,8 +37,9 @@ export async function createIssuer(issuer: string, audience = LOCAL_AUDIENCE, wo
       })
         .setProtectedHeader({ alg: 'RS256', kid: 'local-1' })
         .setSubject(c.agentId)
-        .setIssuer(issuer)
-        .setAudience(audience)
+        // Tests override iss/aud through `extra` to forge wrong-issuer and wrong-audience tokens.
+        .setIssuer(typeof opts.extra?.iss === 'string' ? opts.extra.iss : issuer)
+        .setAudience(typeof opts.extra?.aud === 'string' ? opts.extra.aud : audience)
         .setIssuedAt()
         .setExpirationTime(opts.expiresIn ?? '12h');
       if (opts.notBefore !== undefined) jwt.setNotBefore(opts.notBefore);
