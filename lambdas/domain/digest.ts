@@ -1,0 +1,110 @@
+/**
+ * The reminder digest (SPEC §1, §4): one email per agent listing each due conversation with the
+ * visitor's name, the newest message text, how many messages are unread and a link into the
+ * console. Everything a visitor typed is escaped in the HTML part: it is untrusted input.
+ */
+import { cutCodePoints, PREVIEW_CODE_POINTS } from './text.js';
+
+export interface DigestConversation {
+  conversationId: string;
+  visitorName?: string | null;
+  /** The newest visitor message of those listed. */
+  newestText: string;
+  /** Visitor messages the agent has neither read nor been emailed about. */
+  unreadCount: number;
+}
+
+export interface DigestInput {
+  agentName?: string | null;
+  consoleUrl: string;
+  conversations: readonly DigestConversation[];
+}
+
+export interface Digest {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const NAME_CODE_POINTS = 80;
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+/** A name on one line (a subject cannot hold line breaks), short, and never empty. */
+export function visitorLabel(name: string | null | undefined): string {
+  const oneLine = (name ?? '').replace(/\s+/g, ' ').trim();
+  return oneLine ? cutCodePoints(oneLine, NAME_CODE_POINTS) : 'Visitor';
+}
+
+export function conversationLink(consoleUrl: string, conversationId: string): string {
+  return `${consoleUrl.replace(/\/+$/, '')}/#/conversations/${encodeURIComponent(conversationId)}`;
+}
+
+export function unreadPhrase(n: number): string {
+  return n === 1 ? '1 unread message' : `${n} unread messages`;
+}
+
+function subjectFor(convs: readonly DigestConversation[]): string {
+  const [only] = convs;
+  if (convs.length === 1 && only) {
+    return only.unreadCount === 1
+      ? `Unread chat message from ${visitorLabel(only.visitorName)}`
+      : `${unreadPhrase(only.unreadCount)} from ${visitorLabel(only.visitorName)}`;
+  }
+  return `Unread chat messages in ${convs.length} conversations`;
+}
+
+function intro(convs: readonly DigestConversation[]): string {
+  return convs.length === 1
+    ? 'A visitor is waiting for an answer in 1 conversation.'
+    : `Visitors are waiting for an answer in ${convs.length} conversations.`;
+}
+
+const FOOTER = 'You get this email because reminders about unread chat messages are on in your notification settings.';
+
+export function buildDigest(input: DigestInput): Digest {
+  const convs = input.conversations;
+  if (convs.length === 0) throw new Error('a digest needs at least one conversation');
+  const greeting = input.agentName?.trim() ? `Hi ${input.agentName.trim()},` : 'Hi,';
+
+  const items = convs.map((c) => ({
+    name: visitorLabel(c.visitorName),
+    text: cutCodePoints(c.newestText, PREVIEW_CODE_POINTS),
+    unread: unreadPhrase(c.unreadCount),
+    link: conversationLink(input.consoleUrl, c.conversationId),
+  }));
+
+  const text = [
+    greeting,
+    '',
+    intro(convs),
+    '',
+    ...items.flatMap((i) => [`${i.name} (${i.unread})`, ...i.text.split('\n').map((l) => `> ${l}`), `Open the conversation: ${i.link}`, '']),
+    FOOTER,
+    '',
+  ].join('\n');
+
+  const html = [
+    '<!DOCTYPE html>',
+    '<html><head><meta charset="utf-8"></head>',
+    '<body style="font-family: sans-serif; line-height: 1.4">',
+    `<p>${escapeHtml(greeting)}</p>`,
+    `<p>${escapeHtml(intro(convs))}</p>`,
+    ...items.map(
+      (i) =>
+        '<div style="margin: 0 0 1.2em 0">' +
+        `<div><strong>${escapeHtml(i.name)}</strong> &middot; ${escapeHtml(i.unread)}</div>` +
+        `<blockquote style="margin: 0.3em 0; padding-left: 0.8em; border-left: 3px solid #ccc; white-space: pre-wrap">${escapeHtml(i.text)}</blockquote>` +
+        `<div><a href="${escapeHtml(i.link)}">Open the conversation</a></div>` +
+        '</div>',
+    ),
+    `<p style="color: #666; font-size: 0.9em">${escapeHtml(FOOTER)}</p>`,
+    '</body></html>',
+  ].join('\n');
+
+  return { subject: subjectFor(convs), text, html };
+}
