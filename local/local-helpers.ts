@@ -1,0 +1,107 @@
+/**
+ * The `/_local/` helpers of SPEC §9 and the console's `/config.json`. Local only: nothing here is
+ * part of the deployed stack, and the local issuer they sign with is trusted only because the
+ * offline stack points OIDC_* at it.
+ */
+import { z } from 'zod';
+import type { LocalIssuer } from './issuer.js';
+import { jsonResponse, type LocalRequest, type LocalResponse, type RequestHook } from './http-gateway.js';
+import { id } from '../lambdas/platform/schemas.js';
+import { zodMessage } from '../lambdas/platform/http.js';
+import { errorBody } from '../lambdas/platform/errors.js';
+import type { Identity } from '../lambdas/store/agents.js';
+
+export interface LocalHelperDeps {
+  issuer: LocalIssuer;
+  /** What the console reads from `/config.json`. */
+  apiUrl: string;
+  wsUrl: string;
+  pushes(): unknown[] | Promise<unknown[]>;
+  disablePush(token: string): unknown;
+  emails(): Promise<unknown[]>;
+  runReminder(): Promise<unknown>;
+  ensureAgent(identity: Identity): Promise<unknown>;
+  log?: (line: string) => void;
+}
+
+const tokenRequest = z.strictObject({
+  workspaceId: id,
+  agentId: id,
+  email: z.string().max(254).optional(),
+  name: z.string().max(200).optional(),
+});
+
+const disableRequest = z.strictObject({ token: z.string().min(1) });
+
+class BadInput extends Error {
+  constructor(
+    readonly code: 'bad_request' | 'validation_error',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function parseBody<T>(req: LocalRequest, schema: z.ZodType<T>): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(req.body.toString('utf8') || 'null');
+  } catch {
+    throw new BadInput('bad_request', 'malformed JSON');
+  }
+  const r = schema.safeParse(value);
+  if (!r.success) throw new BadInput('validation_error', zodMessage(r.error));
+  return r.data;
+}
+
+export function localHelpers(deps: LocalHelperDeps): RequestHook {
+  const log = deps.log ?? (() => undefined);
+  const routes: Record<string, (req: LocalRequest) => Promise<LocalResponse>> = {
+    'GET /_local/health': async () => jsonResponse(200, { status: 'ok' }),
+
+    'POST /_local/token': async (req) => {
+      const b = parseBody(req, tokenRequest);
+      const identity: Identity = { workspaceId: b.workspaceId, agentId: b.agentId, email: b.email ?? '', name: b.name ?? b.agentId };
+      await deps.ensureAgent(identity);
+      const token = await deps.issuer.sign(identity);
+      return jsonResponse(200, { token });
+    },
+
+    'POST /_local/reminders/run': async () => jsonResponse(200, await deps.runReminder()),
+
+    'GET /_local/push': async () => jsonResponse(200, { pushes: await deps.pushes() }),
+
+    'POST /_local/push/disable': async (req) => {
+      const { token } = parseBody(req, disableRequest);
+      await deps.disablePush(token);
+      return jsonResponse(200, { token, disabled: true });
+    },
+
+    'GET /_local/emails': async () => jsonResponse(200, { emails: await deps.emails() }),
+
+    'GET /_local/jwks.json': async () => jsonResponse(200, deps.issuer.jwks),
+
+    // Enough OIDC discovery for a client that looks the issuer up rather than being told the JWKS URL.
+    'GET /_local/issuer/.well-known/openid-configuration': async () =>
+      jsonResponse(200, {
+        issuer: deps.issuer.issuer,
+        jwks_uri: `${deps.apiUrl}/_local/jwks.json`,
+        id_token_signing_alg_values_supported: ['RS256'],
+      }),
+
+    'GET /config.json': async () => jsonResponse(200, { apiUrl: deps.apiUrl, wsUrl: deps.wsUrl, auth: { mode: 'local' } }),
+  };
+
+  return async (req) => {
+    if (!req.path.startsWith('/_local/') && req.path !== '/config.json') return undefined;
+    const route = routes[`${req.method} ${req.path}`];
+    if (!route) return jsonResponse(404, errorBody('not_found', `no local helper ${req.method} ${req.path}`));
+    try {
+      return await route(req);
+    } catch (e) {
+      if (e instanceof BadInput) return jsonResponse(400, errorBody(e.code, e.message));
+      log(`${req.method} ${req.path} failed: ${(e as Error)?.stack ?? String(e)}`);
+      return jsonResponse(500, errorBody('internal_error', (e as Error)?.message ?? 'internal error'));
+    }
+  };
+}

@@ -1,0 +1,374 @@
+/**
+ * The local WebSocket API, after serverless-offline's emulation of API Gateway WebSocket APIs:
+ *
+ * - `$connect`: during the HTTP upgrade, the REQUEST authorizer (identity source: the `token`
+ *   query parameter; absent → 401 without calling it), then the connect handler. A Deny → 403, an
+ *   authorizer throw → 401 ("Unauthorized") or 500, a connect handler throw or non-2xx → its status
+ *   or 500; a refused upgrade gets no socket. The authorizer's `context` (and `principalId`) rides
+ *   in `requestContext.authorizer` of every later event on the connection.
+ * - Messages: route selection on `$request.body.action`, `$default` for anything else (non-JSON
+ *   included); a two-way route's returned `body` is sent back on the socket.
+ * - Frame size: API Gateway refuses frames over 32 KB. Here such a frame is answered with an
+ *   `error` frame (code `payload_too_large`) and the connection stays open; over API Gateway's
+ *   128 KB message limit the `ws` library closes with 1009, as API Gateway does.
+ * - `$disconnect` after close, with `disconnectStatusCode` and `disconnectReason`.
+ * - The `@connections/{id}` management API on the same port (with or without a stage prefix):
+ *   POST sends the body as a text frame, GET describes, DELETE closes; unknown ids → 410
+ *   GoneException, which is what the real ApiGatewayManagementApiClient expects.
+ */
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { WebSocketServer, WebSocket } from 'ws';
+import type { WsRoute } from '../lib/routes.js';
+import type { LoadedHandler } from './invoke.js';
+import { sourceIpOf } from './http-gateway.js';
+
+/** API Gateway's WebSocket frame limit. */
+export const MAX_FRAME_BYTES = 32 * 1024;
+/** API Gateway's WebSocket message limit (also what @connections accepts). */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
+
+const STAGE = 'local';
+const API_ID = 'local';
+
+export interface WsGatewayOptions {
+  port: number;
+  authorizer: LoadedHandler;
+  routes: ReadonlyArray<{ route: WsRoute; handler: LoadedHandler }>;
+  log?: (line: string) => void;
+}
+
+export interface WsGateway {
+  url: string;
+  /** What WS_CALLBACK_URL points at: the @connections API's base. */
+  callbackUrl: string;
+  server: Server;
+  connectionCount(): number;
+  close(): Promise<void>;
+}
+
+interface Conn {
+  id: string;
+  socket: WebSocket;
+  connectedAt: Date;
+  lastActiveAt: Date;
+  sourceIp: string;
+  userAgent: string;
+  authorizer: Record<string, unknown>;
+}
+
+class Refused extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** Like API Gateway's ids (`L0SM9cOFvHcCIhw=`): base64, so clients must URL-encode them as they must on AWS. */
+function newConnectionId(): string {
+  return randomBytes(11).toString('base64');
+}
+
+function isAllowed(result: unknown): boolean {
+  const statements = (result as { policyDocument?: { Statement?: Array<{ Effect?: string; Action?: string | string[] }> } } | undefined)
+    ?.policyDocument?.Statement;
+  if (!Array.isArray(statements) || statements.length === 0) return false;
+  if (statements.some((s) => s.Effect === 'Deny')) return false;
+  return statements.some((s) => s.Effect === 'Allow' && [s.Action].flat().some((a) => a === 'execute-api:Invoke' || a === 'execute-api:*' || a === '*'));
+}
+
+function refuse(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+      'Connection: close\r\nContent-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+function singleValues(params: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of new Set(params.keys())) out[key] = params.getAll(key).at(-1)!;
+  return out;
+}
+
+function multiValues(params: URLSearchParams): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const key of new Set(params.keys())) out[key] = params.getAll(key);
+  return out;
+}
+
+function headerMaps(req: IncomingMessage) {
+  const headers: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+    multi[name] = Array.isArray(value) ? value : [value];
+  }
+  return { headers, multi };
+}
+
+export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway> {
+  const log = opts.log ?? (() => undefined);
+  const routes = new Map(opts.routes.map((r) => [r.route.routeKey, r]));
+  const connect = routes.get('$connect');
+  const disconnect = routes.get('$disconnect');
+  const connections = new Map<string, Conn>();
+  const inFlight = new Set<Promise<unknown>>();
+  let domainName = '127.0.0.1';
+
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+    return p;
+  };
+
+  function context(routeKey: string, eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT', c: Omit<Conn, 'socket' | 'lastActiveAt'>) {
+    const now = new Date();
+    return {
+      routeKey,
+      eventType,
+      extendedRequestId: randomUUID(),
+      requestTime: now.toISOString(),
+      messageDirection: 'IN',
+      stage: STAGE,
+      connectedAt: c.connectedAt.getTime(),
+      requestTimeEpoch: now.getTime(),
+      identity: { sourceIp: c.sourceIp, userAgent: c.userAgent },
+      requestId: randomUUID(),
+      domainName,
+      connectionId: c.id,
+      apiId: API_ID,
+      authorizer: c.authorizer,
+    };
+  }
+
+  async function authorize(req: IncomingMessage, url: URL, connectionId: string): Promise<Record<string, unknown>> {
+    const token = url.searchParams.get('token');
+    // API Gateway answers 401 itself when the identity source is missing, without calling the authorizer.
+    if (!token) throw new Refused(401, 'Unauthorized');
+    const { headers, multi } = headerMaps(req);
+    const methodArn = `arn:aws:execute-api:local:000000000000:${API_ID}/${STAGE}/$connect`;
+    let result: unknown;
+    try {
+      result = await opts.authorizer.invoke({
+        type: 'REQUEST',
+        methodArn,
+        headers,
+        multiValueHeaders: multi,
+        queryStringParameters: singleValues(url.searchParams),
+        multiValueQueryStringParameters: multiValues(url.searchParams),
+        stageVariables: {},
+        requestContext: {
+          routeKey: '$connect',
+          eventType: 'CONNECT',
+          extendedRequestId: randomUUID(),
+          requestTime: new Date().toISOString(),
+          messageDirection: 'IN',
+          stage: STAGE,
+          connectedAt: Date.now(),
+          requestTimeEpoch: Date.now(),
+          identity: { sourceIp: sourceIpOf(req), userAgent: headers['user-agent'] ?? '' },
+          requestId: randomUUID(),
+          domainName,
+          connectionId,
+          apiId: API_ID,
+        },
+      });
+    } catch (e) {
+      if ((e as Error)?.message === 'Unauthorized') throw new Refused(401, 'Unauthorized');
+      log(`$connect authorizer failed: ${(e as Error)?.stack ?? String(e)}`);
+      throw new Refused(500, 'Internal server error');
+    }
+    if (!isAllowed(result)) throw new Refused(403, 'Forbidden');
+    const r = result as { principalId?: unknown; context?: Record<string, unknown> };
+    return { ...(r.context ?? {}), principalId: r.principalId, integrationLatency: 0 };
+  }
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    domainName = (req.headers.host ?? domainName).split(':')[0]!;
+    const id = newConnectionId();
+    const { headers, multi } = headerMaps(req);
+    let base: Omit<Conn, 'socket' | 'lastActiveAt'>;
+    try {
+      const authorizer = await authorize(req, url, id);
+      base = { id, connectedAt: new Date(), sourceIp: sourceIpOf(req), userAgent: headers['user-agent'] ?? '', authorizer };
+      if (connect) {
+        let result: unknown;
+        try {
+          result = await connect.handler.invoke({
+            headers,
+            multiValueHeaders: multi,
+            queryStringParameters: singleValues(url.searchParams),
+            multiValueQueryStringParameters: multiValues(url.searchParams),
+            requestContext: context('$connect', 'CONNECT', base),
+            isBase64Encoded: false,
+          });
+        } catch (e) {
+          log(`$connect failed: ${(e as Error)?.stack ?? String(e)}`);
+          throw new Refused(500, 'Internal server error');
+        }
+        const status = (result as { statusCode?: unknown } | undefined)?.statusCode;
+        if (typeof status === 'number' && (status < 200 || status > 299)) {
+          throw new Refused(status >= 400 && status <= 599 ? status : 500, STATUS_CODES[status] ?? 'Refused');
+        }
+      }
+    } catch (e) {
+      if (e instanceof Refused) return refuse(socket, e.status, e.message);
+      throw e;
+    }
+    if (socket.destroyed) {
+      // The client left while $connect ran: API Gateway would still report the disconnect.
+      await invokeDisconnect(base, 1006, 'client went away during $connect');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn: Conn = { ...base, socket: ws, lastActiveAt: new Date() };
+      connections.set(id, conn);
+      ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+        conn.lastActiveAt = new Date();
+        const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+        void track(onMessage(conn, buf));
+      });
+      ws.on('close', (code: number, reason: Buffer) => {
+        connections.delete(id);
+        void track(invokeDisconnect(conn, code, reason.toString('utf8')));
+      });
+      ws.on('error', (e: Error) => log(`websocket ${id}: ${e.message}`));
+    });
+  }
+
+  async function invokeDisconnect(c: Omit<Conn, 'socket' | 'lastActiveAt'>, code: number, reason: string): Promise<void> {
+    if (!disconnect) return;
+    try {
+      await disconnect.handler.invoke({
+        headers: {},
+        multiValueHeaders: {},
+        requestContext: { ...context('$disconnect', 'DISCONNECT', c), disconnectStatusCode: code, disconnectReason: reason },
+        isBase64Encoded: false,
+      });
+    } catch (e) {
+      log(`$disconnect failed: ${(e as Error)?.stack ?? String(e)}`);
+    }
+  }
+
+  function sendFrame(conn: Conn, text: string): void {
+    if (conn.socket.readyState === WebSocket.OPEN) conn.socket.send(text);
+  }
+
+  async function onMessage(conn: Conn, data: Buffer): Promise<void> {
+    if (data.length > MAX_FRAME_BYTES) {
+      sendFrame(conn, JSON.stringify({ type: 'error', code: 'payload_too_large', message: `frame over ${MAX_FRAME_BYTES / 1024} KB` }));
+      return;
+    }
+    const body = data.toString('utf8');
+    let action: unknown;
+    try {
+      action = (JSON.parse(body) as { action?: unknown } | null)?.action;
+    } catch {
+      action = undefined;
+    }
+    const selected = (typeof action === 'string' && !action.startsWith('$') && routes.get(action)) || routes.get('$default');
+    if (!selected) {
+      sendFrame(conn, JSON.stringify({ message: 'Forbidden', connectionId: conn.id, requestId: randomUUID() }));
+      return;
+    }
+    const requestContext = { ...context(selected.route.routeKey, 'MESSAGE', conn), messageId: randomUUID() };
+    let result: unknown;
+    try {
+      result = await selected.handler.invoke({ requestContext, body, isBase64Encoded: false });
+    } catch (e) {
+      log(`websocket route ${selected.route.routeKey} failed: ${(e as Error)?.stack ?? String(e)}`);
+      sendFrame(conn, JSON.stringify({ message: 'Internal server error', connectionId: conn.id, requestId: requestContext.requestId }));
+      return;
+    }
+    if (!selected.route.returnsResponse) return;
+    const reply = typeof result === 'string' ? result : (result as { body?: unknown } | undefined)?.body;
+    if (typeof reply === 'string') sendFrame(conn, reply);
+  }
+
+  function answer(res: ServerResponse, status: number, body?: unknown, errorType?: string): void {
+    const headers: Record<string, string> = { 'x-amzn-requestid': randomUUID() };
+    if (errorType) headers['x-amzn-errortype'] = errorType;
+    if (body === undefined) {
+      res.writeHead(status, headers);
+      res.end();
+      return;
+    }
+    const text = JSON.stringify(body);
+    res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+    res.end(text);
+  }
+
+  async function onManagement(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const m = /^(?:\/[^/]+)?\/@connections\/([^/]+)$/.exec(url.pathname);
+    if (!m) return answer(res, url.pathname === '/' ? 426 : 404, { message: url.pathname === '/' ? 'Upgrade Required' : 'Not Found' });
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const id = decodeURIComponent(m[1]!);
+    const conn = connections.get(id);
+    if (!conn || conn.socket.readyState !== WebSocket.OPEN) return answer(res, 410, { message: `connection ${id} is gone` }, 'GoneException');
+    switch (req.method) {
+      case 'POST': {
+        const data = Buffer.concat(chunks);
+        if (data.length > MAX_MESSAGE_BYTES) return answer(res, 413, { message: 'payload too large' }, 'PayloadTooLargeException');
+        conn.socket.send(data.toString('utf8'));
+        return answer(res, 200);
+      }
+      case 'GET':
+        return answer(res, 200, {
+          ConnectedAt: conn.connectedAt.toISOString(),
+          Identity: { SourceIp: conn.sourceIp, UserAgent: conn.userAgent },
+          LastActiveAt: conn.lastActiveAt.toISOString(),
+        });
+      case 'DELETE':
+        conn.socket.close(1000, 'closed by @connections DELETE');
+        return answer(res, 204);
+      default:
+        return answer(res, 403, { message: 'Forbidden' }, 'ForbiddenException');
+    }
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const server = createServer((req, res) => {
+    onManagement(req, res).catch((e: unknown) => {
+      log(`@connections failed: ${(e as Error)?.stack ?? String(e)}`);
+      if (!res.headersSent) answer(res, 500, { message: 'Internal server error' });
+    });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    track(onUpgrade(req, socket, head)).catch((e: unknown) => {
+      log(`websocket upgrade failed: ${(e as Error)?.stack ?? String(e)}`);
+      if (!socket.destroyed) refuse(socket, 500, 'Internal server error');
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+
+  return {
+    url: `ws://127.0.0.1:${opts.port}`,
+    callbackUrl: `http://127.0.0.1:${opts.port}`,
+    server,
+    connectionCount: () => connections.size,
+    close: async () => {
+      for (const c of connections.values()) c.socket.close(1001, 'going away');
+      // Let the $disconnect handlers finish while the table is still there.
+      const deadline = Date.now() + 5000;
+      while ((connections.size > 0 || inFlight.size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      for (const c of connections.values()) c.socket.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
