@@ -1,0 +1,70 @@
+/**
+ * Mobile: one SNS Publish (`MessageStructure: "json"`) per enabled device endpoint of an agent.
+ * An endpoint SNS reports disabled (APNs/FCM rejected the token) or gone is marked disabled and
+ * skipped from then on, until the app registers its token again. Throttling and server errors
+ * (after the SDK's own retries) are left for the stream retry.
+ */
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { listDevices, markDeviceDisabled, type Device } from '../store/devices.js';
+import { notifyOnce, type Outcome } from '../store/notifications.js';
+import { snsPushMessage } from '../domain/push.js';
+import type { VisitorMessage } from '../domain/visitor-message.js';
+import { logger } from '../platform/logger.js';
+import { emptyReport, errorName, httpStatusOf, tally, type ChannelReport } from './report.js';
+
+export interface MobileDeps {
+  db: DynamoDBDocumentClient;
+  tableName: string;
+  sns: SNSClient;
+}
+
+/** SNS's wire code is `EndpointDisabled`; SDK v3 names the class `EndpointDisabledException`. */
+export function isEndpointDisabled(e: unknown): boolean {
+  return /^EndpointDisabled(Exception)?$/.test(errorName(e));
+}
+
+/** The endpoint no longer exists (deleted outside this app): as good as disabled. */
+function isEndpointMissing(e: unknown): boolean {
+  return /^(NotFound|ResourceNotFound)(Exception)?$/.test(errorName(e));
+}
+
+/** A request SNS will refuse however often it is sent (e.g. an invalid parameter): retrying cannot help. */
+function isPermanent(e: unknown): boolean {
+  return /^InvalidParameter(Value)?(Exception)?$/.test(errorName(e));
+}
+
+async function publish(deps: MobileDeps, d: Device, m: VisitorMessage): Promise<Outcome> {
+  try {
+    await deps.sns.send(
+      new PublishCommand({ TargetArn: d.endpointArn, MessageStructure: 'json', Message: snsPushMessage(d.platform, m) }),
+    );
+    return 'sent';
+  } catch (e) {
+    const log = { deviceId: d.deviceId, agentId: d.agentId, platform: d.platform, error: errorName(e), status: httpStatusOf(e) };
+    if (isEndpointDisabled(e) || isEndpointMissing(e)) {
+      await markDeviceDisabled(deps.db, deps.tableName, d, d.deviceId);
+      logger.info('endpoint disabled, device skipped from now on', log);
+      return 'disabled';
+    }
+    if (isPermanent(e)) {
+      logger.error('push rejected', log);
+      return 'rejected';
+    }
+    logger.warn('push failed', log);
+    throw e;
+  }
+}
+
+export async function notifyMobile(deps: MobileDeps, agent: { workspaceId: string; agentId: string }, m: VisitorMessage): Promise<ChannelReport> {
+  const devices = (await listDevices(deps.db, deps.tableName, agent)).filter((d) => d.enabled);
+  if (devices.length === 0) return emptyReport();
+  const results = await Promise.allSettled(
+    devices.map((d) =>
+      notifyOnce(deps.db, deps.tableName, { messageId: m.messageId, channel: 'mobile', target: `${d.agentId}#${d.deviceId}` }, () =>
+        publish(deps, d, m),
+      ),
+    ),
+  );
+  return tally(results);
+}

@@ -1,0 +1,30 @@
+/** The `chat.message` frame pushed to an agent's WebSocket connections (SPEC §7). */
+import { cutCodePoints, PREVIEW_CODE_POINTS } from './text.js';
+import { visitorDisplayName, type VisitorMessage } from './visitor-message.js';
+
+export interface ChatMessageFrame {
+  type: 'chat.message';
+  workspaceId: string;
+  conversationId: string;
+  messageId: string;
+  seq: number;
+  from: { type: 'visitor'; id: string; name: string };
+  preview: string;
+  assigneeId: string | null;
+  createdAt: string;
+}
+
+/** `assigneeId` is the conversation's assignee when the notification is decided, not when it was written. */
+export function chatMessageFrame(m: VisitorMessage, assigneeId: string | null | undefined): ChatMessageFrame {
+  return {
+    type: 'chat.message',
+    workspaceId: m.workspaceId,
+    conversationId: m.conversationId,
+    messageId: m.messageId,
+    seq: m.seq,
+    from: { type: 'visitor', id: m.fromId, name: visitorDisplayName(m.fromName) },
+    preview: cutCodePoints(m.body, PREVIEW_CODE_POINTS),
+    assigneeId: assigneeId ?? null,
+    createdAt: m.createdAt,
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The exactly-once guard of the fan-out. Stream records arrive at least once and a batch with a
+ * failure is retried, so each (message, channel, target) is claimed with a conditional write
+ * before it is sent, and marked done after. A claim carries a short lease: if the worker dies
+ * between claim and send, the lease runs out and a retry may claim it again; a failed send
+ * releases its claim at once so the retry can redo it.
+ */
+import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { k } from './keys.js';
+import { isConditionalFailure } from './errors.js';
+
+export interface NotificationKey {
+  messageId: string;
+  channel: 'desktop' | 'mobile';
+  /** Who or what receives it, e.g. `{agentId}#{connectionId}` or `{agentId}#{deviceId}`. */
+  target: string;
+}
+
+/** Long enough for one send with the SDK's own retries, short enough for a stream retry to take over. */
+export const CLAIM_LEASE_MS = 30_000;
+/** Stream records live 24 h; a guard kept a few days outlives any redelivery. */
+const GUARD_TTL_S = 3 * 24 * 60 * 60;
+
+export type Claim = { state: 'claimed'; claimId: string } | { state: 'done' } | { state: 'busy' };
+
+/** What became of a claimed notification: delivered, or settled without delivery (target gone, device disabled, rejected). */
+export type Outcome = 'sent' | 'gone' | 'disabled' | 'rejected';
+
+export async function claimNotification(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  key: NotificationKey,
+  opts: { leaseMs?: number; now?: number } = {},
+): Promise<Claim> {
+  const now = opts.now ?? Date.now();
+  const claimId = randomUUID();
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: k.notification(key.messageId, key.channel, key.target),
+        UpdateExpression:
+          'SET #st = :pending, claimId = :c, leaseUntil = :lease, #ttl = :ttl, entity = :e, messageId = :m, channel = :ch, target = :t',
+        ConditionExpression: 'attribute_not_exists(pk) OR (#st <> :done AND leaseUntil < :now)',
+        ExpressionAttributeNames: { '#st': 'status', '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':pending': 'pending',
+          ':done': 'done',
+          ':c': claimId,
+          ':lease': now + (opts.leaseMs ?? CLAIM_LEASE_MS),
+          ':now': now,
+          ':ttl': Math.floor(now / 1000) + GUARD_TTL_S,
+          ':e': 'notification',
+          ':m': key.messageId,
+          ':ch': key.channel,
+          ':t': key.target,
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { state: 'claimed', claimId };
+  } catch (e) {
+    if (!isConditionalFailure(e)) throw e;
+    // The exception's Item is the old item as DynamoDB sent it (attribute-value shape, not unmarshalled).
+    // Without it, assume the other holder is still at work: a later retry is the safe side.
+    const status = (e as { Item?: { status?: { S?: string } } }).Item?.status?.S;
+    return status === 'done' ? { state: 'done' } : { state: 'busy' };
+  }
+}
+
+/** Settle a notification for good. Unconditional: even if our lease ran out meanwhile, this one was sent. */
+export async function markNotified(db: DynamoDBDocumentClient, tableName: string, key: NotificationKey, outcome: Outcome): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: k.notification(key.messageId, key.channel, key.target),
+      UpdateExpression: 'SET #st = :done, outcome = :o, doneAt = :at REMOVE leaseUntil',
+      ExpressionAttributeNames: { '#st': 'status' },
+      ExpressionAttributeValues: { ':done': 'done', ':o': outcome, ':at': new Date().toISOString() },
+    }),
+  );
+}
+
+/** Give a claim back after a failed send so the retry can redo it. Only our own claim is released. */
+export async function releaseNotification(db: DynamoDBDocumentClient, tableName: string, key: NotificationKey, claimId: string) {
+  try {
+    await db.send(
+      new DeleteCommand({
+        TableName: tableName,
+        Key: k.notification(key.messageId, key.channel, key.target),
+        ConditionExpression: 'claimId = :c AND #st <> :done',
+        ExpressionAttributeNames: { '#st': 'status' },
+        ExpressionAttributeValues: { ':c': claimId, ':done': 'done' },
+      }),
+    );
+  } catch (e) {
+    if (!isConditionalFailure(e)) throw e;
+  }
+}
+
+export type OnceResult = Outcome | 'skipped' | 'busy';
+
+/**
+ * Run `send` at most once per key across redeliveries and retries. `send` resolves to how the
+ * notification settled; if it throws, the claim is released and the error passes on (to be retried).
+ */
+export async function notifyOnce(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  key: NotificationKey,
+  send: () => Promise<Outcome>,
+): Promise<OnceResult> {
+  const claim = await claimNotification(db, tableName, key);
+  if (claim.state === 'done') return 'skipped';
+  if (claim.state === 'busy') return 'busy';
+  let outcome: Outcome;
+  try {
+    outcome = await send();
+  } catch (e) {
+    await releaseNotification(db, tableName, key, claim.claimId).catch(() => undefined);
+    throw e;
+  }
+  await markNotified(db, tableName, key, outcome);
+  return outcome;
+}
