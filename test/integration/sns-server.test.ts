@@ -1,0 +1,113 @@
+/** The local SNS speaks the wire protocol the real @aws-sdk/client-sns v3 expects. */
+import {
+  SNSClient,
+  CreatePlatformEndpointCommand,
+  GetEndpointAttributesCommand,
+  SetEndpointAttributesCommand,
+  DeleteEndpointCommand,
+  PublishCommand,
+} from '@aws-sdk/client-sns';
+import { startSnsServer, type SnsServer } from '../../local/sns-server.js';
+
+const APNS_APP = 'arn:aws:sns:us-east-1:000000000000:app/APNS/agent-chat';
+const GCM_APP = 'arn:aws:sns:us-east-1:000000000000:app/GCM/agent-chat';
+
+let server: SnsServer;
+let sns: SNSClient;
+
+beforeAll(async () => {
+  server = await startSnsServer({ port: 0 });
+  sns = new SNSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+});
+afterAll(async () => {
+  sns.destroy();
+  await server.close();
+});
+
+const create = (app: string, token: string, extra: Partial<{ CustomUserData: string; Attributes: Record<string, string> }> = {}) =>
+  sns.send(new CreatePlatformEndpointCommand({ PlatformApplicationArn: app, Token: token, ...extra })).then((r) => r.EndpointArn!);
+
+test('CreatePlatformEndpoint is idempotent for the same token and refuses the same token with other attributes', async () => {
+  const a = await create(APNS_APP, 'tok-idem');
+  expect(a).toMatch(/^arn:aws:sns:us-east-1:000000000000:endpoint\/APNS\/agent-chat\/.+/);
+  expect(await create(APNS_APP, 'tok-idem')).toBe(a);
+  await expect(create(APNS_APP, 'tok-idem', { CustomUserData: 'someone else' })).rejects.toMatchObject({
+    name: 'InvalidParameterException',
+    message: expect.stringContaining('already exists with the same Token, but different attributes'),
+  });
+  expect(await create(GCM_APP, 'tok-idem')).not.toBe(a);
+});
+
+test('endpoint attributes round-trip as a map, and a deleted endpoint is NotFound', async () => {
+  const arn = await create(GCM_APP, 'tok-attrs');
+  expect((await sns.send(new GetEndpointAttributesCommand({ EndpointArn: arn }))).Attributes).toEqual({ Enabled: 'true', Token: 'tok-attrs' });
+  await sns.send(new SetEndpointAttributesCommand({ EndpointArn: arn, Attributes: { Enabled: 'false' } }));
+  expect((await sns.send(new GetEndpointAttributesCommand({ EndpointArn: arn }))).Attributes?.Enabled).toBe('false');
+  await sns.send(new DeleteEndpointCommand({ EndpointArn: arn }));
+  await sns.send(new DeleteEndpointCommand({ EndpointArn: arn })); // idempotent, as on SNS
+  await expect(sns.send(new GetEndpointAttributesCommand({ EndpointArn: arn }))).rejects.toMatchObject({
+    name: 'NotFoundException',
+    $metadata: expect.objectContaining({ httpStatusCode: 404 }),
+  });
+});
+
+test('Publish with MessageStructure json records the platform member, parsed', async () => {
+  const arn = await create(GCM_APP, 'tok-pub');
+  const gcm = { fcmV1Message: { message: { notification: { title: 'Ann', body: 'héllo 😀 <&>' }, data: { conversationId: 'c1' } } } };
+  const r = await sns.send(
+    new PublishCommand({
+      TargetArn: arn,
+      MessageStructure: 'json',
+      Message: JSON.stringify({ default: 'héllo', APNS: JSON.stringify({ aps: {} }), GCM: JSON.stringify(gcm) }),
+    }),
+  );
+  expect(r.MessageId).toBeTruthy();
+  const last = server.pushes().at(-1)!;
+  expect(last).toMatchObject({ endpointArn: arn, platform: 'GCM', token: 'tok-pub', payload: gcm });
+  expect(Number.isNaN(Date.parse(last.at))).toBe(false);
+});
+
+test('a json message without a default entry is refused and not recorded', async () => {
+  const arn = await create(APNS_APP, 'tok-nodefault');
+  const before = server.pushes().length;
+  await expect(
+    sns.send(new PublishCommand({ TargetArn: arn, MessageStructure: 'json', Message: JSON.stringify({ APNS: '{}' }) })),
+  ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  expect(server.pushes()).toHaveLength(before);
+});
+
+test('a disabled endpoint fails Publish with EndpointDisabled until it is enabled again', async () => {
+  const arn = await create(APNS_APP, 'tok-disabled');
+  const msg = { TargetArn: arn, MessageStructure: 'json', Message: JSON.stringify({ default: 'x', APNS: JSON.stringify({ aps: { alert: 'x' } }) }) };
+  expect(server.disable('tok-disabled')).toBe(true);
+  expect(server.disable('no-such-token')).toBe(false);
+  const before = server.pushes().length;
+  const err = await sns.send(new PublishCommand(msg)).catch((e: unknown) => e);
+  expect(err).toMatchObject({ name: 'EndpointDisabledException', Code: 'EndpointDisabled', $metadata: expect.objectContaining({ httpStatusCode: 400 }) });
+  expect(server.pushes()).toHaveLength(before);
+  // Registering the same token again does not enable it (as on SNS); SetEndpointAttributes does.
+  expect(await create(APNS_APP, 'tok-disabled')).toBe(arn);
+  await expect(sns.send(new PublishCommand(msg))).rejects.toMatchObject({ name: 'EndpointDisabledException' });
+  await sns.send(new SetEndpointAttributesCommand({ EndpointArn: arn, Attributes: { Enabled: 'true' } }));
+  await sns.send(new PublishCommand(msg));
+  expect(server.pushes()).toHaveLength(before + 1);
+});
+
+test('injected throttling fails the call, and the SDK retries it when allowed to', async () => {
+  const arn = await create(APNS_APP, 'tok-throttle');
+  const msg = { TargetArn: arn, MessageStructure: 'json', Message: JSON.stringify({ default: 'x', APNS: '{"aps":{}}' }) };
+  server.failNext('Throttling', 1, 'Publish');
+  await expect(sns.send(new PublishCommand(msg))).rejects.toMatchObject({ name: 'Throttling', $fault: 'client' });
+  const retrying = new SNSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, maxAttempts: 3 });
+  const before = server.pushes().length;
+  server.failNext('InternalError', 2, 'Publish');
+  await retrying.send(new PublishCommand(msg));
+  expect(server.pushes()).toHaveLength(before + 1);
+  retrying.destroy();
+});
+
+test('publishing to an endpoint that does not exist is NotFound', async () => {
+  await expect(
+    sns.send(new PublishCommand({ TargetArn: `${APNS_APP.replace(':app/', ':endpoint/')}/nope`, MessageStructure: 'json', Message: '{"default":"x"}' })),
+  ).rejects.toMatchObject({ name: 'NotFoundException' });
+});
