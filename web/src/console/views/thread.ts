@@ -1,0 +1,112 @@
+/** The open conversation: who it is with, its assignment, the messages and the reply box. */
+import { clear, h, timeLabel } from '../../shared/dom.js';
+import type { ConversationItem, Message } from '../../shared/types.js';
+import type { ConsoleApp } from '../app.js';
+import { visitorName } from '../conversation-list.js';
+
+function currentItem(app: ConsoleApp): ConversationItem | undefined {
+  const t = app.thread;
+  if (!t) return undefined;
+  const fromList = app.itemFor(t.id);
+  if (fromList) app.threadItem = fromList;
+  return app.threadItem?.conversationId === t.id ? app.threadItem : undefined;
+}
+
+export function renderThread(app: ConsoleApp, opts: { keepMessages?: boolean } = {}): void {
+  const pane = document.getElementById('thread-pane');
+  if (!pane) return;
+  const t = app.thread;
+  if (!t) {
+    clear(pane);
+    pane.append(h('p', { class: 'muted placeholder' }, 'Choose a conversation to read it and reply.'));
+    return;
+  }
+  const head = pane.querySelector('#thread-head');
+  if (opts.keepMessages && head && pane.dataset.conversationId === t.id) {
+    head.replaceWith(threadHead(app));
+    return;
+  }
+  const draft = pane.dataset.conversationId === t.id ? pane.querySelector<HTMLTextAreaElement>('#reply-text')?.value : undefined;
+  pane.dataset.conversationId = t.id;
+  clear(pane);
+  const name = visitorName(currentItem(app)?.visitor);
+  const log = h('ol', { id: 'messages', class: 'messages', role: 'log', 'aria-label': `Messages with ${name}`, tabindex: '0' });
+  if (t.loading) log.append(h('li', { class: 'muted' }, 'Loading messages…'));
+  else if (t.error) log.append(h('li', { class: 'error', role: 'alert' }, t.error));
+  else if (t.messages.length === 0) log.append(h('li', { class: 'muted' }, 'No messages yet.'));
+  else log.append(...t.messages.map((m) => messageRow(app, m, name)));
+  pane.append(threadHead(app), log, replyForm(app, name, draft));
+  log.scrollTop = log.scrollHeight;
+}
+
+export function appendToThread(app: ConsoleApp, ms: Message[]): void {
+  const log = document.getElementById('messages');
+  if (!log) return;
+  log.querySelectorAll('li.muted').forEach((e) => e.remove());
+  const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  const name = visitorName(currentItem(app)?.visitor);
+  log.append(...ms.map((m) => messageRow(app, m, name)));
+  if (nearBottom || ms.some((m) => m.from.type === 'agent')) log.scrollTop = log.scrollHeight;
+}
+
+function threadHead(app: ConsoleApp): HTMLElement {
+  const item = currentItem(app);
+  const me = app.me.agentId;
+  const name = visitorName(item?.visitor);
+  const assignee = item?.assigneeId ?? null;
+  return h(
+    'header',
+    { id: 'thread-head', class: 'thread-head' },
+    h('h2', { id: 'thread-title', tabindex: '-1' }, name),
+    item?.visitor.email ? h('p', { class: 'muted visitor-email' }, item.visitor.email) : null,
+    h(
+      'div',
+      { class: 'assignment' },
+      h('p', { id: 'assignment-text' }, item ? (assignee === null ? 'Unassigned' : assignee === me ? 'Assigned to you' : `Assigned to ${assignee}`) : ''),
+      assignee !== me ? h('button', { type: 'button', onclick: () => void app.assign(me) }, 'Assign to me') : null,
+      assignee !== null ? h('button', { type: 'button', class: 'secondary', onclick: () => void app.assign(null) }, 'Unassign') : null,
+    ),
+    h('p', { id: 'thread-error', class: 'error', role: 'alert' }),
+  );
+}
+
+function messageRow(app: ConsoleApp, m: Message, visitor: string): HTMLLIElement {
+  const mine = m.from.type === 'agent' && m.from.id === app.me.agentId;
+  const who = m.from.type === 'visitor' ? m.from.name || visitor : mine ? 'You' : m.from.id;
+  return h(
+    'li',
+    { class: `msg from-${m.from.type}${mine ? ' mine' : ''}`, 'data-seq': String(m.seq) },
+    h('p', { class: 'msg-meta' }, h('span', { class: 'msg-who' }, who), ' ', h('time', { datetime: m.createdAt, title: m.createdAt }, timeLabel(m.createdAt))),
+    h('p', { class: 'msg-body' }, m.body),
+  );
+}
+
+function replyForm(app: ConsoleApp, name: string, draft: string | undefined): HTMLFormElement {
+  const text = h('textarea', { id: 'reply-text', name: 'body', rows: '3', required: true, maxlength: '10000', 'aria-describedby': 'reply-hint' });
+  if (draft) text.value = draft;
+  const send = h('button', { type: 'submit' }, 'Send');
+  const form = h(
+    'form',
+    { class: 'reply', 'aria-label': 'Reply' },
+    h('label', { for: 'reply-text' }, `Reply to ${name}`),
+    text,
+    h('div', { class: 'reply-row' }, h('p', { id: 'reply-hint', class: 'muted hint' }, 'Enter sends; Shift+Enter starts a new line.'), send),
+  );
+  text.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (send.disabled || !text.value.trim()) return;
+    send.disabled = true;
+    void app.reply(text.value).then((ok) => {
+      send.disabled = false;
+      if (ok) text.value = '';
+      text.focus();
+    });
+  });
+  return form;
+}
