@@ -1,0 +1,174 @@
+/**
+ * The 5-minute reminder (SPEC §4), run by an EventBridge rule. For each agent the `due` index names:
+ * claim the agent, re-read everything that decides the email as it is now, send one digest, record
+ * what it listed, release the claim.
+ *
+ * Delivery is at least once: EventBridge may fire twice and a run may die. The claim keeps two runs
+ * off the same agent, and the consistent re-read after claiming sees what an earlier run recorded,
+ * so the same messages are not emailed twice. A run that dies before recording leaves the
+ * obligations in the index and its claim expires: the next run after the lease sends them.
+ */
+import type { Context } from 'aws-lambda';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SESClient } from '@aws-sdk/client-ses';
+import { dynamo, sesClient } from '../platform/clients.js';
+import { config } from '../platform/config.js';
+import { logger } from '../platform/logger.js';
+import { newId } from '../domain/ids.js';
+import { planReminder } from '../domain/reminder-plan.js';
+import { buildDigest, type DigestConversation } from '../domain/digest.js';
+import { getAgent, type Agent } from '../store/agents.js';
+import { getConversation } from '../store/conversations.js';
+import { visitorMessagesAfter } from '../store/messages.js';
+import { dropDue, getPosition, recordEmailed } from '../store/positions.js';
+import { claimAgent, dueAgents, releaseAgent, type DueAgent } from '../store/reminders.js';
+import { sendEmail } from '../channels/email.js';
+
+export interface ReminderSummary {
+  agentsEmailed: number;
+  conversations: number;
+  failed: number;
+}
+
+/** Under the 5-minute period, so a dead run's agents go out with the next run but one at worst. */
+const LEASE_MS = 4 * 60_000;
+/** Don't start a send the lease may not outlive (SES retries with backoff take a while). */
+const SEND_MARGIN_MS = 90_000;
+/** Agents worked on at once: bounded, so SES throttling and DynamoDB stay calm. */
+const CONCURRENCY = 4;
+
+interface Deps {
+  db: DynamoDBDocumentClient;
+  ses: SESClient;
+  tableName: string;
+  emailFrom: string;
+  consoleUrl: string;
+  runId: string;
+}
+
+type AgentOutcome = { kind: 'emailed'; conversations: number } | { kind: 'failed' } | { kind: 'none' };
+
+interface Listed extends DigestConversation {
+  /** The newest visitor seq listed: the emailed position to record. */
+  seq: number;
+}
+
+export const handler = async (_event?: unknown, context?: Pick<Context, 'awsRequestId'>): Promise<ReminderSummary> => {
+  const c = config();
+  const deps: Deps = {
+    db: dynamo(),
+    ses: sesClient(),
+    tableName: c.tableName,
+    emailFrom: c.emailFrom,
+    consoleUrl: c.consoleUrl,
+    runId: context?.awsRequestId ?? newId('run'),
+  };
+  const summary: ReminderSummary = { agentsEmailed: 0, conversations: 0, failed: 0 };
+  const due = dueAgents(deps.db, deps.tableName);
+  // Workers pull from one generator: an async generator queues concurrent next() calls.
+  const worker = async () => {
+    for (let n = await due.next(); !n.done; n = await due.next()) {
+      const outcome = await remindAgent(deps, n.value);
+      if (outcome.kind === 'emailed') {
+        summary.agentsEmailed++;
+        summary.conversations += outcome.conversations;
+      } else if (outcome.kind === 'failed') {
+        summary.failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  logger.info('reminder run done', { runId: deps.runId, ...summary });
+  return summary;
+};
+
+async function remindAgent(deps: Deps, due: DueAgent): Promise<AgentOutcome> {
+  const ids = { workspaceId: due.workspaceId, agentId: due.agentId };
+  const log = { runId: deps.runId, ...ids };
+  const claimedAt = Date.now();
+  let claim;
+  try {
+    claim = await claimAgent(deps.db, deps.tableName, ids, deps.runId, claimedAt, LEASE_MS);
+  } catch (e) {
+    logger.error('reminder claim failed', { ...log, error: errorInfo(e) });
+    return { kind: 'failed' };
+  }
+  if (claim === 'busy') return { kind: 'none' }; // another run has this agent right now
+  if (claim === 'missing') {
+    // No such agent any more: nobody can be reminded of these.
+    await Promise.all(due.conversationIds.map((conv) => dropDue(deps.db, deps.tableName, conv, due.agentId, Number.MAX_SAFE_INTEGER))).catch(
+      (e: unknown) => logger.warn('dropping a missing agent\'s reminders failed', { ...log, error: errorInfo(e) }),
+    );
+    return { kind: 'none' };
+  }
+  try {
+    const agent = await getAgent(deps.db, deps.tableName, due.workspaceId, due.agentId);
+    if (!agent) return { kind: 'none' };
+    const listed = (await Promise.all(due.conversationIds.map((conv) => planConversation(deps, agent, conv)))).filter(
+      (x): x is Listed => x !== undefined,
+    );
+    if (listed.length === 0) return { kind: 'none' };
+    if (!agent.email) {
+      logger.warn('reminder skipped: agent has no email address', { ...log, conversations: listed.length });
+      return { kind: 'failed' };
+    }
+    if (Date.now() > claimedAt + LEASE_MS - SEND_MARGIN_MS) {
+      // Too slow to still trust the lease: leave the obligations for the next run.
+      logger.warn('reminder lease too close to expiry, not sending', log);
+      return { kind: 'failed' };
+    }
+    const digest = buildDigest({ agentName: agent.name, consoleUrl: deps.consoleUrl, conversations: listed });
+    const sent = await sendEmail(deps.ses, { from: deps.emailFrom, to: agent.email, ...digest });
+    if (sent.status !== 'sent') {
+      logger.warn('reminder email failed', { ...log, status: sent.status, code: sent.code, conversations: listed.length });
+      return { kind: 'failed' };
+    }
+    for (const l of listed) await recordEmailed(deps.db, deps.tableName, l.conversationId, agent.agentId, l.seq);
+    logger.info('reminder emailed', { ...log, conversations: listed.length });
+    return { kind: 'emailed', conversations: listed.length };
+  } catch (e) {
+    logger.error('reminder failed for agent', { ...log, error: errorInfo(e) });
+    return { kind: 'failed' };
+  } finally {
+    await releaseAgent(deps.db, deps.tableName, ids, deps.runId).catch((e: unknown) =>
+      logger.warn('reminder lease release failed; it will expire', { ...log, error: errorInfo(e) }),
+    );
+  }
+}
+
+/** One due conversation, decided from its state now: listed in the email, or its obligation dropped. */
+async function planConversation(deps: Deps, agent: Agent, conv: string): Promise<Listed | undefined> {
+  const [conversation, position] = await Promise.all([
+    getConversation(deps.db, deps.tableName, conv),
+    getPosition(deps.db, deps.tableName, conv, agent.agentId),
+  ]);
+  // The index entry lives on the position item: none means it went away since the index was read.
+  if (!position) return undefined;
+  const plan = planReminder({
+    agent: { agentId: agent.agentId, settings: agent.settings },
+    conversation: conversation && conversation.workspaceId === agent.workspaceId ? conversation : undefined,
+    position,
+  });
+  if (plan.kind !== 'email') {
+    // Up to the seq this entry was recorded for: a newer obligation written meanwhile survives.
+    await dropDue(deps.db, deps.tableName, conv, agent.agentId, position.dueSeq);
+    return undefined;
+  }
+  const messages = await visitorMessagesAfter(deps.db, deps.tableName, conv, plan.afterSeq, plan.upToSeq);
+  const newest = messages[0];
+  if (!newest) {
+    await dropDue(deps.db, deps.tableName, conv, agent.agentId, position.dueSeq);
+    return undefined;
+  }
+  return {
+    conversationId: conv,
+    visitorName: conversation?.visitor.name,
+    newestText: newest.body,
+    unreadCount: messages.length,
+    seq: newest.seq,
+  };
+}
+
+function errorInfo(e: unknown) {
+  return { name: (e as Error)?.name, message: (e as Error)?.message };
+}

@@ -1,0 +1,110 @@
+/**
+ * The reminder's reads and claims. What is due comes from the sparse `due` index only (one item per
+ * (conversation, agent) position that owes a reminder), so a run reads what is owed and nothing
+ * else. The claim is a lease on the agent's profile item: two overlapping runs never work on the
+ * same agent at once, and a run that dies leaves a lease that simply expires.
+ */
+import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TABLE } from './table.js';
+import { k } from './keys.js';
+import { isConditionalFailure } from './errors.js';
+
+const DUE = TABLE.indexes.dueReminders;
+
+export interface DueAgent {
+  workspaceId: string;
+  agentId: string;
+  conversationIds: string[];
+}
+
+/**
+ * Every agent with something due, one at a time, with the conversations they are owed a reminder
+ * for. The index sorts by `{ws}#{agent}#{conv}`, so an agent's items are contiguous and a group is
+ * complete as soon as the next agent's first item shows up: memory stays at one page plus one group.
+ * The index is eventually consistent: callers re-read each position after claiming.
+ */
+export async function* dueAgents(db: DynamoDBDocumentClient, tableName: string, pageSize = 500): AsyncGenerator<DueAgent> {
+  let current: DueAgent | undefined;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: DUE.name,
+        KeyConditionExpression: '#p = :p',
+        ExpressionAttributeNames: { '#p': DUE.partitionKey },
+        ExpressionAttributeValues: { ':p': k.duePk() },
+        ProjectionExpression: 'workspaceId, agentId, conversationId',
+        ExclusiveStartKey: start,
+        Limit: pageSize,
+      }),
+    );
+    for (const it of r.Items ?? []) {
+      const ws = it.workspaceId as string;
+      const agentId = it.agentId as string;
+      const conv = it.conversationId as string;
+      if (current && current.workspaceId === ws && current.agentId === agentId) {
+        current.conversationIds.push(conv);
+        continue;
+      }
+      if (current) yield current;
+      current = { workspaceId: ws, agentId, conversationIds: [conv] };
+    }
+    start = r.LastEvaluatedKey;
+  } while (start);
+  if (current) yield current;
+}
+
+export type ClaimResult = 'claimed' | 'busy' | 'missing';
+
+/**
+ * Take the agent's reminder lease until `nowMs + leaseMs`, if nobody holds a live one. `missing`
+ * means the agent has no profile (any more), so nothing can be sent to them.
+ */
+export async function claimAgent(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  ids: { workspaceId: string; agentId: string },
+  runId: string,
+  nowMs: number,
+  leaseMs: number,
+): Promise<ClaimResult> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: k.agent(ids.workspaceId, ids.agentId),
+        UpdateExpression: 'SET reminderLeaseUntil = :until, reminderLeaseOwner = :run',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(reminderLeaseUntil) OR reminderLeaseUntil < :now)',
+        ExpressionAttributeValues: { ':until': nowMs + leaseMs, ':run': runId, ':now': nowMs },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return 'claimed';
+  } catch (e) {
+    if (!isConditionalFailure(e)) throw e;
+    return (e as { Item?: unknown }).Item ? 'busy' : 'missing';
+  }
+}
+
+/** Give the lease back, only if this run still holds it (a slow run must not free a newer run's lease). */
+export async function releaseAgent(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  ids: { workspaceId: string; agentId: string },
+  runId: string,
+): Promise<void> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: k.agent(ids.workspaceId, ids.agentId),
+        UpdateExpression: 'REMOVE reminderLeaseUntil, reminderLeaseOwner',
+        ConditionExpression: 'reminderLeaseOwner = :run',
+        ExpressionAttributeValues: { ':run': runId },
+      }),
+    );
+  } catch (e) {
+    if (!isConditionalFailure(e)) throw e;
+  }
+}
