@@ -61,8 +61,11 @@ export const handler = async (_event?: unknown, context?: Pick<Context, 'awsRequ
     tableName: c.tableName,
     emailFrom: c.emailFrom,
     consoleUrl: c.consoleUrl,
-    runId: context?.awsRequestId ?? newId('run'),
+    // One id per attempt, not the request id: Lambda reuses that when it retries an event, and a
+    // lease's owner should name the attempt that holds it.
+    runId: newId('run'),
   };
+  logger.info('reminder run start', { runId: deps.runId, requestId: context?.awsRequestId });
   const summary: ReminderSummary = { agentsEmailed: 0, conversations: 0, failed: 0 };
   const due = dueAgents(deps.db, deps.tableName);
   // Workers pull from one generator: an async generator queues concurrent next() calls.
@@ -123,7 +126,12 @@ async function remindAgent(deps: Deps, due: DueAgent): Promise<AgentOutcome> {
       logger.warn('reminder email failed', { ...log, status: sent.status, code: sent.code, conversations: listed.length });
       return { kind: 'failed' };
     }
-    for (const l of listed) await recordEmailed(deps.db, deps.tableName, l.conversationId, agent.agentId, l.seq);
+    try {
+      for (const l of listed) await recordEmailed(deps.db, deps.tableName, l.conversationId, agent.agentId, l.seq);
+    } catch (e) {
+      // The email went out; what was not recorded stays due and may be listed once more.
+      logger.error('reminder sent but not fully recorded', { ...log, error: errorInfo(e) });
+    }
     logger.info('reminder emailed', { ...log, conversations: listed.length });
     return { kind: 'emailed', conversations: listed.length };
   } catch (e) {
