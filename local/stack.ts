@@ -1,0 +1,391 @@
+/**
+ * The offline stack: the whole system on one machine, no AWS account (SPEC §9). DynamoDB Local
+ * with the shared table definition, the real handlers behind local HTTP and WebSocket gateways
+ * driven by lib/routes.ts, the table's stream feeding the fan-out as the event source mapping
+ * would, local SNS and SES, the reminder on its schedule, and the `/_local/` helpers.
+ *
+ * Handlers run in this process and read their configuration from process.env, lazily: the stack
+ * sets the environment before it imports any handler. So one process (one jest module registry)
+ * holds one stack at a time.
+ */
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBBatchResponse } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { BACKGROUND, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTES } from '../lib/routes.js';
+import { FANOUT_FILTER } from '../lambdas/store/table.js';
+import { startDynamoDbLocal, type RunningDynamo } from './dynamodb-local.js';
+import { ensureTable } from './tables.js';
+import { createIssuer } from './issuer.js';
+import { loadHandler, type LoadedHandler } from './invoke.js';
+import { createHttpGateway, type LocalRequest, type LocalResponse } from './http-gateway.js';
+import { startWsGateway, type WsGateway } from './ws-gateway.js';
+import { localHelpers } from './local-helpers.js';
+import { startSnsServer } from './sns-server.js';
+import { startLocalSes } from './ses.js';
+import { startStreamPoller } from './stream-poller.js';
+import { ensureAgent } from '../lambdas/store/agents.js';
+import { dynamo as docClient } from '../lambdas/platform/clients.js';
+
+export interface OfflineStackOptions {
+  httpPort?: number;
+  wsPort?: number;
+  dynamoPort?: number;
+  snsPort?: number;
+  sesPort?: number;
+  /** Seconds between reminder runs; 0 turns the schedule off (POST /_local/reminders/run still works). */
+  reminderIntervalS?: number;
+  /** Keep DynamoDB data under .local-data/ instead of in memory. */
+  persist?: boolean;
+  log?: (line: string) => void;
+  /** Use a DynamoDB (Local) that is already running instead of starting one (jest's, say). */
+  dynamoEndpoint?: string;
+  tableName?: string;
+  /** Build and serve the web console and demo (default true). */
+  web?: boolean;
+}
+
+export interface OfflineStack {
+  httpUrl: string;
+  wsUrl: string;
+  sesInboxUrl: string;
+  dynamoEndpoint: string;
+  tableName: string;
+  stop(): Promise<void>;
+}
+
+/** A port that is taken: which one, and the environment variable that moves it. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    readonly envVar: string,
+  ) {
+    super(`port ${port} is already in use: set ${envVar} to another port`);
+    this.name = 'PortInUseError';
+  }
+}
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const LOCAL_DATA = join(ROOT, '.local-data');
+
+const PORTS = {
+  httpPort: { env: 'LOCAL_HTTP_PORT', fallback: 3000 },
+  wsPort: { env: 'LOCAL_WS_PORT', fallback: 3001 },
+  dynamoPort: { env: 'LOCAL_DYNAMODB_PORT', fallback: 8000 },
+  snsPort: { env: 'LOCAL_SNS_PORT', fallback: 9911 },
+  sesPort: { env: 'LOCAL_SES_PORT', fallback: 8005 },
+} as const;
+
+type PortName = keyof typeof PORTS;
+
+function envNumber(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v.trim() === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, not "${v}"`);
+  return n;
+}
+
+function portOf(opts: OfflineStackOptions, name: PortName): number {
+  return opts[name] ?? envNumber(PORTS[name].env) ?? PORTS[name].fallback;
+}
+
+function checkPortFree(port: number, envVar: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' || e.code === 'EACCES' ? new PortInUseError(port, envVar) : e));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve()));
+  });
+}
+
+function listen(server: Server, port: number, envVar: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' ? new PortInUseError(port, envVar) : e);
+    server.once('error', onError);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.webmanifest': 'application/manifest+json',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+const PLACEHOLDER = '<!doctype html><title>agent chat</title><p>The web console is not built yet (web/build.ts is missing).</p>\n';
+
+/** The web build's files: index.html at `/`, demo.html at `/demo`, anything else by its path. */
+function staticFiles(dir: () => string | undefined) {
+  return async (req: LocalRequest): Promise<LocalResponse | undefined> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
+    const root = dir();
+    const name = req.path === '/' ? 'index.html' : req.path === '/demo' || req.path === '/demo/' ? 'demo.html' : decodeURIComponent(req.path.slice(1));
+    if (!root) {
+      return name.endsWith('.html') ? { status: 200, headers: { 'content-type': CONTENT_TYPES['.html']! }, body: PLACEHOLDER } : undefined;
+    }
+    const file = normalize(join(root, name));
+    if (!file.startsWith(root + sep)) return undefined;
+    try {
+      if (!(await stat(file)).isFile()) return undefined;
+    } catch {
+      return undefined;
+    }
+    return {
+      status: 200,
+      headers: { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' },
+      body: await readFile(file),
+    };
+  };
+}
+
+/** web/build.ts belongs to the web console; the stack only calls it when it is there. */
+async function buildWebInto(outDir: string): Promise<boolean> {
+  if (!existsSync(join(ROOT, 'web', 'build.ts'))) return false;
+  const specifier = '../web/build.js';
+  const mod = (await import(specifier)) as { buildWeb?: (outDir: string) => Promise<void> };
+  if (typeof mod.buildWeb !== 'function') return false;
+  await mod.buildWeb(outDir);
+  return true;
+}
+
+function scheduledEvent() {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    resources: ['arn:aws:events:us-east-1:000000000000:rule/agent-chat-local-reminder'],
+    detail: {},
+  };
+}
+
+export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise<OfflineStack> {
+  const log = opts.log ?? (() => undefined);
+  const httpPort = portOf(opts, 'httpPort');
+  const wsPort = portOf(opts, 'wsPort');
+  const snsPort = portOf(opts, 'snsPort');
+  const sesPort = portOf(opts, 'sesPort');
+  const dynamoPort = portOf(opts, 'dynamoPort');
+  const reminderIntervalS = opts.reminderIntervalS ?? envNumber('LOCAL_REMINDER_INTERVAL_S') ?? 300;
+  const tableName = opts.tableName ?? 'agent-chat';
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+
+  // Every port first, so a taken one fails before anything has started.
+  const wanted: Array<[number, string]> = [
+    [httpPort, PORTS.httpPort.env],
+    [wsPort, PORTS.wsPort.env],
+    [snsPort, PORTS.snsPort.env],
+    [sesPort, PORTS.sesPort.env],
+  ];
+  if (!opts.dynamoEndpoint) wanted.push([dynamoPort, PORTS.dynamoPort.env]);
+  const seen = new Map<number, string>();
+  for (const [port, env] of wanted) {
+    if (port !== 0 && seen.has(port)) throw new Error(`${env} and ${seen.get(port)} both name port ${port}`);
+    seen.set(port, env);
+    if (port !== 0) await checkPortFree(port, env);
+  }
+
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (e) {
+        log(`stopping: ${(e as Error)?.message ?? String(e)}`);
+      }
+    }
+  };
+
+  // The HTTP port answers from the start: 503 until every part is up (SPEC §9 health).
+  let listener: RequestListener = (req, res) => {
+    const body = req.url?.startsWith('/_local/health') ? { status: 'starting' } : { message: 'the offline stack is starting' };
+    res.writeHead(503, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+    res.end(JSON.stringify(body));
+  };
+  const httpServer = createServer((req, res) => listener(req, res));
+  await listen(httpServer, httpPort, PORTS.httpPort.env);
+  stops.push(async () => {
+    httpServer.closeAllConnections();
+    await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+  });
+
+  try {
+    // DynamoDB Local and the table (from the same definition as the CDK stack).
+    let dynamo: RunningDynamo | undefined;
+    let dynamoEndpoint = opts.dynamoEndpoint;
+    if (!dynamoEndpoint) {
+      dynamo = await startDynamoDbLocal({ port: dynamoPort, ...(opts.persist ? { persistDir: join(LOCAL_DATA, 'dynamodb') } : {}) });
+      const child = dynamo.process;
+      // If this process dies without stop(), the java process must not outlive it.
+      const killJava = () => child.kill('SIGKILL');
+      process.once('exit', killJava);
+      const running = dynamo;
+      stops.push(async () => {
+        process.off('exit', killJava);
+        await running.stop();
+      });
+      dynamoEndpoint = dynamo.endpoint;
+    }
+    const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const ddb = new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: localCredentials });
+    stops.push(async () => ddb.destroy());
+    const { streamArn } = await ensureTable(ddb, tableName);
+
+    const sns = await startSnsServer({ port: snsPort });
+    stops.push(() => sns.close());
+    const ses = await startLocalSes({ port: sesPort });
+    stops.push(() => ses.close());
+
+    const issuer = await createIssuer(`${httpUrl}/_local/issuer`);
+    const wsUrl = `ws://127.0.0.1:${wsPort}`;
+
+    // Before any handler is imported: config() and the client factory read these on first use.
+    Object.assign(process.env, {
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      TABLE_NAME: tableName,
+      DYNAMODB_ENDPOINT: dynamoEndpoint,
+      SNS_ENDPOINT: sns.url,
+      SES_ENDPOINT: ses.url,
+      WS_CALLBACK_URL: `http://127.0.0.1:${wsPort}`,
+      OIDC_ISSUER: issuer.issuer,
+      OIDC_AUDIENCE: issuer.audience,
+      OIDC_JWKS_URL: `${httpUrl}/_local/jwks.json`,
+      PLATFORM_APP_ARN_APNS: 'arn:aws:sns:us-east-1:000000000000:app/APNS/agent-chat-local',
+      PLATFORM_APP_ARN_APNS_SANDBOX: 'arn:aws:sns:us-east-1:000000000000:app/APNS_SANDBOX/agent-chat-local',
+      PLATFORM_APP_ARN_GCM: 'arn:aws:sns:us-east-1:000000000000:app/GCM/agent-chat-local',
+      EMAIL_FROM: process.env.EMAIL_FROM ?? 'notifications@agent-chat.local',
+      CONSOLE_URL: httpUrl,
+    });
+
+    const load = async (name: string): Promise<LoadedHandler> => {
+      const h = await loadHandler(name);
+      if (h.missing) log(`warning: lambdas/handlers/${name}.ts does not exist yet; its route answers 500`);
+      return h;
+    };
+    const httpRoutes = await Promise.all(HTTP_ROUTES.map(async (route) => ({ route, handler: await load(route.handler) })));
+    const wsRoutes = await Promise.all(WS_ROUTES.map(async (route) => ({ route, handler: await load(route.handler) })));
+    const authorizer = await load(WS_AUTHORIZER.handler);
+    const fanout = await load(BACKGROUND.fanout.handler);
+    const reminder = await load(BACKGROUND.reminder.handler);
+
+    const ws: WsGateway = await startWsGateway({ port: wsPort, authorizer, routes: wsRoutes, log });
+    stops.push(() => ws.close());
+
+    // Stream → fan-out, as the event source mapping would (same filter as the CDK stack).
+    const streams = new DynamoDBStreamsClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: localCredentials });
+    stops.push(async () => streams.destroy());
+    const poller = startStreamPoller({
+      client: streams,
+      streamArn,
+      handler: async (event) => (await fanout.invoke(event)) as DynamoDBBatchResponse | undefined,
+      filter: FANOUT_FILTER,
+      pollIntervalMs: 15,
+      // A persisted table's stream still holds what earlier runs already fanned out.
+      startingPosition: opts.persist ? 'LATEST' : 'TRIM_HORIZON',
+      onFailure: (f) => log(`fan-out failed ${f.attempts} times on shard ${f.shardId}, giving up on ${f.records.length} record(s): ${f.reason}`),
+      onError: (e) => log(`reading the stream failed (retrying): ${(e as Error)?.message ?? String(e)}`),
+    });
+    stops.push(() => poller.stop());
+
+    // The reminder: runs one after another, never two at once (the timer skips a tick while one runs).
+    let queue: Promise<unknown> = Promise.resolve();
+    let running = 0;
+    const runReminder = (): Promise<unknown> => {
+      running++;
+      const run = queue.then(() => reminder.invoke(scheduledEvent()));
+      queue = run.catch(() => undefined).finally(() => running--);
+      return run;
+    };
+    stops.push(async () => {
+      await queue;
+    });
+    if (reminderIntervalS > 0) {
+      const timer = setInterval(() => {
+        if (running > 0) return;
+        runReminder().catch((e: unknown) => log(`scheduled reminder failed: ${(e as Error)?.stack ?? String(e)}`));
+      }, reminderIntervalS * 1000);
+      timer.unref();
+      stops.push(async () => clearInterval(timer));
+    }
+
+    // The web console and the visitor demo, built once at start.
+    let webDir: string | undefined;
+    if (opts.web !== false) {
+      const out = await mkdtemp(join(tmpdir(), 'agent-chat-web-'));
+      stops.push(() => rm(out, { recursive: true, force: true }));
+      try {
+        if (await buildWebInto(out)) webDir = out;
+        else log('web/build.ts is not there yet: serving a placeholder page at / and /demo');
+      } catch (e) {
+        log(`web build failed, serving a placeholder page: ${(e as Error)?.message ?? String(e)}`);
+      }
+    }
+
+    const helpers = localHelpers({
+      issuer,
+      apiUrl: httpUrl,
+      wsUrl,
+      pushes: () => sns.pushes(),
+      disablePush: (token) => sns.disable(token),
+      emails: () => ses.emails(),
+      runReminder,
+      ensureAgent: (identity) => ensureAgent(docClient(), tableName, identity),
+      log,
+    });
+    const files = staticFiles(() => webDir);
+    listener = createHttpGateway({
+      routes: httpRoutes,
+      before: helpers,
+      after: async (req) => (await files(req)) ?? (req.method === 'GET' && req.path === '/favicon.ico' ? { status: 204 } : undefined),
+      log,
+    });
+
+    const dataNote = opts.dynamoEndpoint ? 'external' : opts.persist ? `kept in ${join(LOCAL_DATA, 'dynamodb')}` : 'in memory';
+    log(`HTTP API          ${httpUrl}`);
+    log(`Agent console     ${httpUrl}/`);
+    log(`Visitor demo      ${httpUrl}/demo`);
+    log(`WebSocket API     ${wsUrl}`);
+    log(`@connections      http://127.0.0.1:${wsPort}/@connections/{connectionId}`);
+    log(`DynamoDB Local    ${dynamoEndpoint}  (table ${tableName}, ${dataNote})`);
+    log(`Local SNS         ${sns.url}`);
+    log(`Local SES inbox   ${ses.inboxUrl}`);
+    log(`Reminder          ${reminderIntervalS > 0 ? `every ${reminderIntervalS} s` : 'schedule off'}; POST ${httpUrl}/_local/reminders/run runs it now`);
+    log(`Ready: GET ${httpUrl}/_local/health`);
+
+    let stopped: Promise<void> | undefined;
+    return {
+      httpUrl,
+      wsUrl,
+      sesInboxUrl: ses.inboxUrl,
+      dynamoEndpoint,
+      tableName,
+      stop: () => (stopped ??= stopAll()),
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
