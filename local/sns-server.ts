@@ -20,9 +20,17 @@ export interface PushRecord {
   at: string;
 }
 
+/** A Publish that SNS refused (e.g. EndpointDisabled): not a delivered push, but worth seeing in tests. */
+export interface RefusedPublish {
+  endpointArn: string;
+  code: string;
+  at: string;
+}
+
 export interface SnsServer {
   url: string;
   pushes(): PushRecord[];
+  refused(): RefusedPublish[];
   /** Make the endpoint(s) of this token report disabled, as SNS does when APNs/FCM reject a token. */
   disable(token: string): boolean;
   /** The next `count` requests (of `action`, or of any action) fail with this error code. */
@@ -98,6 +106,7 @@ function attributesXml(attrs: Record<string, string>): string {
 export function startSnsServer(opts: { port?: number; host?: string } = {}): Promise<SnsServer> {
   const endpoints = new Map<string, Endpoint>();
   const pushes: PushRecord[] = [];
+  const refusals: RefusedPublish[] = [];
   const faults: Array<{ code: string; action?: string }> = [];
 
   function find(arn: string): Endpoint {
@@ -202,6 +211,7 @@ export function startSnsServer(opts: { port?: number; host?: string } = {}): Pro
       const err = e instanceof SnsError ? e : new SnsError('InternalError', (e as Error).message, 500);
       status = err.status;
       xml = errorXml(err);
+      if (action === 'Publish') refusals.push({ endpointArn: params.get('TargetArn') ?? '', code: err.code, at: new Date().toISOString() });
     }
     res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
     res.end(xml);
@@ -220,6 +230,7 @@ export function startSnsServer(opts: { port?: number; host?: string } = {}): Pro
       resolve({
         url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
         pushes: () => pushes.map((p) => ({ ...p })),
+        refused: () => refusals.map((r) => ({ ...r })),
         disable(token) {
           let found = false;
           for (const e of endpoints.values()) {

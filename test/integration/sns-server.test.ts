@@ -85,6 +85,7 @@ test('a disabled endpoint fails Publish with EndpointDisabled until it is enable
   const err = await sns.send(new PublishCommand(msg)).catch((e: unknown) => e);
   expect(err).toMatchObject({ name: 'EndpointDisabledException', Code: 'EndpointDisabled', $metadata: expect.objectContaining({ httpStatusCode: 400 }) });
   expect(server.pushes()).toHaveLength(before);
+  expect(server.refused().at(-1)).toMatchObject({ endpointArn: arn, code: 'EndpointDisabled' });
   // Registering the same token again does not enable it (as on SNS); SetEndpointAttributes does.
   expect(await create(APNS_APP, 'tok-disabled')).toBe(arn);
   await expect(sns.send(new PublishCommand(msg))).rejects.toMatchObject({ name: 'EndpointDisabledException' });

@@ -1,0 +1,401 @@
+/**
+ * The fan-out end to end through DynamoDB Local's real stream: messages are written with the real
+ * store, the stream poller feeds the real fan-out handler, and what agents would receive is read
+ * at a local @connections server (desktop frames) and the local SNS server (mobile pushes).
+ */
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { createTestTable, type TestTable } from '../support/table.js';
+import { startTestIssuer, type TestIssuer } from '../support/auth.js';
+import { startConnectionsServer, type ConnectionsServer } from '../support/ws-connections-server.js';
+import { call, httpEvent } from '../support/events.js';
+import { startSnsServer, type SnsServer } from '../../local/sns-server.js';
+import { startStreamPoller, type StreamPoller } from '../../local/stream-poller.js';
+import { FANOUT_FILTER } from '../../lambdas/store/table.js';
+import { ensureAgent, putSettings } from '../../lambdas/store/agents.js';
+import { putConnection, getConnection, connectionsOf } from '../../lambdas/store/connections.js';
+import { createConversation, appendMessage } from '../../lambdas/store/messages.js';
+import { getConversation, type Conversation } from '../../lambdas/store/conversations.js';
+import { assignConversation } from '../../lambdas/store/assign.js';
+import { readConversation } from '../../lambdas/store/read.js';
+import { getPosition } from '../../lambdas/store/positions.js';
+import { getDevice } from '../../lambdas/store/devices.js';
+import { defaultSettings, type NotificationSettings } from '../../lambdas/domain/settings.js';
+import { deviceIdFor, newId } from '../../lambdas/domain/ids.js';
+import type { Platform } from '../../lambdas/domain/push.js';
+
+let t: TestTable;
+let sns: SnsServer;
+let conns: ConnectionsServer;
+let issuer: TestIssuer;
+let poller: StreamPoller;
+let streams: DynamoDBStreamsClient;
+let fanout: (e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+let registerDevice: unknown;
+
+/** Every batch the poller handed to the fan-out, with its answer. */
+const calls: Array<{ event: DynamoDBStreamEvent; response: DynamoDBBatchResponse }> = [];
+
+beforeAll(async () => {
+  t = await createTestTable('fanout');
+  sns = await startSnsServer({ port: 0 });
+  conns = await startConnectionsServer();
+  issuer = await startTestIssuer();
+  process.env.SNS_ENDPOINT = sns.url;
+  process.env.WS_CALLBACK_URL = conns.url;
+  process.env.PLATFORM_APP_ARN_APNS = 'arn:aws:sns:us-east-1:000000000000:app/APNS/agent-chat';
+  process.env.PLATFORM_APP_ARN_APNS_SANDBOX = 'arn:aws:sns:us-east-1:000000000000:app/APNS_SANDBOX/agent-chat';
+  process.env.PLATFORM_APP_ARN_GCM = 'arn:aws:sns:us-east-1:000000000000:app/GCM/agent-chat';
+  ({ handler: fanout } = await import('../../lambdas/handlers/fanout.js'));
+  ({ handler: registerDevice } = await import('../../lambdas/handlers/http/register-device.js'));
+  streams = new DynamoDBStreamsClient({
+    endpoint: process.env.DYNAMODB_ENDPOINT,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  poller = startStreamPoller({
+    client: streams,
+    streamArn: t.streamArn,
+    filter: FANOUT_FILTER,
+    retryBaseMs: 10,
+    handler: async (event) => {
+      const response = await fanout(event);
+      calls.push({ event, response });
+      return response;
+    },
+  });
+});
+
+afterAll(async () => {
+  await poller?.stop();
+  streams?.destroy();
+  await Promise.all([sns?.close(), conns?.close(), issuer?.close()]);
+});
+
+// ---------------------------------------------------------------------------------------------
+
+interface TestAgent {
+  workspaceId: string;
+  agentId: string;
+  connectionId: string;
+  deviceToken?: string;
+}
+
+const wsId = () => newId('ws');
+
+async function setSettings(workspaceId: string, agentId: string, over: Partial<NotificationSettings>) {
+  const a = await ensureAgent(t.doc, t.tableName, { workspaceId, agentId, email: `${agentId}@example.test`, name: agentId });
+  await putSettings(t.doc, t.tableName, a, { ...a.settings, ...over });
+}
+
+async function connect(workspaceId: string, agentId: string, connectionId = newId('conn')) {
+  await putConnection(t.doc, t.tableName, { connectionId, workspaceId, agentId, connectedAt: new Date().toISOString() });
+  return connectionId;
+}
+
+async function register(workspaceId: string, agentId: string, platform: Platform, token: string) {
+  const jwt = await issuer.sign({ workspaceId, agentId, email: `${agentId}@example.test`, name: agentId });
+  return call(registerDevice, httpEvent({ method: 'POST', path: '/v1/me/devices', token: jwt, body: { platform, token } }));
+}
+
+/** An agent with settings, one live connection and one registered phone. */
+async function agent(workspaceId: string, agentId: string, over: Partial<NotificationSettings> = {}, platform: Platform = 'APNS'): Promise<TestAgent> {
+  await setSettings(workspaceId, agentId, { ...defaultSettings(), ...over });
+  const connectionId = await connect(workspaceId, agentId);
+  const deviceToken = `tok-${newId('d')}`;
+  const r = await register(workspaceId, agentId, platform, deviceToken);
+  expect(r.status).toBe(201);
+  return { workspaceId, agentId, connectionId, deviceToken };
+}
+
+async function conversation(workspaceId: string, visitorName: string | undefined, assignee?: string): Promise<Conversation> {
+  const { conversation } = await createConversation(t.doc, t.tableName, {
+    conversationId: newId('conv'),
+    workspaceId,
+    visitor: visitorName ? { name: visitorName } : {},
+    visitorTokenHash: 'x',
+  });
+  if (assignee) {
+    await assignConversation(t.doc, t.tableName, { workspaceId, agentId: assignee, email: '', name: assignee }, conversation.conversationId, assignee);
+  }
+  return (await getConversation(t.doc, t.tableName, conversation.conversationId))!;
+}
+
+async function visitorSays(c: Conversation, body: string) {
+  const fresh = (await getConversation(t.doc, t.tableName, c.conversationId))!;
+  const r = await appendMessage(t.doc, t.tableName, fresh, { fromType: 'visitor', fromId: fresh.visitorId, fromName: fresh.visitor.name, body });
+  await poller.drain();
+  return r;
+}
+
+const framesOf = (a: TestAgent) => conns.frames(a.connectionId).map((f) => f.frame as Record<string, unknown>);
+const pushesOf = (a: TestAgent) => sns.pushes().filter((p) => p.token === a.deviceToken);
+const framesFor = (a: TestAgent, messageId: string) => framesOf(a).filter((f) => f.messageId === messageId);
+const pushesFor = (a: TestAgent, messageId: string) =>
+  pushesOf(a).filter((p) => JSON.stringify(p.payload).includes(messageId));
+
+function notified(a: TestAgent, messageId: string) {
+  return { desktop: framesFor(a, messageId).length, mobile: pushesFor(a, messageId).length };
+}
+
+const batchesWith = (messageId: string) => calls.filter((c) => JSON.stringify(c.event).includes(messageId));
+
+// ---------------------------------------------------------------------------------------------
+
+describe('who is notified (SPEC §2)', () => {
+  test("the seed's Z/X example: Z's conversation notifies Z and scope-all X on desktop and mobile, and X reading it does not clear Z's email", async () => {
+    const ws = wsId();
+    const Z = await agent(ws, 'Z', { scope: 'assigned', unassigned: false, email: true, emailUnreadReminder: true });
+    const X = await agent(ws, 'X', { scope: 'all', unassigned: false, email: true, emailUnreadReminder: true });
+    const c = await conversation(ws, 'Ann', 'Z');
+    const m = await visitorSays(c, 'Hello, is anyone there?');
+
+    expect(notified(Z, m.messageId)).toEqual({ desktop: 1, mobile: 1 });
+    expect(notified(X, m.messageId)).toEqual({ desktop: 1, mobile: 1 });
+    expect(framesFor(Z, m.messageId)[0]).toEqual({
+      type: 'chat.message',
+      workspaceId: ws,
+      conversationId: c.conversationId,
+      messageId: m.messageId,
+      seq: m.seq,
+      from: { type: 'visitor', id: c.visitorId, name: 'Ann' },
+      preview: 'Hello, is anyone there?',
+      assigneeId: 'Z',
+      createdAt: m.createdAt,
+    });
+
+    // Both owe a reminder; X reading the conversation settles X's, not Z's.
+    expect((await getPosition(t.doc, t.tableName, c.conversationId, 'Z'))?.dueSeq).toBe(m.seq);
+    expect((await getPosition(t.doc, t.tableName, c.conversationId, 'X'))?.dueSeq).toBe(m.seq);
+    await readConversation(t.doc, t.tableName, { workspaceId: ws, agentId: 'X', email: '', name: 'X' }, c.conversationId, undefined);
+    const z = await getPosition(t.doc, t.tableName, c.conversationId, 'Z');
+    expect(z).toMatchObject({ dueSeq: m.seq, readSeq: 0 });
+  });
+
+  test('scope "all" hears every conversation; scope "assigned" only its own, even with unassigned on', async () => {
+    const ws = wsId();
+    const Z = await agent(ws, 'Z', { scope: 'assigned', unassigned: true });
+    const A = await agent(ws, 'A', { scope: 'assigned', unassigned: true });
+    const B = await agent(ws, 'B', { scope: 'all', unassigned: false });
+    const m = await visitorSays(await conversation(ws, 'Bob', 'Z'), 'hi');
+    expect(notified(Z, m.messageId)).toEqual({ desktop: 1, mobile: 1 });
+    expect(notified(A, m.messageId)).toEqual({ desktop: 0, mobile: 0 });
+    expect(notified(B, m.messageId)).toEqual({ desktop: 1, mobile: 1 });
+  });
+
+  test('an unassigned conversation notifies scope-all agents and agents with unassigned on, nobody else', async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'assigned', unassigned: true });
+    const B = await agent(ws, 'B', { scope: 'all', unassigned: false });
+    const C = await agent(ws, 'C', { scope: 'assigned', unassigned: false });
+    const m = await visitorSays(await conversation(ws, undefined), 'anyone?');
+    expect(notified(A, m.messageId)).toEqual({ desktop: 1, mobile: 1 });
+    expect(notified(B, m.messageId)).toEqual({ desktop: 1, mobile: 1 });
+    expect(notified(C, m.messageId)).toEqual({ desktop: 0, mobile: 0 });
+    // No visitor name: the sender shows as "Visitor" in the frame and as the push title.
+    expect(framesFor(A, m.messageId)[0]).toMatchObject({ from: { type: 'visitor', name: 'Visitor' }, assigneeId: null });
+    expect(pushesFor(A, m.messageId)[0]?.payload).toMatchObject({ aps: { alert: { title: 'Visitor', body: 'anyone?' } } });
+  });
+
+  test('assignment and settings are read when the message is fanned out, not earlier', async () => {
+    const ws = wsId();
+    const Z = await agent(ws, 'Z', { scope: 'assigned', unassigned: false });
+    const Y = await agent(ws, 'Y', { scope: 'assigned', unassigned: false });
+    const c = await conversation(ws, 'Cy', 'Z');
+    const first = await visitorSays(c, 'one');
+    expect(notified(Z, first.messageId)).toEqual({ desktop: 1, mobile: 1 });
+    expect(notified(Y, first.messageId)).toEqual({ desktop: 0, mobile: 0 });
+
+    await assignConversation(t.doc, t.tableName, { workspaceId: ws, agentId: 'Z', email: '', name: 'Z' }, c.conversationId, 'Y');
+    await setSettings(ws, 'Y', { desktop: false });
+    const second = await visitorSays(c, 'two');
+    expect(notified(Z, second.messageId)).toEqual({ desktop: 0, mobile: 0 });
+    expect(notified(Y, second.messageId)).toEqual({ desktop: 0, mobile: 1 });
+  });
+});
+
+describe('channels follow the settings (SPEC §1–2)', () => {
+  test('desktop off: the push still goes, no frame', async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all', desktop: false });
+    const m = await visitorSays(await conversation(ws, 'Dee'), 'ping');
+    expect(notified(A, m.messageId)).toEqual({ desktop: 0, mobile: 1 });
+  });
+
+  test('mobile off: the frame still goes, no push', async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all', mobile: false });
+    const m = await visitorSays(await conversation(ws, 'Eve'), 'ping');
+    expect(notified(A, m.messageId)).toEqual({ desktop: 1, mobile: 0 });
+  });
+
+  test('every live connection of an agent gets the frame', async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all' });
+    const second = await connect(ws, 'A');
+    const m = await visitorSays(await conversation(ws, 'Fay'), 'two tabs');
+    expect(framesFor(A, m.messageId)).toHaveLength(1);
+    expect(conns.frames(second).filter((f) => (f.frame as { messageId: string }).messageId === m.messageId)).toHaveLength(1);
+  });
+
+  test('an email-on recipient gets a due position for the reminder; one with only one of the two toggles does not', async () => {
+    const ws = wsId();
+    await agent(ws, 'E', { scope: 'all', email: true, emailUnreadReminder: true });
+    await agent(ws, 'H', { scope: 'all', email: true, emailUnreadReminder: false });
+    await agent(ws, 'R', { scope: 'all', email: false, emailUnreadReminder: true });
+    const c = await conversation(ws, 'Gus');
+    const m = await visitorSays(c, 'mail me');
+    expect(await getPosition(t.doc, t.tableName, c.conversationId, 'E')).toMatchObject({ dueSeq: m.seq, readSeq: 0, emailedSeq: 0 });
+    expect((await getPosition(t.doc, t.tableName, c.conversationId, 'H'))?.dueSeq ?? 0).toBe(0);
+    expect((await getPosition(t.doc, t.tableName, c.conversationId, 'R'))?.dueSeq ?? 0).toBe(0);
+  });
+
+  test("an agent's own message notifies nobody", async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all', email: true, emailUnreadReminder: true });
+    const B = await agent(ws, 'B', { scope: 'all', email: true, emailUnreadReminder: true });
+    const c = await conversation(ws, 'Hal', 'A');
+    const r = await appendMessage(t.doc, t.tableName, c, { fromType: 'agent', fromId: 'A', body: 'How can I help?' });
+    await poller.drain();
+    expect(notified(A, r.messageId)).toEqual({ desktop: 0, mobile: 0 });
+    expect(notified(B, r.messageId)).toEqual({ desktop: 0, mobile: 0 });
+    expect((await getPosition(t.doc, t.tableName, c.conversationId, 'B'))?.dueSeq ?? 0).toBe(0);
+    // The stream filter keeps agent messages away from the fan-out altogether.
+    expect(batchesWith(r.messageId)).toHaveLength(0);
+  });
+});
+
+describe('mobile payloads in the actual push (SPEC §8)', () => {
+  test('the text is cut to 500 code points without splitting an emoji, in the push and the frame preview', async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all' }, 'GCM');
+    const body = `${'a'.repeat(499)}😀${'b'.repeat(600)}`;
+    const c = await conversation(ws, 'Ivy');
+    const m = await visitorSays(c, body);
+    const expected = `${'a'.repeat(499)}😀`;
+    const push = pushesFor(A, m.messageId);
+    expect(push).toHaveLength(1);
+    expect(push[0]).toMatchObject({ platform: 'GCM', token: A.deviceToken });
+    expect(push[0]!.payload).toEqual({
+      fcmV1Message: {
+        message: {
+          notification: { title: 'Ivy', body: expected },
+          data: { workspaceId: ws, conversationId: c.conversationId, messageId: m.messageId, seq: String(m.seq) },
+        },
+      },
+    });
+    expect(framesFor(A, m.messageId)[0]?.preview).toBe(expected);
+  });
+
+  test('APNS and APNS_SANDBOX devices get the aps form with thread-id and the ids beside it', async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all' }, 'APNS_SANDBOX');
+    const c = await conversation(ws, 'Jo');
+    const m = await visitorSays(c, '你好，请问有人吗？');
+    const [push] = pushesFor(A, m.messageId);
+    expect(push?.platform).toBe('APNS_SANDBOX');
+    expect(push?.payload).toEqual({
+      aps: { alert: { title: 'Jo', body: '你好，请问有人吗？' }, 'thread-id': c.conversationId, sound: 'default' },
+      conversationId: c.conversationId,
+      messageId: m.messageId,
+    });
+  });
+});
+
+describe('exactly once and failures (issue 4 item 3)', () => {
+  test('the same stream batch delivered twice notifies each target once', async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all' });
+    const m = await visitorSays(await conversation(ws, 'Kim'), 'once please');
+    const [batch] = batchesWith(m.messageId);
+    expect(batch).toBeDefined();
+    const again = await fanout(batch!.event);
+    expect(again.batchItemFailures).toEqual([]);
+    expect(notified(A, m.messageId)).toEqual({ desktop: 1, mobile: 1 });
+  });
+
+  test('a failed connection fails the record; the retry serves it and re-sends nothing already sent', async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all' });
+    const B = await agent(ws, 'B', { scope: 'all' });
+    const other = await connect(ws, 'A');
+    // More 500s than the SDK's own attempts, so the failure reaches the handler's answer.
+    conns.fail(A.connectionId, 3);
+    const m = await visitorSays(await conversation(ws, 'Lee'), 'retry me');
+    const batches = batchesWith(m.messageId);
+    expect(batches.length).toBeGreaterThanOrEqual(2);
+    expect(batches[0]!.response.batchItemFailures).toHaveLength(1);
+    expect(batches.at(-1)!.response.batchItemFailures).toEqual([]);
+    expect(conns.attempts(A.connectionId)).toBeGreaterThan(3);
+    expect(notified(A, m.messageId)).toEqual({ desktop: 1, mobile: 1 });
+    expect(notified(B, m.messageId)).toEqual({ desktop: 1, mobile: 1 });
+    expect(conns.frames(other).filter((f) => (f.frame as { messageId: string }).messageId === m.messageId)).toHaveLength(1);
+    expect(poller.failures()).toEqual([]);
+  });
+
+  test('a 410 forgets that connection without a retry, and the other connection is still served', async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all' });
+    const live = await connect(ws, 'A');
+    conns.gone(A.connectionId);
+    const c = await conversation(ws, 'Max');
+    const m = await visitorSays(c, 'are you there');
+    expect(framesFor(A, m.messageId)).toHaveLength(0);
+    expect(conns.frames(live).filter((f) => (f.frame as { messageId: string }).messageId === m.messageId)).toHaveLength(1);
+    expect(await getConnection(t.doc, t.tableName, A.connectionId)).toBeUndefined();
+    expect((await connectionsOf(t.doc, t.tableName, ws, 'A')).map((x) => x.connectionId)).toEqual([live]);
+    expect(batchesWith(m.messageId).map((b) => b.response.batchItemFailures)).toEqual([[]]);
+    expect(conns.attempts(A.connectionId)).toBe(1);
+
+    const next = await visitorSays(c, 'hello?');
+    expect(conns.attempts(A.connectionId)).toBe(1);
+    expect(conns.frames(live).filter((f) => (f.frame as { messageId: string }).messageId === next.messageId)).toHaveLength(1);
+  });
+
+  test('EndpointDisabled marks the device disabled and skips it; registering the token again re-enables it', async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all' }, 'GCM');
+    const c = await conversation(ws, 'Ned');
+    expect(sns.disable(A.deviceToken!)).toBe(true);
+
+    const m1 = await visitorSays(c, 'first');
+    expect(notified(A, m1.messageId)).toEqual({ desktop: 1, mobile: 0 });
+    const owner = { workspaceId: ws, agentId: 'A' };
+    const device = await getDevice(t.doc, t.tableName, owner, deviceIdFor('GCM', A.deviceToken!));
+    expect(device?.enabled).toBe(false);
+    expect(sns.refused().filter((r) => r.endpointArn === device!.endpointArn).map((r) => r.code)).toEqual(['EndpointDisabled']);
+    // Settled, not failed: a disabled endpoint is not retried.
+    expect(batchesWith(m1.messageId).map((b) => b.response.batchItemFailures)).toEqual([[]]);
+
+    const reg = await register(ws, 'A', 'GCM', A.deviceToken!);
+    expect(reg).toEqual({ status: 200, body: { deviceId: device!.deviceId, endpointArn: device!.endpointArn } });
+    expect((await getDevice(t.doc, t.tableName, owner, device!.deviceId))?.enabled).toBe(true);
+    const m2 = await visitorSays(c, 'second');
+    expect(notified(A, m2.messageId)).toEqual({ desktop: 1, mobile: 1 });
+  });
+
+  test('a disabled device is not even tried for later messages', async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all' }, 'APNS');
+    const c = await conversation(ws, 'Oz');
+    sns.disable(A.deviceToken!);
+    await visitorSays(c, 'first');
+    const refusedBefore = sns.refused().length;
+    const m2 = await visitorSays(c, 'second');
+    expect(notified(A, m2.messageId)).toEqual({ desktop: 1, mobile: 0 });
+    expect(sns.refused()).toHaveLength(refusedBefore);
+    const reg = await register(ws, 'A', 'APNS', A.deviceToken!);
+    expect(reg.status).toBe(200);
+    const m3 = await visitorSays(c, 'third');
+    expect(notified(A, m3.messageId)).toEqual({ desktop: 1, mobile: 1 });
+  });
+
+  test('SNS throttling beyond the SDK retries fails the record, and the retry delivers the push once', async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all' });
+    sns.failNext('Throttling', 3, 'Publish');
+    const m = await visitorSays(await conversation(ws, 'Pia'), 'busy day');
+    expect(batchesWith(m.messageId)[0]!.response.batchItemFailures).toHaveLength(1);
+    expect(notified(A, m.messageId)).toEqual({ desktop: 1, mobile: 1 });
+  });
+});
