@@ -285,8 +285,11 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       if (h.missing) log(`warning: lambdas/handlers/${name}.ts does not exist yet; its route answers 500`);
       return h;
     };
-    const httpRoutes = await Promise.all(HTTP_ROUTES.map(async (route) => ({ route, handler: await load(route.handler) })));
-    const wsRoutes = await Promise.all(WS_ROUTES.map(async (route) => ({ route, handler: await load(route.handler) })));
+    // One at a time: jest's ESM loader fails on concurrent dynamic imports that share modules.
+    const httpRoutes = [];
+    for (const route of HTTP_ROUTES) httpRoutes.push({ route, handler: await load(route.handler) });
+    const wsRoutes = [];
+    for (const route of WS_ROUTES) wsRoutes.push({ route, handler: await load(route.handler) });
     const authorizer = await load(WS_AUTHORIZER.handler);
     const fanout = await load(BACKGROUND.fanout.handler);
     const reminder = await load(BACKGROUND.reminder.handler);

@@ -319,10 +319,11 @@ export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway>
         return answer(res, 200);
       }
       case 'GET':
+        // The wire names are lower camel (the model's jsonName); the SDK hands them out as ConnectedAt, Identity.SourceIp ...
         return answer(res, 200, {
-          ConnectedAt: conn.connectedAt.toISOString(),
-          Identity: { SourceIp: conn.sourceIp, UserAgent: conn.userAgent },
-          LastActiveAt: conn.lastActiveAt.toISOString(),
+          connectedAt: conn.connectedAt.toISOString(),
+          identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
+          lastActiveAt: conn.lastActiveAt.toISOString(),
         });
       case 'DELETE':
         conn.socket.close(1000, 'closed by @connections DELETE');
