@@ -1,0 +1,142 @@
+/** POST/DELETE /v1/me/devices against DynamoDB Local and the local SNS, with real agent tokens. */
+import { SNSClient, GetEndpointAttributesCommand, DeleteEndpointCommand } from '@aws-sdk/client-sns';
+import { createTestTable, type TestTable } from '../support/table.js';
+import { startTestIssuer, type TestIssuer } from '../support/auth.js';
+import { call, httpEvent } from '../support/events.js';
+import { startSnsServer, type SnsServer } from '../../local/sns-server.js';
+import { getDevice, listDevices } from '../../lambdas/store/devices.js';
+import { getAgent } from '../../lambdas/store/agents.js';
+import { newId } from '../../lambdas/domain/ids.js';
+
+let t: TestTable;
+let sns: SnsServer;
+let snsApi: SNSClient;
+let issuer: TestIssuer;
+let register: unknown;
+let remove: unknown;
+
+beforeAll(async () => {
+  t = await createTestTable('devices');
+  sns = await startSnsServer({ port: 0 });
+  issuer = await startTestIssuer();
+  process.env.SNS_ENDPOINT = sns.url;
+  process.env.PLATFORM_APP_ARN_APNS = 'arn:aws:sns:us-east-1:000000000000:app/APNS/agent-chat';
+  process.env.PLATFORM_APP_ARN_GCM = 'arn:aws:sns:us-east-1:000000000000:app/GCM/agent-chat';
+  delete process.env.PLATFORM_APP_ARN_APNS_SANDBOX; // this deployment has no sandbox app
+  ({ handler: register } = await import('../../lambdas/handlers/http/register-device.js'));
+  ({ handler: remove } = await import('../../lambdas/handlers/http/delete-device.js'));
+  snsApi = new SNSClient({ endpoint: sns.url, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+});
+
+afterAll(async () => {
+  snsApi?.destroy();
+  await Promise.all([sns?.close(), issuer?.close()]);
+});
+
+const me = () => ({ workspaceId: newId('ws'), agentId: newId('ag') });
+const tokenFor = (a: { workspaceId: string; agentId: string }) => issuer.sign({ ...a, email: 'a@example.test', name: 'A' });
+
+async function post(a: { workspaceId: string; agentId: string }, body: unknown, jwt?: string) {
+  return call(register, httpEvent({ method: 'POST', path: '/v1/me/devices', token: jwt ?? (await tokenFor(a)), body }));
+}
+
+async function del(a: { workspaceId: string; agentId: string }, deviceId: string) {
+  return call(remove, httpEvent({ method: 'DELETE', path: `/v1/me/devices/${deviceId}`, params: { deviceId }, token: await tokenFor(a) }));
+}
+
+const attributes = (arn: string) => snsApi.send(new GetEndpointAttributesCommand({ EndpointArn: arn })).then((r) => r.Attributes);
+
+test('registering creates a platform endpoint on the platform application and stores the device', async () => {
+  const a = me();
+  const r = await post(a, { platform: 'GCM', token: 'fcm-token-1' });
+  expect(r.status).toBe(201);
+  expect(r.body).toEqual({ deviceId: expect.stringMatching(/^dev_/), endpointArn: expect.stringMatching(/:endpoint\/GCM\/agent-chat\//) });
+  expect(await attributes(r.body.endpointArn)).toMatchObject({ Enabled: 'true', Token: 'fcm-token-1' });
+  expect(await getDevice(t.doc, t.tableName, a, r.body.deviceId)).toMatchObject({ platform: 'GCM', enabled: true, endpointArn: r.body.endpointArn });
+  // The agent now exists (with default settings), so the fan-out can find them.
+  expect(await getAgent(t.doc, t.tableName, a.workspaceId, a.agentId)).toBeDefined();
+});
+
+test('the same token again answers 200 with the same ids and creates nothing new', async () => {
+  const a = me();
+  const first = await post(a, { platform: 'APNS', token: 'apns-same' });
+  const second = await post(a, { platform: 'APNS', token: 'apns-same' });
+  expect(first.status).toBe(201);
+  expect(second).toEqual({ status: 200, body: first.body });
+  expect(await listDevices(t.doc, t.tableName, a)).toHaveLength(1);
+});
+
+test('re-registering a token whose endpoint SNS disabled enables it again', async () => {
+  const a = me();
+  const first = await post(a, { platform: 'APNS', token: 'apns-disabled' });
+  sns.disable('apns-disabled');
+  expect((await attributes(first.body.endpointArn))?.Enabled).toBe('false');
+  const again = await post(a, { platform: 'APNS', token: 'apns-disabled' });
+  expect(again).toEqual({ status: 200, body: first.body });
+  expect((await attributes(first.body.endpointArn))?.Enabled).toBe('true');
+});
+
+test('an endpoint deleted behind our back is created again on re-registration', async () => {
+  const a = me();
+  const first = await post(a, { platform: 'GCM', token: 'fcm-recreate' });
+  await snsApi.send(new DeleteEndpointCommand({ EndpointArn: first.body.endpointArn }));
+  const again = await post(a, { platform: 'GCM', token: 'fcm-recreate' });
+  expect(again.status).toBe(200);
+  expect(again.body.deviceId).toBe(first.body.deviceId);
+  expect(await attributes(again.body.endpointArn)).toMatchObject({ Enabled: 'true', Token: 'fcm-recreate' });
+  expect((await getDevice(t.doc, t.tableName, a, first.body.deviceId))?.endpointArn).toBe(again.body.endpointArn);
+});
+
+test('a platform without a configured application is a 400 naming it, and nothing is stored', async () => {
+  const a = me();
+  const r = await post(a, { platform: 'APNS_SANDBOX', token: 'sandbox-token' });
+  expect(r.status).toBe(400);
+  expect(r.body.error.code).toBe('validation_error');
+  expect(r.body.error.message).toContain('APNS_SANDBOX');
+  expect(await listDevices(t.doc, t.tableName, a)).toEqual([]);
+});
+
+test.each([
+  ['an unknown platform', { platform: 'WNS', token: 'x' }],
+  ['an empty token', { platform: 'APNS', token: '' }],
+  ['a token with whitespace', { platform: 'APNS', token: 'abc def' }],
+  ['a token over 4096 characters', { platform: 'APNS', token: 'x'.repeat(4097) }],
+  ['an unknown field', { platform: 'APNS', token: 'abc', extra: 1 }],
+  ['a missing token', { platform: 'APNS' }],
+])('%s is a 400', async (_name, body) => {
+  const a = me();
+  const r = await post(a, body);
+  expect(r.status).toBe(400);
+  expect(await listDevices(t.doc, t.tableName, a)).toEqual([]);
+});
+
+test('a 4096-character token is accepted', async () => {
+  expect((await post(me(), { platform: 'GCM', token: 'y'.repeat(4096) })).status).toBe(201);
+});
+
+test('without a valid agent token nothing is registered', async () => {
+  const a = me();
+  const r = await post(a, { platform: 'APNS', token: 'no-auth' }, 'not-a-jwt');
+  expect(r.status).toBe(401);
+  expect(r.body.error.code).toBe('unauthorized');
+  expect(await listDevices(t.doc, t.tableName, a)).toEqual([]);
+});
+
+test('DELETE removes the endpoint and the device; a second DELETE is a 404', async () => {
+  const a = me();
+  const { body } = await post(a, { platform: 'APNS', token: 'apns-delete' });
+  expect(await del(a, body.deviceId)).toEqual({ status: 204, body: undefined });
+  await expect(attributes(body.endpointArn)).rejects.toMatchObject({ name: 'NotFoundException' });
+  expect(await getDevice(t.doc, t.tableName, a, body.deviceId)).toBeUndefined();
+  expect((await del(a, body.deviceId)).status).toBe(404);
+});
+
+test("an agent cannot delete another agent's device, nor a malformed id", async () => {
+  const a = me();
+  const b = { workspaceId: a.workspaceId, agentId: newId('ag') };
+  const { body } = await post(a, { platform: 'GCM', token: 'fcm-owned' });
+  expect((await del(b, body.deviceId)).status).toBe(404);
+  expect(await getDevice(t.doc, t.tableName, a, body.deviceId)).toBeDefined();
+  expect((await attributes(body.endpointArn))?.Enabled).toBe('true');
+  expect((await del(a, 'bad#id')).status).toBe(404);
+});

@@ -1,0 +1,40 @@
+import { chatMessageFrame } from '../../lambdas/domain/frames.js';
+import type { VisitorMessage } from '../../lambdas/domain/visitor-message.js';
+
+const msg = (over: Partial<VisitorMessage> = {}): VisitorMessage => ({
+  workspaceId: 'ws1',
+  conversationId: 'conv1',
+  messageId: 'msg1',
+  seq: 3,
+  fromType: 'visitor',
+  fromId: 'vis1',
+  fromName: 'Ann',
+  body: 'Hello',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  ...over,
+});
+
+test('the chat.message frame has exactly the SPEC §7 fields', () => {
+  expect(chatMessageFrame(msg(), 'Z')).toEqual({
+    type: 'chat.message',
+    workspaceId: 'ws1',
+    conversationId: 'conv1',
+    messageId: 'msg1',
+    seq: 3,
+    from: { type: 'visitor', id: 'vis1', name: 'Ann' },
+    preview: 'Hello',
+    assigneeId: 'Z',
+    createdAt: '2026-01-01T00:00:00.000Z',
+  });
+});
+
+test('an unassigned conversation has assigneeId null, and a nameless visitor is "Visitor"', () => {
+  const f = chatMessageFrame(msg({ fromName: undefined }), undefined);
+  expect(f.assigneeId).toBeNull();
+  expect(f.from.name).toBe('Visitor');
+});
+
+test('the preview is cut like the push: 500 code points, surrogate pairs whole', () => {
+  const body = `${'b'.repeat(499)}🎉${'c'.repeat(10)}`;
+  expect(chatMessageFrame(msg({ body }), null).preview).toBe(`${'b'.repeat(499)}🎉`);
+});
