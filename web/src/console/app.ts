@@ -162,7 +162,8 @@ export class ConsoleApp {
     this.thread = t;
     renderThread(this);
     try {
-      t.messages = await this.fetchMessages(id);
+      // Merged, not replaced: a reply or a live message may have landed while this loaded.
+      t.messages = mergeMessages(await this.fetchMessages(id), t.messages);
       t.loading = false;
     } catch (e) {
       t.loading = false;
@@ -244,7 +245,7 @@ export class ConsoleApp {
     const fresh = ms.filter((m) => !known.has(m.seq));
     if (fresh.length === 0) return;
     const inOrder = fresh.every((m) => m.seq > (t.messages.at(-1)?.seq ?? -1));
-    t.messages = [...t.messages, ...fresh].sort((a, b) => a.seq - b.seq);
+    t.messages = mergeMessages(t.messages, fresh);
     if (this.thread !== t || t.loading) return;
     if (inOrder) appendToThread(this, fresh);
     else renderThread(this);
@@ -275,7 +276,7 @@ export class ConsoleApp {
     try {
       const ms = await this.fetchMessages(t.id);
       if (this.thread !== t) return;
-      t.messages = ms;
+      t.messages = mergeMessages(ms, t.messages);
       renderThread(this);
       void this.markRead(t);
     } catch {
@@ -311,6 +312,13 @@ export class ConsoleApp {
     await this.api.del(`/v1/me/devices/${encodeURIComponent(deviceId)}`);
     this.devices = forgetDevice(this.me.workspaceId, this.me.agentId, deviceId);
   }
+}
+
+/** One message per seq, in seq order; the first list wins (the stored text beats a preview). */
+export function mergeMessages(first: readonly Message[], second: readonly Message[]): Message[] {
+  const bySeq = new Map<number, Message>();
+  for (const m of [...second, ...first]) bySeq.set(m.seq, m);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
 function renderThreadHead(app: ConsoleApp): void {

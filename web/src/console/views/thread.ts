@@ -12,30 +12,44 @@ function currentItem(app: ConsoleApp): ConversationItem | undefined {
   return app.threadItem?.conversationId === t.id ? app.threadItem : undefined;
 }
 
+/**
+ * Draws the open conversation. For the conversation already shown, only the head and the messages
+ * are redrawn: the reply box is left alone, so a draft, its focus and a send in flight survive.
+ */
 export function renderThread(app: ConsoleApp, opts: { keepMessages?: boolean } = {}): void {
   const pane = document.getElementById('thread-pane');
   if (!pane) return;
   const t = app.thread;
   if (!t) {
+    delete pane.dataset.conversationId;
     clear(pane);
     pane.append(h('p', { class: 'muted placeholder' }, 'Choose a conversation to read it and reply.'));
     return;
   }
+  const same = pane.dataset.conversationId === t.id;
   const head = pane.querySelector('#thread-head');
-  if (opts.keepMessages && head && pane.dataset.conversationId === t.id) {
+  const log = pane.querySelector<HTMLOListElement>('#messages');
+  if (same && head && log) {
     head.replaceWith(threadHead(app));
+    if (!opts.keepMessages) fillLog(app, log);
     return;
   }
-  const draft = pane.dataset.conversationId === t.id ? pane.querySelector<HTMLTextAreaElement>('#reply-text')?.value : undefined;
   pane.dataset.conversationId = t.id;
   clear(pane);
   const name = visitorName(currentItem(app)?.visitor);
-  const log = h('ol', { id: 'messages', class: 'messages', role: 'log', 'aria-label': `Messages with ${name}`, tabindex: '0' });
+  const fresh = h('ol', { id: 'messages', class: 'messages', role: 'log', 'aria-label': `Messages with ${name}`, tabindex: '0' });
+  pane.append(threadHead(app), fresh, replyForm(app, name));
+  fillLog(app, fresh);
+}
+
+function fillLog(app: ConsoleApp, log: HTMLOListElement): void {
+  const t = app.thread!;
+  const name = visitorName(currentItem(app)?.visitor);
+  clear(log);
   if (t.loading) log.append(h('li', { class: 'muted' }, 'Loading messages…'));
   else if (t.error) log.append(h('li', { class: 'error', role: 'alert' }, t.error));
   else if (t.messages.length === 0) log.append(h('li', { class: 'muted' }, 'No messages yet.'));
   else log.append(...t.messages.map((m) => messageRow(app, m, name)));
-  pane.append(threadHead(app), log, replyForm(app, name, draft));
   log.scrollTop = log.scrollHeight;
 }
 
@@ -81,9 +95,8 @@ function messageRow(app: ConsoleApp, m: Message, visitor: string): HTMLLIElement
   );
 }
 
-function replyForm(app: ConsoleApp, name: string, draft: string | undefined): HTMLFormElement {
+function replyForm(app: ConsoleApp, name: string): HTMLFormElement {
   const text = h('textarea', { id: 'reply-text', name: 'body', rows: '3', required: true, maxlength: '10000', 'aria-describedby': 'reply-hint' });
-  if (draft) text.value = draft;
   const send = h('button', { type: 'submit' }, 'Send');
   const form = h(
     'form',
