@@ -1,0 +1,85 @@
+/**
+ * The HTTP API: one route per HTTP_ROUTES entry, each to its own function. No gateway authorizer:
+ * tokens are checked in the handlers so a 401 keeps the SPEC error shape (an HTTP API's built-in
+ * authorizers answer with a fixed body).
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { HttpRoute } from '../routes.js';
+import { acknowledge } from './nag.js';
+
+export interface HttpEndpointProps {
+  /** The console origin allowed by CORS (scheme and host, no path). */
+  consoleOrigin: string;
+}
+
+/** Request facts only: never a header, a query string or a body (they carry tokens and text). */
+const ACCESS_LOG = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    time: '$context.requestTimeEpoch',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    latencyMs: '$context.responseLatency',
+    integrationError: '$context.integrationErrorMessage',
+    ip: '$context.identity.sourceIp',
+    length: '$context.responseLength',
+  }),
+);
+
+export class HttpEndpoint extends Construct {
+  readonly api: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly routes: apigw.HttpRoute[] = [];
+
+  constructor(scope: Construct, id: string, props: HttpEndpointProps) {
+    super(scope, id);
+    this.api = new apigw.HttpApi(this, 'Api', {
+      description: 'Agent chat notifications: HTTP API (SPEC §6)',
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: [props.consoleOrigin],
+        allowMethods: [
+          apigw.CorsHttpMethod.GET,
+          apigw.CorsHttpMethod.POST,
+          apigw.CorsHttpMethod.PUT,
+          apigw.CorsHttpMethod.DELETE,
+          apigw.CorsHttpMethod.OPTIONS,
+        ],
+        allowHeaders: ['authorization', 'content-type'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.stage = this.api.addStage('Stage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: 500, burstLimit: 1000 },
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs), format: ACCESS_LOG },
+    });
+  }
+
+  get url(): string {
+    return this.stage.url;
+  }
+
+  addRoute(route: HttpRoute, fn: lambda.IFunction): void {
+    const [created] = this.api.addRoutes({
+      path: route.path,
+      methods: [apigw.HttpMethod[route.method]],
+      integration: new HttpLambdaIntegration(`${route.handler}-integration`, fn),
+    });
+    if (!created) throw new Error(`no route created for ${route.method} ${route.path}`);
+    acknowledge(
+      created,
+      'APIG4',
+      'Tokens (agent OIDC JWT or visitor token) are verified in the handler so that a 401 keeps the SPEC error body; an HTTP API authorizer would answer with its own fixed body.',
+    );
+    this.routes.push(created);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The one stack: table, HTTP + WebSocket APIs with a function per route (from lib/routes.ts), the
+ * stream fan-out, the 5-minute reminder, agent sign-in, the console on CloudFront, alarms, outputs.
+ */
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import { TABLE } from '../lambdas/store/table.js';
+import { BACKGROUND, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTES, type Grant } from './routes.js';
+import { AgentSignIn } from './constructs/agent-sign-in.js';
+import { Alarms } from './constructs/alarms.js';
+import { HandlerFunction } from './constructs/handler-function.js';
+import type { GrantTargets } from './constructs/grants.js';
+import { HttpEndpoint } from './constructs/http-api.js';
+import { ifElse, StackParameters } from './constructs/parameters.js';
+import { NotificationPipeline } from './constructs/pipeline.js';
+import { WebConsole } from './constructs/web-console.js';
+import { WebSocketEndpoint } from './constructs/websocket-api.js';
+
+export interface AgentChatStackProps extends StackProps {
+  /** The built console (web/build.ts output). */
+  consoleAssetsDir: string;
+  /** Keep the table and the user pool when the stack is deleted (default true). */
+  retainData?: boolean;
+}
+
+/** 'http/post-message' → 'HttpPostMessage': stable construct ids from the route table. */
+export function functionId(handler: string): string {
+  return handler
+    .split(/[/-]/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
+export class AgentChatStack extends Stack {
+  readonly table: dynamodb.Table;
+  readonly http: HttpEndpoint;
+  readonly webSocket: WebSocketEndpoint;
+  readonly pipeline: NotificationPipeline;
+  readonly functions = new Map<string, HandlerFunction>();
+
+  constructor(scope: Construct, id: string, props: AgentChatStackProps) {
+    super(scope, id, props);
+    const retain = props.retainData ?? true;
+    const params = new StackParameters(this, 'Parameters');
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      deletionProtection: retain,
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    for (const ix of Object.values(TABLE.indexes)) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: ix.name,
+        partitionKey: { name: ix.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: ix.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+
+    const web = new WebConsole(this, 'Console', { assetsDir: props.consoleAssetsDir });
+    const consoleUrl = ifElse(params.consoleOriginGiven, params.consoleOrigin.valueAsString, web.url);
+    const signIn = new AgentSignIn(this, 'SignIn', { params, consoleUrl, retain });
+    this.webSocket = new WebSocketEndpoint(this, 'WebSocket');
+    this.http = new HttpEndpoint(this, 'Http', { consoleOrigin: consoleUrl });
+
+    const platformApp = (p: string) => params.platformApps.find((a) => a.platform === p)?.arn ?? '';
+    // Every name lambdas/platform/config.ts reads; an empty value reads as unset there.
+    const environment: Record<string, string> = {
+      TABLE_NAME: this.table.tableName,
+      WS_CALLBACK_URL: this.webSocket.callbackUrl,
+      OIDC_ISSUER: signIn.issuer,
+      OIDC_AUDIENCE: signIn.audience,
+      OIDC_JWKS_URL: params.oidcJwksUrl.valueAsString,
+      WORKSPACE_CLAIM: signIn.workspaceClaim,
+      PLATFORM_APP_ARN_APNS: platformApp('APNS'),
+      PLATFORM_APP_ARN_APNS_SANDBOX: platformApp('APNS_SANDBOX'),
+      PLATFORM_APP_ARN_GCM: platformApp('GCM'),
+      EMAIL_FROM: params.emailFrom.valueAsString,
+      CONSOLE_URL: consoleUrl,
+    };
+    const targets: GrantTargets = {
+      table: this.table,
+      platformApps: params.platformApps,
+      emailFrom: params.emailFrom.valueAsString,
+      webSocket: { apiId: this.webSocket.api.apiId, stageName: this.webSocket.stage.stageName },
+    };
+    const fn = (handler: string, grants: readonly Grant[], opts: { memorySize?: number; timeout?: Duration } = {}) => {
+      const existing = this.functions.get(handler);
+      if (existing) return existing;
+      const f = new HandlerFunction(this, functionId(handler), { handler, grants, targets, environment, ...opts });
+      this.functions.set(handler, f);
+      return f;
+    };
+
+    for (const route of HTTP_ROUTES) this.http.addRoute(route, fn(route.handler, route.grants).fn);
+
+    const authorizer = fn(WS_AUTHORIZER.handler, WS_AUTHORIZER.grants, { timeout: Duration.seconds(5) });
+    for (const route of WS_ROUTES) {
+      const withAuthorizer = route.routeKey === '$connect' ? { fn: authorizer.fn, identitySource: WS_AUTHORIZER.identitySource } : undefined;
+      this.webSocket.addRoute(route, fn(route.handler, route.grants).fn, withAuthorizer);
+    }
+
+    const fanout = fn(BACKGROUND.fanout.handler, BACKGROUND.fanout.grants, { memorySize: 512, timeout: Duration.minutes(1) });
+    const reminder = fn(BACKGROUND.reminder.handler, BACKGROUND.reminder.grants, { memorySize: 512, timeout: Duration.minutes(2) });
+    this.pipeline = new NotificationPipeline(this, 'Pipeline', { table: this.table, fanout, reminder });
+
+    const alarms = new Alarms(this, 'Alarms', params);
+    alarms.queueNotEmpty('FanoutDlqDepth', this.pipeline.fanoutDlq, 'Fan-out');
+    alarms.queueNotEmpty('ReminderDlqDepth', this.pipeline.reminderDlq, 'Reminder');
+    alarms.errorsAndThrottles('Fanout', [fanout.fn], 'Fan-out');
+    alarms.errorsAndThrottles('Reminder', [reminder.fn], 'Reminder');
+    alarms.errorsAndThrottles('HttpRoutes', HTTP_ROUTES.map((r) => fn(r.handler, r.grants).fn), 'HTTP API routes');
+    alarms.errorsAndThrottles('WebSocketRoutes', [authorizer.fn, ...WS_ROUTES.map((r) => fn(r.handler, r.grants).fn)], 'WebSocket routes');
+    alarms.iteratorAge('FanoutIteratorAge', fanout.fn, Duration.minutes(1));
+
+    web.deploy({
+      apiUrl: this.http.api.apiEndpoint,
+      wsUrl: this.webSocket.url,
+      auth: {
+        mode: 'oidc',
+        issuer: signIn.issuer,
+        clientId: signIn.audience,
+        // The authorize and token endpoints come from the issuer's discovery document (Cognito
+        // lists its hosted domain there); the logout URL is Cognito's own and not discoverable.
+        logoutUrl: signIn.logoutEndpoint,
+        scope: 'openid email profile',
+      },
+    });
+
+    new CfnOutput(this, 'HttpApiUrl', { value: this.http.api.apiEndpoint, description: 'HTTP API base URL (SPEC §6)' });
+    new CfnOutput(this, 'WebSocketUrl', { value: this.webSocket.url, description: 'WebSocket URL; agents add ?token=<JWT> (SPEC §7)' });
+    new CfnOutput(this, 'ConsoleUrl', { value: consoleUrl, description: 'Agent console (/) and visitor demo (/demo)' });
+    new CfnOutput(this, 'FanoutDlqUrl', { value: this.pipeline.fanoutDlq.queueUrl, description: 'Stream batches the fan-out gave up on' });
+    new CfnOutput(this, 'ReminderDlqUrl', { value: this.pipeline.reminderDlq.queueUrl, description: 'Reminder runs EventBridge could not deliver' });
+    new CfnOutput(this, 'UserPoolId', { value: signIn.userPool.userPoolId, description: 'Cognito pool for agents (used when OidcIssuer is empty)' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn, description: 'Where the alarms go' });
+  }
+}
