@@ -32,6 +32,19 @@ export interface FanoutDeps {
 
 /** Conversations handled side by side; records of one conversation stay in stream order. */
 const CONVERSATION_CONCURRENCY = 4;
+/** Recipients of one message notified side by side: a large workspace must not open hundreds of calls at once. */
+const RECIPIENT_CONCURRENCY = 16;
+
+/** Run `fn` over `items` with at most `limit` at a time; results in input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 async function notifyRecipient(deps: FanoutDeps, m: VisitorMessage, d: Delivery, assigneeId: string | null): Promise<ChannelReport> {
   const agent = { workspaceId: m.workspaceId, agentId: d.agentId };
@@ -63,7 +76,7 @@ async function handleRecord(deps: FanoutDeps, r: DynamoDBRecord): Promise<boolea
     if (!conv) return true;
     const candidates = await candidateRecipients(deps.db, deps.tableName, m.workspaceId, conv.assigneeId);
     const plan = planFanout(m, conv.assigneeId, candidates);
-    const reports = await Promise.all(plan.map((d) => notifyRecipient(deps, m, d, conv.assigneeId)));
+    const reports = await mapLimit(plan, RECIPIENT_CONCURRENCY, (d) => notifyRecipient(deps, m, d, conv.assigneeId));
     const total = reports.reduce(addReports, emptyReport());
     logger.info('message fanned out', {
       messageId: m.messageId,
@@ -88,13 +101,9 @@ export async function fanout(event: DynamoDBStreamEvent, deps: FanoutDeps): Prom
     byConversation.set(key, list);
   }
   const failed = new Set<DynamoDBRecord>();
-  const queues = [...byConversation.values()];
-  const worker = async () => {
-    for (let q = queues.shift(); q; q = queues.shift()) {
-      for (const r of q) if (!(await handleRecord(deps, r))) failed.add(r);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONVERSATION_CONCURRENCY, queues.length) }, worker));
+  await mapLimit([...byConversation.values()], CONVERSATION_CONCURRENCY, async (records) => {
+    for (const r of records) if (!(await handleRecord(deps, r))) failed.add(r);
+  });
   return {
     batchItemFailures: (event.Records ?? [])
       .filter((r) => failed.has(r))

@@ -17,8 +17,12 @@ export interface NotificationKey {
   target: string;
 }
 
-/** Long enough for one send with the SDK's own retries, short enough for a stream retry to take over. */
-export const CLAIM_LEASE_MS = 30_000;
+/**
+ * Long enough for one send with the SDK's own retries. It only matters after a worker died
+ * mid-send (one shard's batches never run side by side): until it runs out, retries of that
+ * record report the target as busy, so the mapping's retry budget must outlast it.
+ */
+export const CLAIM_LEASE_MS = 15_000;
 /** Stream records live 24 h; a guard kept a few days outlives any redelivery. */
 const GUARD_TTL_S = 3 * 24 * 60 * 60;
 
