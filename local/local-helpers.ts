@@ -73,8 +73,9 @@ export function localHelpers(deps: LocalHelperDeps): RequestHook {
 
     'POST /_local/push/disable': async (req) => {
       const { token } = parseBody(req, disableRequest);
-      await deps.disablePush(token);
-      return jsonResponse(200, { token, disabled: true });
+      // `disabled: false` says no endpoint has that token (nothing registered it yet).
+      const found = await deps.disablePush(token);
+      return jsonResponse(200, { token, disabled: found !== false });
     },
 
     'GET /_local/emails': async () => jsonResponse(200, { emails: await deps.emails() }),

@@ -184,6 +184,7 @@ test('mobile: the push text is cut to 500 code points; a disabled endpoint gets 
 
   const disabled = await call(stack.httpUrl, 'POST', '/_local/push/disable', { body: { token: gcmToken } });
   expect(disabled.status).toBe(200);
+  expect(disabled.json).toEqual({ token: gcmToken, disabled: true });
   const m2 = await visitorSays(conv, 'short one');
   await pushFor(apnsToken, m2);
 

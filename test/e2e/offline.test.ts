@@ -90,8 +90,10 @@ describe('SPEC §9 helpers', () => {
     const push = await call(stack.httpUrl, 'GET', '/_local/push');
     expect(push.status).toBe(200);
     expect(Array.isArray(push.json.pushes)).toBe(true);
-    const disable = await call(stack.httpUrl, 'POST', '/_local/push/disable', { body: { token: uid('nobody') } });
+    const nobody = uid('nobody');
+    const disable = await call(stack.httpUrl, 'POST', '/_local/push/disable', { body: { token: nobody } });
     expect(disable.status).toBe(200);
+    expect(disable.json).toEqual({ token: nobody, disabled: false });
     const badDisable = await call(stack.httpUrl, 'POST', '/_local/push/disable', { body: {} });
     expect(badDisable.status).toBe(400);
     const emails = await call(stack.httpUrl, 'GET', '/_local/emails');
