@@ -55,7 +55,11 @@ export class ConsoleApp {
     this.socket = new LiveSocket({
       url: () => {
         const t = this.token();
-        if (!t) return undefined;
+        if (!t) {
+          // The token expired while the tab was open: a reconnect would only be refused.
+          setTimeout(() => this.signOut('Your session has expired. Please sign in again.'));
+          return undefined;
+        }
         const u = new URL(cfg.wsUrl);
         u.searchParams.set('token', t);
         return u.toString();
@@ -65,7 +69,10 @@ export class ConsoleApp {
         this.live = s;
         renderLiveStatus(this);
       },
-      onReconnected: () => void this.loadList(),
+      onReconnected: () => {
+        void this.loadList();
+        if (this.thread && !this.thread.loading) void this.refreshThread(this.thread);
+      },
     });
   }
 

@@ -74,7 +74,8 @@ export class LiveSocket {
     this.ws = ws;
     ws.onopen = () => {
       if (this.ws !== ws) return;
-      const reconnected = this.everOpened;
+      // After a drop, or after failed first attempts, frames may have gone by unseen.
+      const reconnected = this.everOpened || this.attempt > 0;
       this.everOpened = true;
       this.attempt = 0;
       this.o.onStatus({ state: 'online' });

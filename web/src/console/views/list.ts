@@ -33,6 +33,9 @@ export function renderList(app: ConsoleApp): void {
   else if (!error && app.items.length === 0) pane.append(h('p', { class: 'muted empty' }, emptyText(app.filter)));
   pane.append(h('ul', { class: 'conversations', 'aria-label': `${FILTER_LABELS[app.filter]} conversations` }, app.items.map((i) => row(app, i, i.conversationId === openId))));
 
+  const unread = app.items.filter((i) => i.unread).length;
+  document.title = unread > 0 ? `(${unread}) Agent console` : 'Agent console';
+
   if (focusConv) pane.querySelector<HTMLElement>(`[data-conversation-id="${focusConv}"] a`)?.focus();
   else if (focusFilter) pane.querySelector<HTMLElement>(`[data-filter="${focusFilter}"]`)?.focus();
 }

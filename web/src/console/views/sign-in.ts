@@ -60,5 +60,6 @@ export function renderSignIn(
   }
   root.replaceChildren(h('main', { id: 'main', class: 'sign-in-page' }, h('div', { class: 'card' }, h('h1', { id: 'sign-in-title' }, 'Agent console'), notice, body, error)));
   root.removeAttribute('aria-busy');
-  root.querySelector<HTMLInputElement>('input:invalid, input')?.focus();
+  const inputs = Array.from(root.querySelectorAll<HTMLInputElement>('input'));
+  (inputs.find((i) => !i.value) ?? inputs[0] ?? root.querySelector<HTMLButtonElement>('button'))?.focus();
 }
