@@ -1,0 +1,391 @@
+/**
+ * The synthesized template, asserted against the route table and the table definition (never
+ * against hand-written counts). One synthesis, with real esbuild bundling, shared by every case.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentChatStack } from '../../lib/stack.js';
+import { BACKGROUND, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTE_SELECTION, WS_ROUTES } from '../../lib/routes.js';
+import { FANOUT_FILTER, TABLE } from '../../lambdas/store/table.js';
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; Metadata?: Record<string, any> };
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
+
+let workDir: string;
+let app: App;
+let stack: AgentChatStack;
+let template: Template;
+let resources: Record<string, Resource>;
+
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'cdk-test-'));
+  // A stand-in for the web build: the stack only needs a directory to upload.
+  const site = join(workDir, 'site');
+  mkdirSync(site);
+  writeFileSync(join(site, 'index.html'), '<!doctype html><title>console</title>');
+  app = new App({ outdir: join(workDir, 'out'), context: { 'aws:cdk:enable-asset-metadata': true } });
+  stack = new AgentChatStack(app, 'Test', { consoleAssetsDir: site });
+  app.synth();
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Record<string, Resource>;
+}, 300_000);
+
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+function ofType(type: string): [string, Resource][] {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+/** The logical id of the function built for a route-table handler name. */
+function functionFor(handler: string): string {
+  const f = stack.functions.get(handler);
+  if (!f) throw new Error(`no function for ${handler}`);
+  return stack.getLogicalId(f.fn.node.defaultChild as any);
+}
+
+/** Every statement of the inline policy attached to a function's role. */
+function statementsOf(handler: string): Statement[] {
+  const f = stack.functions.get(handler)!;
+  const roleId = stack.getLogicalId(f.role.node.defaultChild as any);
+  return ofType('AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+function actionsOf(handler: string): string[] {
+  return statementsOf(handler).flatMap((s) => [s.Action].flat());
+}
+
+function integrationTarget(integrationRef: unknown): string {
+  // Route Target is "integrations/<IntegrationId>"; the integration's URI names the function.
+  const id = JSON.stringify(integrationRef).match(/"Ref":"([A-Za-z0-9]+)"/)?.[1];
+  const integration = id ? resources[id] : undefined;
+  const fn = JSON.stringify(integration?.Properties.IntegrationUri ?? '').match(/"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]/)?.[1];
+  if (!fn) throw new Error(`cannot resolve the function behind ${JSON.stringify(integrationRef)}`);
+  return fn;
+}
+
+const allHandlers = new Set([
+  ...HTTP_ROUTES.map((r) => r.handler),
+  ...WS_ROUTES.map((r) => r.handler),
+  WS_AUTHORIZER.handler,
+  BACKGROUND.fanout.handler,
+  BACKGROUND.reminder.handler,
+]);
+
+describe('table', () => {
+  test('one table from the shared definition: keys, indexes, TTL, NEW_IMAGE stream, PITR, on-demand, retained', () => {
+    const tables = ofType('AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(1);
+    const [, t] = tables[0]!;
+    expect(t.Properties.KeySchema).toEqual([
+      { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+    ]);
+    expect(t.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    expect(t.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(t.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(t.Properties.TimeToLiveSpecification).toEqual({ AttributeName: TABLE.ttlAttribute, Enabled: true });
+    expect(t.DeletionPolicy).toBe('Retain');
+    const gsis = t.Properties.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown }[];
+    expect(gsis.map((g) => g.IndexName).sort()).toEqual(Object.values(TABLE.indexes).map((i) => i.name).sort());
+    for (const ix of Object.values(TABLE.indexes)) {
+      expect(gsis.find((g) => g.IndexName === ix.name)?.KeySchema).toEqual([
+        { AttributeName: ix.partitionKey, KeyType: 'HASH' },
+        { AttributeName: ix.sortKey, KeyType: 'RANGE' },
+      ]);
+    }
+  });
+});
+
+describe('HTTP API', () => {
+  test('one route per HTTP_ROUTES entry, each to the function of its own handler, no gateway authorizer', () => {
+    const [httpApiId] = ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'HTTP')!;
+    const routes = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.ApiId.Ref === httpApiId);
+    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(HTTP_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    for (const route of HTTP_ROUTES) {
+      const [, r] = routes.find(([, x]) => x.Properties.RouteKey === `${route.method} ${route.path}`)!;
+      expect(r.Properties.AuthorizationType).toBe('NONE');
+      expect(integrationTarget(r.Properties.Target)).toBe(functionFor(route.handler));
+    }
+  });
+
+  test('CORS answers the console origin only', () => {
+    const [, api] = ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'HTTP')!;
+    const origins = api.Properties.CorsConfiguration.AllowOrigins as unknown[];
+    expect(origins).toHaveLength(1);
+    expect(JSON.stringify(origins[0])).toContain('ConsoleOrigin');
+  });
+});
+
+describe('WebSocket API', () => {
+  test('route selection and one route per WS_ROUTES entry, each to its own function', () => {
+    const [wsApiId, ws] = ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'WEBSOCKET')!;
+    expect(ws.Properties.RouteSelectionExpression).toBe(WS_ROUTE_SELECTION);
+    const routes = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.ApiId.Ref === wsApiId);
+    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(WS_ROUTES.map((r) => r.routeKey).sort());
+    for (const route of WS_ROUTES) {
+      const [, r] = routes.find(([, x]) => x.Properties.RouteKey === route.routeKey)!;
+      expect(integrationTarget(r.Properties.Target)).toBe(functionFor(route.handler));
+    }
+  });
+
+  test('$connect has the Lambda authorizer on the token query parameter; no other route has one', () => {
+    const authorizers = ofType('AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, a] = authorizers[0]!;
+    expect(a.Properties.AuthorizerType).toBe('REQUEST');
+    expect(a.Properties.IdentitySource).toEqual([WS_AUTHORIZER.identitySource]);
+    expect(JSON.stringify(a.Properties.AuthorizerUri)).toContain(functionFor(WS_AUTHORIZER.handler));
+    for (const [, r] of ofType('AWS::ApiGatewayV2::Route')) {
+      if (r.Properties.RouteKey === '$connect') {
+        expect(r.Properties.AuthorizationType).toBe('CUSTOM');
+        expect(r.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+      } else {
+        expect(r.Properties.AuthorizerId).toBeUndefined();
+      }
+    }
+  });
+
+  test('two-way routes (returnsResponse) and only those send the handler result back', () => {
+    const twoWay = new Set(WS_ROUTES.filter((r) => r.returnsResponse).map((r) => r.routeKey));
+    const routesWithResponse = ofType('AWS::ApiGatewayV2::RouteResponse').map(([, rr]) => {
+      const routeId = rr.Properties.RouteId.Ref as string;
+      return resources[routeId]!.Properties.RouteKey as string;
+    });
+    expect(new Set(routesWithResponse)).toEqual(twoWay);
+    for (const [, r] of ofType('AWS::ApiGatewayV2::Route')) {
+      if (twoWay.has(r.Properties.RouteKey)) expect(r.Properties.RouteResponseSelectionExpression).toBe('$default');
+    }
+  });
+});
+
+describe('functions', () => {
+  test('one function per handler of the route table, each nodejs24.x on arm64 with ESM code, source maps and its own log group', () => {
+    expect(new Set(stack.functions.keys())).toEqual(allHandlers);
+    for (const handler of allHandlers) {
+      const fn = resources[functionFor(handler)]!;
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      // NodejsFunction names an ESM bundle index.mjs, so the handler resolves to it.
+      expect(fn.Properties.Handler).toBe('index.handler');
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      const logGroupId = JSON.stringify(fn.Properties.LoggingConfig.LogGroup).match(/"Ref":"([A-Za-z0-9]+)"/)?.[1];
+      expect(resources[logGroupId!]?.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  test('every bundle is an ESM file with the require shim and the AWS SDK inside it', () => {
+    for (const handler of allHandlers) {
+      const assetPath = resources[functionFor(handler)]!.Metadata?.['aws:asset:path'] as string;
+      const code = readFileSync(join(app.outdir, assetPath, 'index.mjs'), 'utf8');
+      expect(code.startsWith("import { createRequire")).toBe(true);
+      expect(code).toMatch(/export\s*\{[^}]*as handler\s*\}/);
+      // Bundled, not left to the runtime's copy: no import of an @aws-sdk package remains.
+      expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+      expect(readFileSync(join(app.outdir, assetPath, 'index.mjs.map'), 'utf8')).toContain('"mappings"');
+    }
+  });
+
+  test('every function gets every variable lambdas/platform/config.ts reads', () => {
+    const names = [
+      'TABLE_NAME',
+      'WS_CALLBACK_URL',
+      'OIDC_ISSUER',
+      'OIDC_AUDIENCE',
+      'OIDC_JWKS_URL',
+      'WORKSPACE_CLAIM',
+      'PLATFORM_APP_ARN_APNS',
+      'PLATFORM_APP_ARN_APNS_SANDBOX',
+      'PLATFORM_APP_ARN_GCM',
+      'EMAIL_FROM',
+      'CONSOLE_URL',
+    ];
+    for (const handler of allHandlers) {
+      const vars = resources[functionFor(handler)]!.Properties.Environment.Variables as Record<string, unknown>;
+      expect(Object.keys(vars)).toEqual(expect.arrayContaining(names));
+      // The offline stack's overrides never reach AWS.
+      expect(Object.keys(vars).filter((k) => k.endsWith('_ENDPOINT'))).toEqual([]);
+    }
+    const ws = ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'WEBSOCKET')![0];
+    const callback = JSON.stringify(resources[functionFor(BACKGROUND.fanout.handler)]!.Properties.Environment.Variables.WS_CALLBACK_URL);
+    expect(callback).toContain('"https://"');
+    expect(callback).toContain(`{"Ref":"${ws}"}`);
+    expect(callback).toContain('/live');
+  });
+
+  test('no role uses an AWS managed policy or may Scan the table', () => {
+    const ours = new Set([...allHandlers].map((h) => stack.getLogicalId(stack.functions.get(h)!.role.node.defaultChild as any)));
+    for (const id of ours) expect(resources[id]!.Properties.ManagedPolicyArns).toBeUndefined();
+    for (const handler of allHandlers) {
+      const actions = actionsOf(handler);
+      expect(actions).not.toContain('dynamodb:Scan');
+      expect(actions.filter((a) => a.endsWith('*'))).toEqual([]);
+    }
+  });
+});
+
+describe('grants follow the route table', () => {
+  const wsApiRef = () => ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'WEBSOCKET')![0];
+
+  test('fan-out: ManageConnections on this WebSocket API stage only, and sns:Publish', () => {
+    const st = statementsOf(BACKGROUND.fanout.handler);
+    const manage = st.filter((s) => [s.Action].flat().includes('execute-api:ManageConnections'));
+    expect(manage).toHaveLength(1);
+    const resource = JSON.stringify(manage[0]!.Resource);
+    expect(resource).toContain(`{"Ref":"${wsApiRef()}"}`);
+    expect(resource).toContain('/live/POST/@connections/*');
+    expect(actionsOf(BACKGROUND.fanout.handler)).toContain('sns:Publish');
+    expect(actionsOf(BACKGROUND.fanout.handler)).not.toContain('ses:SendEmail');
+  });
+
+  test('reminder: ses:SendEmail pinned to the EmailFrom parameter, and nothing of SNS or @connections', () => {
+    const send = statementsOf(BACKGROUND.reminder.handler).filter((s) => [s.Action].flat().includes('ses:SendEmail'));
+    expect(send).toHaveLength(1);
+    expect(send[0]!.Condition).toEqual({ StringEquals: { 'ses:FromAddress': { Ref: 'EmailFrom' } } });
+    const actions = actionsOf(BACKGROUND.reminder.handler);
+    expect(actions.some((a) => a.startsWith('sns:') || a.startsWith('execute-api:'))).toBe(false);
+  });
+
+  test('device routes may create and manage platform endpoints of the configured applications', () => {
+    for (const handler of ['http/register-device', 'http/delete-device']) {
+      const create = statementsOf(handler).find((s) => [s.Action].flat().includes('sns:CreatePlatformEndpoint'))!;
+      const refs = JSON.stringify(create.Resource);
+      for (const p of ['PlatformAppArnApns', 'PlatformAppArnApnsSandbox', 'PlatformAppArnGcm']) expect(refs).toContain(`{"Ref":"${p}"}`);
+      expect(actionsOf(handler)).toEqual(expect.arrayContaining(['sns:SetEndpointAttributes', 'sns:DeleteEndpoint']));
+      expect(actionsOf(handler)).not.toContain('sns:Publish');
+    }
+  });
+
+  test('each function has exactly the kinds of permission its grants list', () => {
+    const kinds = (handler: string) => {
+      const a = actionsOf(handler);
+      return {
+        read: a.includes('dynamodb:Query'),
+        write: a.includes('dynamodb:PutItem'),
+        endpoints: a.includes('sns:CreatePlatformEndpoint'),
+        publish: a.includes('sns:Publish'),
+        ses: a.includes('ses:SendEmail'),
+        ws: a.includes('execute-api:ManageConnections'),
+      };
+    };
+    const entries = [...HTTP_ROUTES, ...WS_ROUTES, WS_AUTHORIZER, BACKGROUND.fanout, BACKGROUND.reminder];
+    for (const e of entries) {
+      expect({ handler: e.handler, ...kinds(e.handler) }).toEqual({
+        handler: e.handler,
+        read: e.grants.includes('table:read'),
+        write: e.grants.includes('table:write'),
+        endpoints: e.grants.includes('sns:endpoints'),
+        publish: e.grants.includes('sns:publish'),
+        ses: e.grants.includes('ses:send'),
+        ws: e.grants.includes('ws:manage'),
+      });
+    }
+  });
+});
+
+describe('notification pipeline', () => {
+  test('the stream mapping: LATEST, batches of 100, partial-batch responses, bisect, bounded retries, DLQ, visitor-message filter', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(1);
+    const [, m] = mappings[0]!;
+    expect(m.Properties.FunctionName).toEqual({ Ref: functionFor(BACKGROUND.fanout.handler) });
+    expect(JSON.stringify(m.Properties.EventSourceArn)).toContain('StreamArn');
+    expect(m.Properties.StartingPosition).toBe('LATEST');
+    expect(m.Properties.BatchSize).toBe(100);
+    expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(m.Properties.BisectBatchOnFunctionError).toBe(true);
+    expect(m.Properties.MaximumRetryAttempts).toBeGreaterThan(0);
+    expect(m.Properties.MaximumRetryAttempts).toBeLessThanOrEqual(10);
+    expect(m.Properties.MaximumRecordAgeInSeconds).toBeGreaterThan(0);
+    const dlq = m.Properties.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0] as string;
+    expect(resources[dlq]!.Type).toBe('AWS::SQS::Queue');
+    expect(m.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual([FANOUT_FILTER]);
+  });
+
+  test('dead-letter queues are encrypted, refuse plain HTTP, and raise an alarm on the first message', () => {
+    for (const [id, q] of ofType('AWS::SQS::Queue')) {
+      expect(q.Properties.SqsManagedSseEnabled).toBe(true);
+      const policy = ofType('AWS::SQS::QueuePolicy').find(([, p]) => JSON.stringify(p.Properties.Queues).includes(`"${id}"`));
+      expect(JSON.stringify(policy?.[1].Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+      const alarm = ofType('AWS::CloudWatch::Alarm').find(([, a]) => JSON.stringify(a.Properties.Dimensions ?? []).includes(`"${id}"`));
+      expect(alarm?.[1].Properties).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+  });
+
+  test('the reminder runs on rate(5 minutes) with bounded retries and a dead-letter queue', () => {
+    const rules = ofType('AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0]!;
+    expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    const [target] = rule.Properties.Targets as Record<string, any>[];
+    expect(target!.Arn).toEqual({ 'Fn::GetAtt': [functionFor(BACKGROUND.reminder.handler), 'Arn'] });
+    expect(target!.RetryPolicy.MaximumRetryAttempts).toBeLessThanOrEqual(2);
+    expect(resources[target!.DeadLetterConfig.Arn['Fn::GetAtt'][0]]!.Type).toBe('AWS::SQS::Queue');
+  });
+
+  test('errors and throttles of every function are watched by an alarm', () => {
+    const watched = new Map<string, Set<string>>([['Errors', new Set()], ['Throttles', new Set()]]);
+    for (const [, a] of ofType('AWS::CloudWatch::Alarm')) {
+      for (const m of (a.Properties.Metrics ?? []) as { MetricStat?: { Metric: { MetricName: string; Dimensions: { Value: { Ref: string } }[] } } }[]) {
+        const stat = m.MetricStat;
+        if (stat && watched.has(stat.Metric.MetricName)) watched.get(stat.Metric.MetricName)!.add(stat.Metric.Dimensions[0]!.Value.Ref);
+      }
+    }
+    const ours = new Set([...allHandlers].map(functionFor));
+    expect(watched.get('Errors')).toEqual(ours);
+    expect(watched.get('Throttles')).toEqual(ours);
+    for (const [, a] of ofType('AWS::CloudWatch::Alarm')) expect(a.Properties.AlarmActions).toHaveLength(1);
+  });
+});
+
+describe('console hosting', () => {
+  test('private bucket behind CloudFront with origin access control, and the build plus config.json deployed to it', () => {
+    const [siteId] = ofType('AWS::S3::Bucket').find(([, b]) => b.Properties.LoggingConfiguration)!;
+    const site = resources[siteId]!;
+    expect(site.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: siteId },
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      }),
+    });
+    expect(ofType('AWS::CloudFront::OriginAccessControl')).toHaveLength(1);
+    const [, cdn] = ofType('AWS::CloudFront::Distribution')[0]!;
+    expect(cdn.Properties.DistributionConfig.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    const [, deploy] = ofType('Custom::CDKBucketDeployment')[0]!;
+    expect(deploy.Properties.DestinationBucketName).toEqual({ Ref: siteId });
+    // The built files and config.json (whose values are deploy-time tokens, hence markers).
+    expect(deploy.Properties.SourceObjectKeys).toHaveLength(2);
+    expect(Object.keys(deploy.Properties.SourceMarkers[1])).not.toHaveLength(0);
+  });
+
+  test('outputs name the HTTP API, the WebSocket URL, the console and the dead-letter queue', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['HttpApiUrl', 'WebSocketUrl', 'ConsoleUrl', 'FanoutDlqUrl']));
+    expect(JSON.stringify(outputs.WebSocketUrl!.Value)).toContain('wss://');
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  test('no unacknowledged finding and no CDK error annotation', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(findings.filter((f) => f.startsWith('error'))).toEqual([]);
+    expect(findings).toEqual([]);
+    expect(Annotations.fromStack(stack as Stack).findError('*', Match.anyValue())).toEqual([]);
+  });
+});
