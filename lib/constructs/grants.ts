@@ -1,8 +1,8 @@
 /**
  * The route table's grant names turned into IAM statements: the only permissions a function gets.
  * Table access lists its actions instead of using grantReadData/grantWriteData, because those
- * include dynamodb:Scan and the product never scans: a Scan slipping into code fails at the IAM
- * check on AWS instead of quietly reading the whole table.
+ * also allow reading the whole table in one sweep, which the product never does: such a call
+ * slipping into code fails at the IAM check on AWS instead of quietly costing a full read.
  */
 import { Aws, Fn, Stack, ArnFormat } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
