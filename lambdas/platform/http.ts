@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import type * as z from 'zod/mini';
 import { AppError, badRequest, errorBody, invalid, notFound, tooLarge } from './errors.js';
 import { bearer, verifyAgentToken, visitorTokenConversation } from './auth.js';
 import { logger } from './logger.js';
@@ -37,8 +37,8 @@ type Auth = 'none' | 'agent' | 'agentOrVisitor';
 
 interface Spec<B, Q> {
   auth: Auth;
-  body?: z.ZodType<B>;
-  query?: z.ZodType<Q>;
+  body?: z.ZodMiniType<B>;
+  query?: z.ZodMiniType<Q>;
   /** Path parameters that are ids: a malformed one cannot exist, so it is a 404. */
   idParams?: string[];
 }
@@ -56,16 +56,16 @@ function rawBody(event: APIGatewayProxyEventV2): string | undefined {
   return buf.toString('utf8');
 }
 
-export function zodMessage(e: z.ZodError): string {
+export function zodMessage(e: { issues: ReadonlyArray<z.core.$ZodIssue> }): string {
   const first = e.issues[0];
   if (!first) return 'invalid input';
-  const path = first.path.length ? first.path.join('.') : 'body';
+  const path = first.path.length ? first.path.map(String).join('.') : 'body';
   if (first.code === 'unrecognized_keys') return `unknown field(s): ${first.keys.join(', ')}`;
   return `${path}: ${first.message}`;
 }
 
 /** A zod failure is a 400; a body over the code-point limit is a 413 (SPEC §6). */
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
+export function parseWith<T>(schema: z.ZodMiniType<T>, value: unknown): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   if (r.error.issues.some((i) => i.message === TOO_LONG)) throw tooLarge('message body over 10000 characters');

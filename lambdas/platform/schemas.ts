@@ -1,21 +1,22 @@
 /** Edge schemas shared by the HTTP and WebSocket handlers. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { codePointLength, hasLoneSurrogate, MAX_BODY_CODE_POINTS } from '../domain/text.js';
 import { ID_PATTERN } from '../domain/ids.js';
 import { TOO_LONG } from './http.js';
 
-export const messageBody = z
-  .string()
-  .refine((s) => codePointLength(s) <= MAX_BODY_CODE_POINTS, { message: TOO_LONG })
-  .refine((s) => s.trim().length > 0, { message: 'must hold 1 to 10000 characters' })
-  .refine((s) => !hasLoneSurrogate(s), { message: 'is not valid Unicode text (lone surrogate)' })
-  .refine((s) => !s.includes('\u0000'), { message: 'must not contain NUL characters' });
+// zod/mini rather than classic zod: it tree-shakes, which keeps handler bundles small.
+export const messageBody = z.string().check(
+  z.refine((s) => codePointLength(s) <= MAX_BODY_CODE_POINTS, { message: TOO_LONG }),
+  z.refine((s) => s.trim().length > 0, { message: 'must hold 1 to 10000 characters' }),
+  z.refine((s) => !hasLoneSurrogate(s), { message: 'is not valid Unicode text (lone surrogate)' }),
+  z.refine((s) => !s.includes('\u0000'), { message: 'must not contain NUL characters' }),
+);
 
-export const clientMessageId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1..128 of A-Z a-z 0-9 _ . : -');
+export const clientMessageId = z.string().check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1..128 of A-Z a-z 0-9 _ . : -'));
 
-export const id = z.string().regex(ID_PATTERN, 'is not a valid id');
+export const id = z.string().check(z.regex(ID_PATTERN, 'is not a valid id'));
 
-export const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const seq = z.number().check(z.int(), z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
 
 export const settingsSchema = z.strictObject({
   desktop: z.boolean(),

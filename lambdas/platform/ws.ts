@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import type * as z from 'zod/mini';
 import { AppError } from './errors.js';
 import { zodMessage } from './http.js';
 import { TOO_LONG } from './http.js';
@@ -40,7 +40,7 @@ export async function connectionAgent(event: WsEvent): Promise<Identity | undefi
   return c ? { agentId: c.agentId, workspaceId: c.workspaceId, email: '', name: c.agentId } : undefined;
 }
 
-export function wsHandler<T>(schema: z.ZodType<T> | undefined, fn: (input: T, agent: Identity, event: WsEvent) => Promise<unknown>) {
+export function wsHandler<T>(schema: z.ZodMiniType<T> | undefined, fn: (input: T, agent: Identity, event: WsEvent) => Promise<unknown>) {
   return middy<WsEvent, APIGatewayProxyResultV2, Error, Context>().handler(async (event) => {
     try {
       const raw = event.body ?? '';

@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { agentOf, httpHandler } from '../../platform/http.js';
 import { id } from '../../platform/schemas.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { assignConversation } from '../../store/assign.js';
 
-const body = z.strictObject({ agentId: id.nullable() });
+const body = z.strictObject({ agentId: z.nullable(id) });
 
 export const handler = httpHandler({ auth: 'agent', body, idParams: ['id'] }, async ({ body, params, caller }) => {
   const me = agentOf(caller);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { httpHandler } from '../../platform/http.js';
 import { messageBody, id } from '../../platform/schemas.js';
 import { newVisitorToken } from '../../platform/auth.js';
@@ -10,10 +10,10 @@ import { newId } from '../../domain/ids.js';
 
 const body = z.strictObject({
   visitor: z.strictObject({
-    name: z.string().trim().min(1).max(200).optional(),
-    email: z.string().email().max(320).optional(),
+    name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+    email: z.optional(z.email().check(z.maxLength(320))),
   }),
-  message: z.strictObject({ body: messageBody }).optional(),
+  message: z.optional(z.strictObject({ body: messageBody })),
 });
 
 export const handler = httpHandler({ auth: 'none', body, idParams: ['workspaceId'] }, async ({ body, params }) => {

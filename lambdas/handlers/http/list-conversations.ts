@@ -1,13 +1,13 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { agentOf, httpHandler } from '../../platform/http.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { listConversations } from '../../store/conversations.js';
 
 const query = z.strictObject({
-  filter: z.enum(['all', 'unread', 'assigned', 'unassigned']).default('all'),
-  cursor: z.string().max(1024).optional(),
-  limit: z.coerce.number().int().min(1).max(100).optional(),
+  filter: z._default(z.enum(['all', 'unread', 'assigned', 'unassigned']), 'all'),
+  cursor: z.optional(z.string().check(z.maxLength(1024))),
+  limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(100))),
 });
 
 export const handler = httpHandler({ auth: 'agent', query }, async ({ query, caller }) => {

@@ -1,11 +1,14 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { httpHandler } from '../../platform/http.js';
 import { conversationFor } from '../../platform/access.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { listMessages } from '../../store/messages.js';
 
-const query = z.strictObject({ cursor: z.string().max(512).optional(), limit: z.coerce.number().int().min(1).max(200).optional() });
+const query = z.strictObject({
+  cursor: z.optional(z.string().check(z.maxLength(512))),
+  limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(200))),
+});
 
 export const handler = httpHandler({ auth: 'agentOrVisitor', query, idParams: ['id'] }, async ({ query, params, caller }) => {
   const db = dynamo();

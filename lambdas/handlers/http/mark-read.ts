@@ -1,13 +1,13 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { agentOf, httpHandler } from '../../platform/http.js';
 import { seq } from '../../platform/schemas.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { readConversation } from '../../store/read.js';
 
-const body = z.strictObject({ upToSeq: seq.optional() });
+const body = z.strictObject({ upToSeq: z.optional(seq) });
 
-export const handler = httpHandler({ auth: 'agent', body: body.optional().default({}), idParams: ['id'] }, async ({ body, params, caller }) => {
+export const handler = httpHandler({ auth: 'agent', body: z._default(z.optional(body), {}), idParams: ['id'] }, async ({ body, params, caller }) => {
   const me = agentOf(caller);
   const readSeq = await readConversation(dynamo(), config().tableName, me, params.id!, body.upToSeq);
   return { status: 200, body: { readSeq } };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { httpHandler } from '../../platform/http.js';
 import { messageBody, clientMessageId } from '../../platform/schemas.js';
 import { conversationFor } from '../../platform/access.js';
@@ -7,7 +7,7 @@ import { config } from '../../platform/config.js';
 import { appendMessage, type NewMessage } from '../../store/messages.js';
 import { logger } from '../../platform/logger.js';
 
-const body = z.strictObject({ body: messageBody, clientMessageId: clientMessageId.optional() });
+const body = z.strictObject({ body: messageBody, clientMessageId: z.optional(clientMessageId) });
 
 export const handler = httpHandler({ auth: 'agentOrVisitor', body, idParams: ['id'] }, async ({ body, params, caller }) => {
   const db = dynamo();

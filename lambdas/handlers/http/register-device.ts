@@ -4,7 +4,7 @@
  * ids); a disabled endpoint is enabled again, since the app registering its token is the sign
  * that the token works again.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   CreatePlatformEndpointCommand,
   GetEndpointAttributesCommand,
@@ -23,7 +23,7 @@ import { PLATFORMS } from '../../domain/push.js';
 
 const body = z.strictObject({
   platform: z.enum(PLATFORMS),
-  token: z.string().min(1).max(4096).regex(/^\S+$/, 'must not contain whitespace'),
+  token: z.string().check(z.minLength(1), z.maxLength(4096), z.regex(/^\S+$/, 'must not contain whitespace')),
 });
 
 /** The endpoint's Enabled attribute, or undefined when SNS no longer knows the endpoint. */

@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { wsHandler } from '../../platform/ws.js';
 import { id, seq } from '../../platform/schemas.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { readConversation } from '../../store/read.js';
 
-const schema = z.strictObject({ action: z.literal('markRead'), conversationId: id, upToSeq: seq.optional() });
+const schema = z.strictObject({ action: z.literal('markRead'), conversationId: id, upToSeq: z.optional(seq) });
 
 export const handler = wsHandler(schema, async (f, agent) => {
   const readSeq = await readConversation(dynamo(), config().tableName, agent, f.conversationId, f.upToSeq);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { wsHandler } from '../../platform/ws.js';
 import { id, messageBody, clientMessageId } from '../../platform/schemas.js';
 import { dynamo } from '../../platform/clients.js';
@@ -7,7 +7,7 @@ import { getConversationIn } from '../../store/conversations.js';
 import { appendMessage } from '../../store/messages.js';
 import { notFound } from '../../platform/errors.js';
 
-const schema = z.strictObject({ action: z.literal('sendMessage'), conversationId: id, body: messageBody, clientMessageId: clientMessageId.optional() });
+const schema = z.strictObject({ action: z.literal('sendMessage'), conversationId: id, body: messageBody, clientMessageId: z.optional(clientMessageId) });
 
 export const handler = wsHandler(schema, async (f, agent) => {
   const db = dynamo();
