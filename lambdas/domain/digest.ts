@@ -41,7 +41,7 @@ export function visitorLabel(name: string | null | undefined): string {
 }
 
 export function conversationLink(consoleUrl: string, conversationId: string): string {
-  return `${consoleUrl.replace(/\/+$/, '')}/#/conversations/${encodeURIComponent(conversationId)}`;
+  return `${consoleUrl.replace(/\/+$/, '')}/#/c/${encodeURIComponent(conversationId)}`;
 }
 
 export function unreadPhrase(n: number): string {

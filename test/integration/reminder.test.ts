@@ -118,7 +118,7 @@ describe('reminder email (SPEC §3–4)', () => {
     const [mail] = mailTo(emails, Z);
     expect(mail).toBeDefined();
     expect(mail!.subject).toBe('2 unread messages from Ann');
-    const link = `${CONSOLE}/#/conversations/${conv}`;
+    const link = `${CONSOLE}/#/c/${conv}`;
     expect(mail!.text).toContain('Ann');
     expect(mail!.text).toContain('2 unread messages');
     expect(mail!.text).toContain(`<script>alert("x")</script> Tom & Jerry's`);

@@ -14,10 +14,10 @@ describe('reminder digest (SPEC §4)', () => {
       expect(part).toContain('Ann');
       expect(part).toContain('Is anyone there?');
       expect(part).toContain('3 unread messages');
-      expect(part).toContain('https://console.example.com/#/conversations/conv_1');
+      expect(part).toContain('https://console.example.com/#/c/conv_1');
     }
     expect(d.text).toContain('Hi Zed,');
-    expect(d.html).toContain('<a href="https://console.example.com/#/conversations/conv_1">');
+    expect(d.html).toContain('<a href="https://console.example.com/#/c/conv_1">');
   });
 
   test('singular for one unread message', () => {
@@ -54,7 +54,7 @@ describe('reminder digest (SPEC §4)', () => {
       // A trailing slash on the console URL does not double up.
       expect(part).not.toContain('.com//#');
     }
-    expect(d.text.match(/#\/conversations\//g)).toHaveLength(3);
+    expect(d.text.match(/#\/c\//g)).toHaveLength(3);
   });
 
   test('what a visitor typed cannot inject markup into the HTML part', () => {
@@ -88,7 +88,7 @@ describe('reminder digest (SPEC §4)', () => {
 
   test('helpers', () => {
     expect(escapeHtml(`<a href="x">&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;');
-    expect(conversationLink('http://127.0.0.1:3000', 'conv_1')).toBe('http://127.0.0.1:3000/#/conversations/conv_1');
+    expect(conversationLink('http://127.0.0.1:3000', 'conv_1')).toBe('http://127.0.0.1:3000/#/c/conv_1');
     expect(() => buildDigest({ consoleUrl: CONSOLE, conversations: [] })).toThrow();
   });
 });
