@@ -7,12 +7,15 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildWeb } from '../web/build.js';
 import { AgentChatStack } from '../lib/stack.js';
 
 const app = new App();
 const consoleAssetsDir = join(app.outdir, 'console-build');
+// A fresh build each synth: a file left from an earlier build would be deployed too.
+rmSync(consoleAssetsDir, { recursive: true, force: true });
 await buildWeb(consoleAssetsDir);
 
 const context = (key: string): unknown => app.node.tryGetContext(key);
