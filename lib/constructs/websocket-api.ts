@@ -60,7 +60,7 @@ export class WebSocketEndpoint extends Construct {
       acknowledge(
         created,
         'APIG4',
-        'API Gateway accepts an authorizer only on $connect; this route runs on a connection that $connect already authorised (the handler reads the agent from the connection record).',
+        'API Gateway accepts an authorizer only on $connect; this route runs on a connection $connect already authorised, and the handler takes the agent from that authorizer context (or the stored connection).',
       );
     }
     this.routes.push(created);
