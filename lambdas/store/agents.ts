@@ -2,10 +2,11 @@
  * Agents: profile, settings, and the per-workspace recipient lists that let the fan-out find
  * "scope all" and "unassigned on" agents with one Query each instead of a Scan.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { defaultSettings, type NotificationSettings } from '../domain/settings.js';
 import type { AgentSettings } from '../domain/recipients.js';
 import { k } from './keys.js';
+import { queryAll } from './query.js';
 import { isConditionalFailure } from './errors.js';
 
 export interface Agent {
@@ -125,24 +126,13 @@ export async function putSettings(
 }
 
 async function queryList(db: DynamoDBDocumentClient, tableName: string, pk: string): Promise<AgentSettings[]> {
-  const out: AgentSettings[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await db.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ExclusiveStartKey: start,
-        ConsistentRead: true,
-      }),
-    );
-    for (const it of r.Items ?? []) {
-      out.push({ agentId: it.agentId as string, settings: { ...defaultSettings(), ...(it.settings as object) } });
-    }
-    start = r.LastEvaluatedKey;
-  } while (start);
-  return out;
+  const items = await queryAll(db, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk },
+    ConsistentRead: true,
+  });
+  return items.map((it) => ({ agentId: it.agentId as string, settings: { ...defaultSettings(), ...(it.settings as object) } }));
 }
 
 /**

@@ -3,8 +3,9 @@
  * an agent's live connections with one Query) and by id (so `$disconnect` and a 410 can find the
  * agent). A TTL past API Gateway's 2-hour connection limit cleans up missed `$disconnect`s.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { k, PREFIX } from './keys.js';
+import { queryAll } from './query.js';
 
 export interface Connection {
   connectionId: string;
@@ -52,23 +53,13 @@ export async function deleteConnection(db: DynamoDBDocumentClient, tableName: st
 
 /** Live connections of an agent (expired-by-TTL ones are skipped even before DynamoDB deletes them). */
 export async function connectionsOf(db: DynamoDBDocumentClient, tableName: string, ws: string, agentId: string): Promise<Connection[]> {
-  const out: Connection[] = [];
   const now = Math.floor(Date.now() / 1000);
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await db.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': k.agentPk(ws, agentId), ':p': PREFIX.connection },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const it of r.Items ?? []) {
-      if (Number(it.ttl ?? Infinity) < now) continue;
-      out.push({ connectionId: it.connectionId as string, workspaceId: ws, agentId, connectedAt: it.connectedAt as string });
-    }
-    start = r.LastEvaluatedKey;
-  } while (start);
-  return out;
+  const items = await queryAll(db, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+    ExpressionAttributeValues: { ':pk': k.agentPk(ws, agentId), ':p': PREFIX.connection },
+  });
+  return items
+    .filter((it) => !(Number(it.ttl ?? Infinity) < now))
+    .map((it) => ({ connectionId: it.connectionId as string, workspaceId: ws, agentId, connectedAt: it.connectedAt as string }));
 }

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from './table.js';
 import { k, encodeCursor, decodeCursor, CursorError } from './keys.js';
+import { writtenIf } from './errors.js';
 import { cutCodePoints } from '../domain/text.js';
 import { sharedStatus, isUnread } from '../domain/read-state.js';
 
@@ -211,11 +212,10 @@ export async function updateSharedStatus(
   db: DynamoDBDocumentClient,
   tableName: string,
   c: Conversation,
-  readerId: string,
   readSeq: number,
 ): Promise<void> {
-  try {
-    await db.send(
+  await writtenIf(
+    db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: k.conversation(c.conversationId),
@@ -223,9 +223,6 @@ export async function updateSharedStatus(
         ConditionExpression: 'assigneeKey = :ak',
         ExpressionAttributeValues: { ':r': readSeq, ':ak': c.assigneeId ?? '-' },
       }),
-    );
-  } catch (e) {
-    if ((e as { name?: string }).name !== 'ConditionalCheckFailedException') throw e;
-  }
-  void readerId;
+    ),
+  );
 }

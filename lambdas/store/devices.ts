@@ -7,12 +7,12 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { Platform } from '../domain/push.js';
 import { k, PREFIX } from './keys.js';
+import { queryAll } from './query.js';
 import { isConditionalFailure } from './errors.js';
 
 export interface Device {
@@ -68,22 +68,13 @@ export async function getDevice(db: DynamoDBDocumentClient, tableName: string, o
 }
 
 export async function listDevices(db: DynamoDBDocumentClient, tableName: string, owner: Owner): Promise<Device[]> {
-  const out: Device[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await db.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': k.agentPk(owner.workspaceId, owner.agentId), ':p': PREFIX.device },
-        ExclusiveStartKey: start,
-        ConsistentRead: true,
-      }),
-    );
-    out.push(...(r.Items ?? []).map(toDevice));
-    start = r.LastEvaluatedKey;
-  } while (start);
-  return out;
+  const items = await queryAll(db, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+    ExpressionAttributeValues: { ':pk': k.agentPk(owner.workspaceId, owner.agentId), ':p': PREFIX.device },
+    ConsistentRead: true,
+  });
+  return items.map(toDevice);
 }
 
 /**

@@ -25,3 +25,17 @@ export function cancelledIndexes(e: unknown): number[] {
   const reasons = (e as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
   return reasons.flatMap((r, i) => (r.Code === 'ConditionalCheckFailed' ? [i] : []));
 }
+
+/**
+ * A conditional write whose failed condition is an answer, not an error: true when it was written,
+ * false when the condition kept it from being written. Other errors pass on.
+ */
+export async function writtenIf(send: Promise<unknown>): Promise<boolean> {
+  try {
+    await send;
+    return true;
+  } catch (e) {
+    if (isConditionalFailure(e)) return false;
+    throw e;
+  }
+}

@@ -4,6 +4,7 @@
  * distinct consecutive seqs; a rejected or duplicate post writes nothing.
  */
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from './query.js';
 import { k, seqKey, PREFIX, encodeCursor, decodeCursor, CursorError } from './keys.js';
 import { cancelledIndexes, isConditionalFailure, isTransactionConflict } from './errors.js';
 import { getConversation, indexKeys, lastMessageOf, type Conversation, type Visitor } from './conversations.js';
@@ -249,27 +250,18 @@ export async function listMessages(
 
 /** Visitor messages after `afterSeq`, newest first: the reminder's count and newest text. */
 export async function visitorMessagesAfter(db: DynamoDBDocumentClient, tableName: string, conv: string, afterSeq: number, upToSeq: number) {
-  const out: StoredMessage[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const r = await db.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        FilterExpression: 'fromType = :v',
-        ExpressionAttributeValues: {
-          ':pk': k.convPk(conv),
-          ':from': `${PREFIX.message}${seqKey(afterSeq + 1)}`,
-          ':to': `${PREFIX.message}${seqKey(upToSeq)}`,
-          ':v': 'visitor',
-        },
-        ScanIndexForward: false,
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    out.push(...(r.Items ?? []).map(toMessage));
-    start = r.LastEvaluatedKey;
-  } while (start);
-  return out;
+  const items = await queryAll(db, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    FilterExpression: 'fromType = :v',
+    ExpressionAttributeValues: {
+      ':pk': k.convPk(conv),
+      ':from': `${PREFIX.message}${seqKey(afterSeq + 1)}`,
+      ':to': `${PREFIX.message}${seqKey(upToSeq)}`,
+      ':v': 'visitor',
+    },
+    ScanIndexForward: false,
+    ConsistentRead: true,
+  });
+  return items.map(toMessage);
 }

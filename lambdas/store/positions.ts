@@ -6,7 +6,7 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from './table.js';
 import { k } from './keys.js';
-import { isConditionalFailure } from './errors.js';
+import { isConditionalFailure, writtenIf } from './errors.js';
 
 const DUE = TABLE.indexes.dueReminders;
 
@@ -37,8 +37,8 @@ export async function getPosition(db: DynamoDBDocumentClient, tableName: string,
 
 /** Drop the due keys once the obligation is met up to `seq`; a newer due message keeps them. */
 async function clearDueUpTo(db: DynamoDBDocumentClient, tableName: string, conv: string, agentId: string, seq: number) {
-  try {
-    await db.send(
+  await writtenIf(
+    db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: k.position(conv, agentId),
@@ -47,10 +47,8 @@ async function clearDueUpTo(db: DynamoDBDocumentClient, tableName: string, conv:
         ExpressionAttributeNames: { '#dp': DUE.partitionKey, '#ds': DUE.sortKey },
         ExpressionAttributeValues: { ':s': seq },
       }),
-    );
-  } catch (e) {
-    if (!isConditionalFailure(e)) throw e;
-  }
+    ),
+  );
 }
 
 /** Move the agent's read position forward to `seq` (never back). Returns the position after. */
@@ -124,8 +122,8 @@ export async function recordEmailed(
   agentId: string,
   seq: number,
 ): Promise<void> {
-  try {
-    await db.send(
+  await writtenIf(
+    db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: k.position(conv, agentId),
@@ -133,10 +131,8 @@ export async function recordEmailed(
         ConditionExpression: 'attribute_not_exists(emailedSeq) OR emailedSeq < :s',
         ExpressionAttributeValues: { ':s': seq },
       }),
-    );
-  } catch (e) {
-    if (!isConditionalFailure(e)) throw e;
-  }
+    ),
+  );
   await clearDueUpTo(db, tableName, conv, agentId, seq);
 }
 

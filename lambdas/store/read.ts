@@ -17,6 +17,6 @@ export async function readConversation(
   if (!conv) throw notFound('conversation not found');
   const target = nextReadSeq(0, upToSeq, conv.lastSeq);
   const readSeq = await markRead(db, tableName, { workspaceId: me.workspaceId, conversationId, agentId: me.agentId }, target);
-  if (readMovesStatus(conv.assigneeId, me.agentId)) await updateSharedStatus(db, tableName, conv, me.agentId, readSeq);
+  if (readMovesStatus(conv.assigneeId, me.agentId)) await updateSharedStatus(db, tableName, conv, readSeq);
   return readSeq;
 }
