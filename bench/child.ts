@@ -1,0 +1,122 @@
+/**
+ * One benchmark scenario in a process of its own, with an offline stack of its own. The handlers
+ * read their configuration once per process, so the 500 ms poller needs a process apart; the
+ * others get one too, so no scenario runs in a heap another one has warmed or filled.
+ *
+ * Started by run.ts with an IPC channel: it sends `{progress}` lines and one `{result, load}` (the
+ * 1-minute load average before and after: other work on the machine shows up there) or `{error}`,
+ * and stops its stack and exits if the parent goes away.
+ */
+import { loadavg } from 'node:os';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { startOfflineStack, type OfflineStack } from '../local/stack.js';
+import { freePort } from '../local/free-port.js';
+import { dynamo } from '../lambdas/platform/clients.js';
+import { attachMeter } from './meter.js';
+import { desktopLatency } from './desktop.js';
+import { mobileLatency } from './mobile.js';
+import { capacityPerMessage } from './capacity.js';
+import { reminderCost } from './reminder.js';
+import { benchId } from './agents.js';
+
+export type Scenario = 'pipeline' | 'poller500' | 'reminder';
+
+export interface ChildRequest {
+  scenario: Scenario;
+  quick: boolean;
+  dynamoEndpoint: string;
+}
+
+/** Resolves once the message is handed to the channel: exiting earlier could drop it. */
+const send = (m: unknown) => new Promise<void>((resolve) => (process.send ? process.send(m, undefined, {}, () => resolve()) : resolve()));
+const progress = (line: string) => void send({ progress: line });
+
+async function runScenario(req: ChildRequest, stack: OfflineStack, seedDb: DynamoDBDocumentClient): Promise<unknown> {
+  const q = req.quick;
+  switch (req.scenario) {
+    case 'pipeline': {
+      const meter = attachMeter(dynamo());
+      const desktop: Record<string, unknown> = {};
+      for (const [agents, messages, full] of [
+        [1, 100, 300],
+        [10, 120, 500],
+        [100, 20, 60],
+      ] as const) {
+        progress(`desktop latency, ${agents} agent(s)`);
+        const d = await desktopLatency(stack, { agents, messages: q ? messages : full, conversations: 10, warmup: 10, thinkMs: 15, progress });
+        progress(`  frame p50 ${d.frame.p50} / p95 ${d.frame.p95} / p99 ${d.frame.p99} ms; POST p50 ${d.post.p50} ms`);
+        desktop[agents] = d;
+      }
+      progress('mobile latency');
+      const mobile = await mobileLatency(stack, { messages: q ? 50 : 200, warmup: 5, thinkMs: 15, progress });
+      progress(`  push p50 ${mobile.push.p50} / p99 ${mobile.push.p99} ms`);
+      progress('capacity per message');
+      const capacity = await capacityPerMessage(stack, meter, seedDb, {
+        agents: 10,
+        messages: q ? 5 : 20,
+        otherAgents: 1000,
+        otherConnections: 1000,
+        progress,
+      });
+      progress(`  ${capacity.alone.units} units alone, ${capacity.otherWorkspace.units} beside the crowded workspace`);
+      return { desktop, mobile, capacity };
+    }
+    case 'poller500': {
+      progress('desktop latency, 10 agents, 500 ms poller');
+      const d = await desktopLatency(stack, { agents: 10, messages: q ? 40 : 150, conversations: 10, warmup: 3, thinkMs: 500, progress });
+      progress(`  frame p50 ${d.frame.p50} / p95 ${d.frame.p95} / p99 ${d.frame.p99} ms`);
+      return d;
+    }
+    case 'reminder': {
+      const meter = attachMeter(dynamo());
+      const r = await reminderCost(stack, meter, seedDb, { small: [10, 100], added: [99, 1000], repeat: 5, progress });
+      progress(`  read units ${r.small.readUnits} → ${r.large.readUnits}; ${r.small.ms} ms → ${r.large.ms} ms`);
+      return r;
+    }
+  }
+}
+
+async function main(req: ChildRequest): Promise<void> {
+  const tableName = benchId(`bench-${req.scenario}`);
+  const stack = await startOfflineStack({
+    httpPort: await freePort(),
+    wsPort: await freePort(),
+    snsPort: await freePort(),
+    sesPort: await freePort(),
+    dynamoEndpoint: req.dynamoEndpoint,
+    tableName,
+    reminderIntervalS: 0,
+    web: false,
+    pollIntervalMs: req.scenario === 'poller500' ? 500 : 15,
+    log: (line) => {
+      if (/fail|error|warning/i.test(line)) progress(`stack: ${line}`);
+    },
+  });
+  const raw = new DynamoDBClient({ endpoint: req.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const seedDb = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await stack.stop().catch(() => undefined);
+    raw.destroy();
+  };
+  process.once('disconnect', () => void stop().finally(() => process.exit(1)));
+  try {
+    const loadAtStart = loadavg()[0]!;
+    const result = await runScenario(req, stack, seedDb);
+    await send({ result, load: { atStart: loadAtStart, atEnd: loadavg()[0]! } });
+  } finally {
+    await stop();
+  }
+}
+
+const req = JSON.parse(process.argv[2] ?? '{}') as ChildRequest;
+main(req).then(
+  () => process.exit(0),
+  async (e: unknown) => {
+    await send({ error: (e as Error)?.stack ?? String(e) });
+    process.exit(1);
+  },
+);

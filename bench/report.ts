@@ -1,0 +1,71 @@
+/**
+ * The headline figures (latest.json's top-level keys), their targets, and the markdown table for
+ * BENCHMARKS.md.
+ */
+import type { Machine } from './machine.js';
+
+export interface Target {
+  key: string;
+  label: string;
+  op: '<=';
+  limit: number;
+}
+
+export const TARGETS: Target[] = [
+  { key: 'desktop_p50_ms', label: 'desktop p50, 10 agents (ms)', op: '<=', limit: 50 },
+  { key: 'desktop_p99_ms', label: 'desktop p99, 10 agents (ms)', op: '<=', limit: 200 },
+  { key: 'capacity_ratio_other_workspace', label: 'capacity ratio, 1,000 agents + 1,000 connections elsewhere', op: '<=', limit: 1.1 },
+  { key: 'reminder_cost_ratio', label: 'reminder read-capacity ratio, 100k / 1k read pairs', op: '<=', limit: 1.2 },
+  { key: 'max_bundle_kb', label: 'largest deployed bundle (KB)', op: '<=', limit: 250 },
+  { key: 'init_ratio_vs_naive', label: 'cold init vs naive CJS bundle (ratio of sums)', op: '<=', limit: 0.7 },
+];
+
+/** Figures shown without a target, for context. */
+export const INFO: Array<{ key: string; label: string }> = [
+  { key: 'desktop_p95_ms', label: 'desktop p95, 10 agents (ms)' },
+  { key: 'desktop_1_agent_p50_ms', label: 'desktop p50 / p99, 1 agent (ms)' },
+  { key: 'desktop_100_agents_p50_ms', label: 'desktop p50 / p99, 100 agents (ms)' },
+  { key: 'desktop_p50_ms_500ms_poller', label: 'desktop p50 / p99, 10 agents, 500 ms poller (ms)' },
+  { key: 'mobile_p50_ms', label: 'mobile p50 / p99, POST → push at the local SNS (ms)' },
+  { key: 'capacity_per_message', label: 'capacity units per visitor message (10 recipients), alone' },
+  { key: 'capacity_per_message_other_workspace', label: '… with 1,000 agents + 1,000 connections in another workspace' },
+  { key: 'reminder_rcu_1k', label: 'reminder run: read units with 1k / 100k read pairs' },
+  { key: 'reminder_ms_1k', label: 'reminder run: ms with 1k / 100k read pairs' },
+  { key: 'max_bundle_kb_sdk_external', label: 'largest bundle with the SDK external (KB)' },
+  { key: 'init_ratio_vs_naive_sdk_external', label: 'cold init with the SDK external vs naive (ratio of sums)' },
+];
+
+/** Second figure shown after a slash on the same row. */
+const PAIRED: Record<string, string> = {
+  desktop_1_agent_p50_ms: 'desktop_1_agent_p99_ms',
+  desktop_100_agents_p50_ms: 'desktop_100_agents_p99_ms',
+  desktop_p50_ms_500ms_poller: 'desktop_p99_ms_500ms_poller',
+  mobile_p50_ms: 'mobile_p99_ms',
+  reminder_rcu_1k: 'reminder_rcu_100k',
+  reminder_ms_1k: 'reminder_ms_100k',
+};
+
+export function verdicts(figures: Record<string, number>): Record<string, { value: number; limit: number; pass: boolean }> {
+  return Object.fromEntries(TARGETS.map((t) => [t.key, { value: figures[t.key]!, limit: t.limit, pass: figures[t.key]! <= t.limit }]));
+}
+
+export function markdown(figures: Record<string, number>, m: Machine, meta: { date: string; command: string; seconds: number }): string {
+  const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? 'n/a' : String(x));
+  const lines = [
+    `Machine: ${m.nproc} CPUs (${m.cpu}), ${m.ramGb} GB RAM, Node.js ${m.node}, ${m.os}; load average ${m.loadAtStart} at start.`,
+    `Date: ${meta.date}. Command: \`${meta.command}\` (${Math.round(meta.seconds)} s).`,
+    '',
+    '| figure | key | value | target | |',
+    '| --- | --- | --- | --- | --- |',
+    ...TARGETS.map((t) => {
+      const v = figures[t.key]!;
+      return `| ${t.label} | \`${t.key}\` | ${fmt(v)} | ≤ ${t.limit} | ${v <= t.limit ? 'pass' : '**miss**'} |`;
+    }),
+    ...INFO.map((i) => {
+      const pair = PAIRED[i.key];
+      const v = pair ? `${fmt(figures[i.key])} / ${fmt(figures[pair])}` : fmt(figures[i.key]);
+      return `| ${i.label} | \`${i.key}\`${pair ? ` / \`${pair}\`` : ''} | ${v} | | |`;
+    }),
+  ];
+  return lines.join('\n');
+}
