@@ -28,6 +28,7 @@ export interface CapacityFigures {
   writeUnits: number;
   requests: number;
   refusedWrites: number;
+  zeroUnitReads: number;
   /** Lowest and highest per-message total: the work is deterministic, so they should match. */
   min: number;
   max: number;
@@ -52,6 +53,7 @@ function summarize(samples: Usage[]): CapacityFigures {
     writeUnits: mean((u) => u.writeUnits),
     requests: mean((u) => u.requests),
     refusedWrites: mean((u) => u.refusedWrites),
+    zeroUnitReads: mean((u) => u.zeroUnitReads),
     min: Math.min(...totals),
     max: Math.max(...totals),
     byOperation: samples.at(-1)?.byOperation ?? {},

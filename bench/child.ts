@@ -39,9 +39,9 @@ async function runScenario(req: ChildRequest, stack: OfflineStack, seedDb: Dynam
       const meter = attachMeter(dynamo());
       const desktop: Record<string, unknown> = {};
       for (const [agents, messages, full] of [
-        [1, 100, 300],
+        [1, 100, 500],
         [10, 120, 500],
-        [100, 20, 60],
+        [100, 20, 80],
       ] as const) {
         progress(`desktop latency, ${agents} agent(s)`);
         const d = await desktopLatency(stack, { agents, messages: q ? messages : full, conversations: 10, warmup: 10, thinkMs: 15, progress });
@@ -64,7 +64,7 @@ async function runScenario(req: ChildRequest, stack: OfflineStack, seedDb: Dynam
     }
     case 'poller500': {
       progress('desktop latency, 10 agents, 500 ms poller');
-      const d = await desktopLatency(stack, { agents: 10, messages: q ? 40 : 150, conversations: 10, warmup: 3, thinkMs: 500, progress });
+      const d = await desktopLatency(stack, { agents: 10, messages: q ? 40 : 120, conversations: 10, warmup: 3, thinkMs: 500, progress });
       progress(`  frame p50 ${d.frame.p50} / p95 ${d.frame.p95} / p99 ${d.frame.p99} ms`);
       return d;
     }

@@ -5,8 +5,9 @@
  * one client meters every handler without touching production code.
  *
  * DynamoDB Local reports capacity like DynamoDB does (item size rounding, 2x for transactions,
- * index writes) except on a refused conditional write: the exception carries no ConsumedCapacity,
- * while AWS still charges the write. Those are counted separately, never guessed into the units.
+ * index writes) with two gaps: a refused conditional write's exception carries no ConsumedCapacity
+ * (AWS still charges the write), and a Query that matches nothing is reported at 0 units. Both are
+ * counted separately, never guessed into the units.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -21,6 +22,8 @@ export interface Usage {
   requests: number;
   /** Refused conditional writes / cancelled transactions: AWS charges them, DynamoDB Local reports nothing. */
   refusedWrites: number;
+  /** Reads reported at 0 units: DynamoDB Local charges nothing for a Query that matches no item. */
+  zeroUnitReads: number;
   byOperation: Record<string, { requests: number; units: number }>;
 }
 
@@ -37,7 +40,7 @@ function units(c: Consumed): number {
 }
 
 function empty(): Usage {
-  return { readUnits: 0, writeUnits: 0, requests: 0, refusedWrites: 0, byOperation: {} };
+  return { readUnits: 0, writeUnits: 0, requests: 0, refusedWrites: 0, zeroUnitReads: 0, byOperation: {} };
 }
 
 function copy(u: Usage): Usage {
@@ -56,6 +59,7 @@ export function since(before: Usage, after: Usage): Usage {
     writeUnits: after.writeUnits - before.writeUnits,
     requests: after.requests - before.requests,
     refusedWrites: after.refusedWrites - before.refusedWrites,
+    zeroUnitReads: after.zeroUnitReads - before.zeroUnitReads,
     byOperation,
   };
 }
@@ -79,6 +83,7 @@ export function attachMeter(client: DynamoDBDocumentClient): Meter {
         const u = units((out.output as { ConsumedCapacity?: Consumed }).ConsumedCapacity);
         if (read) total.readUnits += u;
         else total.writeUnits += u;
+        if (read && u === 0) total.zeroUnitReads++;
         slot.units += u;
         return out;
       } catch (e) {
