@@ -26,6 +26,8 @@ export interface ChildRequest {
   scenario: Scenario;
   quick: boolean;
   dynamoEndpoint: string;
+  /** The parent's DynamoDB Local: if the parent dies without cleaning up (SIGKILL), this process does it. */
+  dynamoPid?: number;
 }
 
 /** Resolves once the message is handed to the channel: exiting earlier could drop it. */
@@ -102,7 +104,16 @@ async function main(req: ChildRequest): Promise<void> {
     await stack.stop().catch(() => undefined);
     raw.destroy();
   };
-  process.once('disconnect', () => void stop().finally(() => process.exit(1)));
+  process.once('disconnect', () => {
+    if (req.dynamoPid) {
+      try {
+        process.kill(req.dynamoPid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    void stop().finally(() => process.exit(1));
+  });
   try {
     const loadAtStart = loadavg()[0]!;
     const result = await runScenario(req, stack, seedDb);

@@ -56,7 +56,7 @@ async function runScenario(scenario: Scenario): Promise<unknown> {
   const dynamo = await startDynamoDbLocal({ port });
   javas.add(dynamo);
   try {
-    return await runChild({ scenario, quick, dynamoEndpoint: dynamo.endpoint });
+    return await runChild({ scenario, quick, dynamoEndpoint: dynamo.endpoint, dynamoPid: dynamo.process.pid });
   } finally {
     javas.delete(dynamo);
     await dynamo.stop();
