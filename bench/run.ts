@@ -142,7 +142,7 @@ function headline(p: PipelineResult, slow: DesktopFigures, r: ReminderResult, b:
   };
 }
 
-const GENERATED = /(<!-- bench:results:start -->\n)[\s\S]*?(\n<!-- bench:results:end -->)/;
+const GENERATED = /(<!-- bench:results:start -->\n)[\s\S]*?(<!-- bench:results:end -->)/;
 
 async function main() {
   const m = machine();
@@ -195,7 +195,7 @@ async function main() {
   const doc = join(ROOT, 'BENCHMARKS.md');
   if (!quick && existsSync(doc)) {
     const text = readFileSync(doc, 'utf8');
-    if (GENERATED.test(text)) writeFileSync(doc, text.replace(GENERATED, (_all, start: string, end: string) => `${start}${table}${end}`));
+    if (GENERATED.test(text)) writeFileSync(doc, text.replace(GENERATED, (_all, start: string, end: string) => `${start}${table}\n${end}`));
   }
   process.stdout.write(table + '\n');
   const missed = Object.entries(result.targets).filter(([, v]) => !v.pass).map(([k]) => k);
