@@ -16,14 +16,14 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBBatchResponse } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { BACKGROUND, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTES } from '../lib/routes.js';
 import { FANOUT_FILTER } from '../lambdas/store/table.js';
 import { startDynamoDbLocal, type RunningDynamo } from './dynamodb-local.js';
 import { ensureTable } from './tables.js';
-import { createIssuer } from './issuer.js';
+import { createIssuer, type LocalIssuer } from './issuer.js';
 import { loadHandler, type LoadedHandler } from './invoke.js';
 import { createHttpGateway, type LocalRequest, type LocalResponse } from './http-gateway.js';
 import { startWsGateway, type WsGateway } from './ws-gateway.js';
@@ -52,6 +52,14 @@ export interface OfflineStackOptions {
   web?: boolean;
   /** The stream poller's sleep after an empty poll (default 15 ms); the benchmark compares 500 ms. */
   pollIntervalMs?: number;
+  /**
+   * Test hook: how one fan-out invocation by the stream mapping runs, as the Lambda runtime would
+   * run it. The hardening tests use it to deliver a batch twice or to crash an invocation mid-send.
+   */
+  invokeFanout?: (
+    invoke: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>,
+    event: DynamoDBStreamEvent,
+  ) => Promise<DynamoDBBatchResponse | undefined>;
 }
 
 export interface OfflineStack {
@@ -60,6 +68,8 @@ export interface OfflineStack {
   sesInboxUrl: string;
   dynamoEndpoint: string;
   tableName: string;
+  /** The issuer the stack trusts: tests sign expired, not-yet-valid, wrong-audience ... tokens with its key. */
+  issuer: Pick<LocalIssuer, 'issuer' | 'audience' | 'sign'>;
   stop(): Promise<void>;
 }
 
@@ -305,7 +315,10 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     const poller = startStreamPoller({
       client: streams,
       streamArn,
-      handler: async (event) => (await fanout.invoke(event)) as DynamoDBBatchResponse | undefined,
+      handler: async (event) => {
+        const invoke = async (e: DynamoDBStreamEvent) => (await fanout.invoke(e)) as DynamoDBBatchResponse | undefined;
+        return opts.invokeFanout ? opts.invokeFanout(invoke, event) : invoke(event);
+      },
       filter: FANOUT_FILTER,
       pollIntervalMs: opts.pollIntervalMs ?? 15,
       // A persisted table's stream still holds what earlier runs already fanned out.
@@ -387,6 +400,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       sesInboxUrl: ses.inboxUrl,
       dynamoEndpoint,
       tableName,
+      issuer: { issuer: issuer.issuer, audience: issuer.audience, sign: issuer.sign },
       stop: () => (stopped ??= stopAll()),
     };
   } catch (e) {
