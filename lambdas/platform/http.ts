@@ -49,11 +49,18 @@ export function json(status: number, body?: unknown): APIGatewayProxyStructuredR
     : { statusCode: status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
 }
 
+// Fatal: bytes that are not UTF-8 are malformed JSON (RFC 8259), not text to patch with U+FFFD.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function rawBody(event: APIGatewayProxyEventV2): string | undefined {
   if (event.body === undefined || event.body === null) return undefined;
   const buf = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (buf.length > MAX_REQUEST_BYTES) throw tooLarge(`request over ${MAX_REQUEST_BYTES} bytes`);
-  return buf.toString('utf8');
+  try {
+    return utf8.decode(buf);
+  } catch {
+    throw badRequest('request body is not UTF-8');
+  }
 }
 
 export function zodMessage(e: { issues: ReadonlyArray<z.core.$ZodIssue> }): string {

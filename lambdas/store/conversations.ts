@@ -125,6 +125,11 @@ export async function listConversations(
   const start = decodeCursor(cursor);
   // A cursor is only ever a key of this very list: one pointing elsewhere is refused, not followed.
   if (start && start[ix.partitionKey] !== pkValue) throw new CursorError();
+  // Exactly the key attributes DynamoDB hands back, all strings: anything else makes it answer a 500.
+  const keyAttrs = [TABLE.partitionKey, TABLE.sortKey, ix.partitionKey, ix.sortKey];
+  if (start && (Object.keys(start).length !== keyAttrs.length || !keyAttrs.every((a) => typeof start[a] === 'string'))) {
+    throw new CursorError();
+  }
   const r = await db.send(
     new QueryCommand({
       TableName: tableName,

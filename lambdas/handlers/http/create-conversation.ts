@@ -7,10 +7,19 @@ import { config } from '../../platform/config.js';
 import { createConversation } from '../../store/messages.js';
 import { logger } from '../../platform/logger.js';
 import { newId } from '../../domain/ids.js';
+import { hasLoneSurrogate } from '../../domain/text.js';
 
 const body = z.strictObject({
   visitor: z.strictObject({
-    name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+    name: z.optional(
+      z.string().check(
+        z.trim(),
+        z.minLength(1),
+        z.maxLength(200),
+        // It ends up in push titles, frames and emails: it must be valid text, as a message body must.
+        z.refine((s) => !hasLoneSurrogate(s) && !s.includes('\u0000'), { message: 'is not valid text' }),
+      ),
+    ),
     email: z.optional(z.email().check(z.maxLength(320))),
   }),
   message: z.optional(z.strictObject({ body: messageBody })),

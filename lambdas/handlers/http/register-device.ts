@@ -23,7 +23,8 @@ import { PLATFORMS } from '../../domain/push.js';
 
 const body = z.strictObject({
   platform: z.enum(PLATFORMS),
-  token: z.string().check(z.minLength(1), z.maxLength(4096), z.regex(/^\S+$/, 'must not contain whitespace')),
+  // APNs tokens are hex and FCM tokens URL-safe text: visible ASCII keeps NUL and control bytes out of SNS.
+  token: z.string().check(z.minLength(1), z.maxLength(4096), z.regex(/^[\x21-\x7E]+$/, 'must be visible ASCII without spaces')),
 });
 
 /** The endpoint's Enabled attribute, or undefined when SNS no longer knows the endpoint. */
