@@ -19,7 +19,9 @@ export interface ProxiedRequest {
 export type Verdict =
   | { kind: 'pass' }
   | { kind: 'reply'; status: number; headers?: Record<string, string>; body?: string }
-  | { kind: 'hold' };
+  | { kind: 'hold' }
+  /** Decide later (e.g. once every send of an invocation has arrived). */
+  | { kind: 'wait'; until: Promise<Verdict> };
 
 export type Rule = (req: ProxiedRequest) => Verdict;
 
@@ -92,7 +94,8 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
         form: new URLSearchParams(body.toString('utf8')),
       };
       seen.push(p);
-      const verdict = rule?.(p) ?? PASS;
+      let verdict = rule?.(p) ?? PASS;
+      while (verdict.kind === 'wait') verdict = await verdict.until;
       if (verdict.kind === 'hold') {
         holding.push(res);
         return;
