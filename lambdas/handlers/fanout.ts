@@ -14,7 +14,7 @@ import { config } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { messageFromRecord } from '../store/stream-message.js';
 import { getConversation } from '../store/conversations.js';
-import { candidateRecipients } from '../store/agents.js';
+import { assigneeCandidates, scopeAllAgents } from '../store/agents.js';
 import { recordDue } from '../store/positions.js';
 import { planFanout, type Delivery } from '../domain/fanout-plan.js';
 import { chatMessageFrame } from '../domain/frames.js';
@@ -72,9 +72,13 @@ async function handleRecord(deps: FanoutDeps, r: DynamoDBRecord): Promise<boolea
   const m = messageFromRecord(r);
   if (!m || m.fromType !== 'visitor') return true;
   try {
-    const conv = await getConversation(deps.db, deps.tableName, m.conversationId);
+    // The scope-all list does not depend on the assignee: read it beside the conversation, one round trip saved.
+    const [conv, scopeAll] = await Promise.all([
+      getConversation(deps.db, deps.tableName, m.conversationId),
+      scopeAllAgents(deps.db, deps.tableName, m.workspaceId),
+    ]);
     if (!conv) return true;
-    const candidates = await candidateRecipients(deps.db, deps.tableName, m.workspaceId, conv.assigneeId);
+    const candidates = [...(await assigneeCandidates(deps.db, deps.tableName, m.workspaceId, conv.assigneeId)), ...scopeAll];
     const plan = planFanout(m, conv.assigneeId, candidates);
     const reports = await mapLimit(plan, RECIPIENT_CONCURRENCY, (d) => notifyRecipient(deps, m, d, conv.assigneeId));
     const total = reports.reduce(addReports, emptyReport());

@@ -135,6 +135,23 @@ async function queryList(db: DynamoDBDocumentClient, tableName: string, pk: stri
   return items.map((it) => ({ agentId: it.agentId as string, settings: { ...defaultSettings(), ...(it.settings as object) } }));
 }
 
+/** Agents of the workspace whose scope is "all": recipients of every conversation, whatever its assignee. */
+export function scopeAllAgents(db: DynamoDBDocumentClient, tableName: string, ws: string): Promise<AgentSettings[]> {
+  return queryList(db, tableName, k.recipientsAllPk(ws));
+}
+
+/** The candidates that depend on the assignee: the assignee, or (unassigned) the agents with unassigned on. */
+export async function assigneeCandidates(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  ws: string,
+  assigneeId: string | null | undefined,
+): Promise<AgentSettings[]> {
+  if (!assigneeId) return queryList(db, tableName, k.recipientsUnassignedPk(ws));
+  const assignee = await getAgent(db, tableName, ws, assigneeId);
+  return assignee ? [{ agentId: assignee.agentId, settings: assignee.settings }] : [];
+}
+
 /**
  * Candidate recipients of a conversation, with their settings as they are now: the assignee and
  * the scope-all agents, or for an unassigned conversation the scope-all and unassigned-on agents.
@@ -145,10 +162,6 @@ export async function candidateRecipients(
   ws: string,
   assigneeId: string | null | undefined,
 ): Promise<AgentSettings[]> {
-  const all = await queryList(db, tableName, k.recipientsAllPk(ws));
-  if (assigneeId) {
-    const assignee = await getAgent(db, tableName, ws, assigneeId);
-    return assignee ? [{ agentId: assignee.agentId, settings: assignee.settings }, ...all] : all;
-  }
-  return [...all, ...(await queryList(db, tableName, k.recipientsUnassignedPk(ws)))];
+  const [mine, all] = await Promise.all([assigneeCandidates(db, tableName, ws, assigneeId), scopeAllAgents(db, tableName, ws)]);
+  return [...mine, ...all];
 }
