@@ -48,12 +48,16 @@ export class Scenario {
   }
 
   /** `n` agents of one new workspace with these settings, each with `sockets` sockets and maybe a phone. */
-  async team(n: number, settings: Partial<Settings>, opts: { sockets?: number; platform?: Platform; workspaceId?: string; name?: string } = {}): Promise<Agent[]> {
+  async team(
+    n: number,
+    settings: Partial<Settings>,
+    opts: { sockets?: number; platform?: Platform; workspaceId?: string; name?: string; email?: (i: number) => string } = {},
+  ): Promise<Agent[]> {
     const workspaceId = opts.workspaceId ?? uid('ws');
     const agents: Agent[] = [];
     for (let i = 0; i < n; i++) {
       const agentId = uid(opts.name ?? 'agent');
-      const email = `${agentId}@agents.example`;
+      const email = opts.email?.(i) ?? `${agentId}@agents.example`;
       const token = await agentToken(this.stack, { workspaceId, agentId, email, name: `Agent ${i}` });
       const r = await call(this.stack.httpUrl, 'PUT', '/v1/me/notification-settings', { token, body: { ...DEFAULT_SETTINGS, ...settings } });
       if (r.status !== 200) throw new Error(`settings answered ${r.status}: ${r.text}`);
