@@ -348,7 +348,7 @@ test('a reminder run killed after k of n agents: nothing is lost, nothing is sen
   ses.setRule((r) => (!isSendEmail(r) || dead ? PASS : letThrough-- > 0 ? PASS : HOLD));
   const killed = reminder({}, { awsRequestId: randomUUID() });
   killed.catch(() => undefined);
-  // The run is stuck at its sends: all its workers (4) hold an agent whose email never completes.
+  // The run is stuck at its sends: each of its 4 workers (reminder.ts CONCURRENCY) holds an agent whose email never completes.
   await eventually(() => ses.held() === 4, 'the run stuck at its sends');
   const emailedSoFar = async () => {
     const mails = await s.emails();
