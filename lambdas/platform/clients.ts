@@ -28,8 +28,14 @@ export function dynamo(): DynamoDBDocumentClient {
   return ddb;
 }
 
+/**
+ * Sends of the fan-out are bounded in time (3 attempts of at most ~4 s), so a send always ends
+ * well inside the 15 s claim lease that guards it (store/notifications.ts).
+ */
+const BOUNDED_SEND = { requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 }, maxAttempts: 3 };
+
 export function snsClient(): SNSClient {
-  sns ??= new SNSClient(common(config().endpoints.sns));
+  sns ??= new SNSClient({ ...common(config().endpoints.sns), ...BOUNDED_SEND });
   return sns;
 }
 
@@ -44,9 +50,10 @@ export function connectionsClient(): ApiGatewayManagementApiClient {
     const endpoint = config().wsCallbackUrl;
     if (!endpoint) throw new Error('WS_CALLBACK_URL is not set');
     const local = !endpoint.startsWith('https://');
-    ws = new ApiGatewayManagementApiClient(
-      local ? { region: config().region, endpoint, credentials: localCredentials } : { region: config().region, endpoint },
-    );
+    ws = new ApiGatewayManagementApiClient({
+      ...(local ? { region: config().region, endpoint, credentials: localCredentials } : { region: config().region, endpoint }),
+      ...BOUNDED_SEND,
+    });
   }
   return ws;
 }

@@ -26,7 +26,7 @@ export const CLAIM_LEASE_MS = 15_000;
 /** Stream records live 24 h; a guard kept a few days outlives any redelivery. */
 const GUARD_TTL_S = 3 * 24 * 60 * 60;
 
-export type Claim = { state: 'claimed'; claimId: string } | { state: 'done' } | { state: 'busy' };
+export type Claim = { state: 'claimed'; claimId: string } | { state: 'done' } | { state: 'busy'; leaseUntil?: number };
 
 /** What became of a claimed notification: delivered, or settled without delivery (target gone, device disabled, rejected). */
 export type Outcome = 'sent' | 'gone' | 'disabled' | 'rejected';
@@ -68,8 +68,10 @@ export async function claimNotification(
     if (!isConditionalFailure(e)) throw e;
     // The exception's Item is the old item as DynamoDB sent it (attribute-value shape, not unmarshalled).
     // Without it, assume the other holder is still at work: a later retry is the safe side.
-    const status = (e as { Item?: { status?: { S?: string } } }).Item?.status?.S;
-    return status === 'done' ? { state: 'done' } : { state: 'busy' };
+    const old = (e as { Item?: { status?: { S?: string }; leaseUntil?: { N?: string } } }).Item;
+    if (old?.status?.S === 'done') return { state: 'done' };
+    const leaseUntil = Number(old?.leaseUntil?.N);
+    return Number.isFinite(leaseUntil) ? { state: 'busy', leaseUntil } : { state: 'busy' };
   }
 }
 
@@ -115,7 +117,18 @@ export async function notifyOnce(
   key: NotificationKey,
   send: () => Promise<Outcome>,
 ): Promise<OnceResult> {
-  const claim = await claimNotification(db, tableName, key);
+  let claim = await claimNotification(db, tableName, key);
+  if (claim.state === 'busy' && claim.leaseUntil !== undefined) {
+    // One shard's batches never run side by side, so a claim still pending when its record comes
+    // round again was most likely left by an invocation that died mid-send. Quick stream retries
+    // would all find it busy and give the record up; waiting out the (short) lease lets this
+    // attempt take over instead. A live holder will have settled it by then: 'done' is skipped.
+    const wait = claim.leaseUntil - Date.now();
+    if (wait <= CLAIM_LEASE_MS) {
+      await new Promise((r) => setTimeout(r, Math.max(0, wait) + 25));
+      claim = await claimNotification(db, tableName, key);
+    }
+  }
   if (claim.state === 'done') return 'skipped';
   if (claim.state === 'busy') return 'busy';
   let outcome: Outcome;

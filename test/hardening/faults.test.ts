@@ -8,7 +8,8 @@
  *
  * A crashed invocation is emulated as Lambda would end it: the invocation fails, and the sends it
  * had in flight never complete (the proxy holds them for good, so they can never land late).
- * Leases are waited out by moving the clock (Date only), not by sleeping.
+ * The fan-out's 15-second notification lease is waited out in real time (the retry takes the dead
+ * invocation's claims over); the reminder's 4-minute lease is waited out by moving the clock (Date only).
  */
 import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
@@ -245,8 +246,8 @@ test('the fan-out crashing after k of n recipients: the retry serves the rest on
   }, `${k} notifications recorded as done`);
   expect(conns.held()).toBe(n - k);
 
-  // The dead invocation's claims on the other n-k are still leased: the retry comes after the lease.
-  advanceClock(CLAIM_LEASE_MS + 1_000);
+  // The dead invocation's claims on the other n-k are still leased: the retry waits the lease out
+  // (real time, about CLAIM_LEASE_MS) and then takes them over.
   dead = true;
   crashed();
   await fannedOut([id]);
