@@ -23,17 +23,17 @@ export function isGone(e: unknown): boolean {
   return errorName(e) === 'GoneException' || httpStatusOf(e) === 410;
 }
 
-async function post(deps: DesktopDeps, c: Connection, data: Uint8Array): Promise<Outcome> {
+async function post(deps: DesktopDeps, c: Connection, data: Uint8Array, messageId: string): Promise<Outcome> {
   try {
     await deps.connections().send(new PostToConnectionCommand({ ConnectionId: c.connectionId, Data: data }));
     return 'sent';
   } catch (e) {
     if (!isGone(e)) {
-      logger.warn('post to connection failed', { connectionId: c.connectionId, agentId: c.agentId, error: errorName(e), status: httpStatusOf(e) });
+      logger.warn('post to connection failed', { messageId, connectionId: c.connectionId, agentId: c.agentId, error: errorName(e), status: httpStatusOf(e) });
       throw e;
     }
     await deleteConnection(deps.db, deps.tableName, c);
-    logger.info('connection gone, forgotten', { connectionId: c.connectionId, agentId: c.agentId });
+    logger.info('connection gone, forgotten', { messageId, connectionId: c.connectionId, agentId: c.agentId });
     return 'gone';
   }
 }
@@ -48,7 +48,7 @@ export async function notifyDesktop(
   const results = await Promise.allSettled(
     conns.map((c) =>
       notifyOnce(deps.db, deps.tableName, { messageId: frame.messageId, channel: 'desktop', target: `${c.agentId}#${c.connectionId}` }, () =>
-        post(deps, c, data),
+        post(deps, c, data, frame.messageId),
       ),
     ),
   );

@@ -41,7 +41,7 @@ async function publish(deps: MobileDeps, d: Device, m: VisitorMessage): Promise<
     );
     return 'sent';
   } catch (e) {
-    const log = { deviceId: d.deviceId, agentId: d.agentId, platform: d.platform, error: errorName(e), status: httpStatusOf(e) };
+    const log = { messageId: m.messageId, deviceId: d.deviceId, agentId: d.agentId, platform: d.platform, error: errorName(e), status: httpStatusOf(e) };
     if (isEndpointDisabled(e) || isEndpointMissing(e)) {
       await markDeviceDisabled(deps.db, deps.tableName, d, d.deviceId);
       logger.info('endpoint disabled, device skipped from now on', log);

@@ -4,11 +4,12 @@
  * `{"error": {"code", "message"}}`. Handlers receive parsed, typed input and return a status and body.
  */
 import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { AppError, badRequest, errorBody, invalid, notFound, tooLarge } from './errors.js';
 import { bearer, verifyAgentToken, visitorTokenConversation } from './auth.js';
-import { logger } from './logger.js';
+import { logger, scrub } from './logger.js';
 import { CursorError } from '../store/keys.js';
 import { ID_PATTERN } from '../domain/ids.js';
 import type { Identity } from '../store/agents.js';
@@ -96,38 +97,42 @@ export function httpHandler<B = undefined, Q = Record<string, never>>(
   spec: Spec<B, Q>,
   fn: (input: HttpInput<B, Q>) => Promise<HttpResult>,
 ) {
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>().handler(async (event) => {
-    try {
-      const text = rawBody(event);
-      const params = event.pathParameters ?? {};
-      for (const p of spec.idParams ?? []) {
-        const v = params[p];
-        if (!v || !ID_PATTERN.test(v)) throw notFound();
-      }
-      // Authenticate before reading the body: an unauthenticated caller learns nothing about validation.
-      const caller = await identify(spec.auth, event);
-      let body: unknown = undefined;
-      if (spec.body && text !== undefined && text.trim() !== '') {
-        try {
-          body = JSON.parse(text);
-        } catch {
-          throw badRequest('malformed JSON');
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event) => {
+      // API Gateway's request id ties every line of this request together (and to its access log).
+      logger.setCorrelationId(event.requestContext?.requestId);
+      try {
+        const text = rawBody(event);
+        const params = event.pathParameters ?? {};
+        for (const p of spec.idParams ?? []) {
+          const v = params[p];
+          if (!v || !ID_PATTERN.test(v)) throw notFound();
         }
+        // Authenticate before reading the body: an unauthenticated caller learns nothing about validation.
+        const caller = await identify(spec.auth, event);
+        let body: unknown = undefined;
+        if (spec.body && text !== undefined && text.trim() !== '') {
+          try {
+            body = JSON.parse(text);
+          } catch {
+            throw badRequest('malformed JSON');
+          }
+        }
+        const query = spec.query ? parseWith(spec.query, event.queryStringParameters ?? {}) : ({} as Q);
+        const parsed = spec.body ? parseWith(spec.body, body) : (undefined as B);
+        const out = await fn({ body: parsed, query, params: params as Record<string, string>, caller, event });
+        return json(out.status, out.body);
+      } catch (e) {
+        return errorResponse(e);
       }
-      const query = spec.query ? parseWith(spec.query, event.queryStringParameters ?? {}) : ({} as Q);
-      const parsed = spec.body ? parseWith(spec.body, body) : (undefined as B);
-      const out = await fn({ body: parsed, query, params: params as Record<string, string>, caller, event });
-      return json(out.status, out.body);
-    } catch (e) {
-      return errorResponse(e);
-    }
-  });
+    });
 }
 
 export function errorResponse(e: unknown): APIGatewayProxyStructuredResultV2 {
   if (e instanceof AppError) return json(e.status, errorBody(e.code, e.message));
   if (e instanceof CursorError) return json(400, errorBody('bad_request', 'invalid cursor'));
-  logger.error('unhandled error', { error: { name: (e as Error)?.name, message: (e as Error)?.message } });
+  logger.error('unhandled error', { error: { name: (e as Error)?.name, message: scrub((e as Error)?.message) } });
   return json(500, errorBody('internal_error', 'internal error'));
 }
 

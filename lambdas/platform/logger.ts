@@ -1,6 +1,6 @@
 /**
  * Structured JSON logs (Powertools). Callers pass ids and counts only: never tokens, message
- * bodies or email addresses. `redact` is a last line of defence for keys that slip through.
+ * bodies or email addresses. Error messages from libraries go through `scrub` first.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 
@@ -9,14 +9,13 @@ export const logger = new Logger({
   logLevel: (process.env.LOG_LEVEL as 'INFO' | undefined) ?? 'INFO',
 });
 
-const SECRET_KEYS = /^(token|authorization|body|email|visitorToken|password|text|html|preview)$/i;
-
-export function redact<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(redact) as T;
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEYS.test(key) ? '[redacted]' : redact(v);
-    return out as T;
-  }
-  return value;
+/**
+ * An error's own message can quote what it was given (an address SES rejected, a token a parser
+ * choked on): addresses and JWT-shaped strings are blanked, and the text is kept short.
+ */
+export function scrub(message: string | undefined): string | undefined {
+  return message
+    ?.replace(/[^\s"'<>@,;:]+@[^\s"'<>@,;:]+/g, '[email]')
+    .replace(/eyJ[\w-]*\.[\w-]*\.[\w-]*/g, '[token]')
+    .slice(0, 300);
 }

@@ -4,12 +4,13 @@
  * connection stays open (API Gateway sends the returned body back on two-way routes).
  */
 import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { AppError } from './errors.js';
 import { zodMessage } from './http.js';
 import { TOO_LONG } from './http.js';
-import { logger } from './logger.js';
+import { logger, scrub } from './logger.js';
 import { dynamo } from './clients.js';
 import { config } from './config.js';
 import { getConnection } from '../store/connections.js';
@@ -41,32 +42,35 @@ export async function connectionAgent(event: WsEvent): Promise<Identity | undefi
 }
 
 export function wsHandler<T>(schema: z.ZodMiniType<T> | undefined, fn: (input: T, agent: Identity, event: WsEvent) => Promise<unknown>) {
-  return middy<WsEvent, APIGatewayProxyResultV2, Error, Context>().handler(async (event) => {
-    try {
-      const raw = event.body ?? '';
-      if (Buffer.byteLength(raw, 'utf8') > MAX_FRAME_BYTES) return errorFrame('payload_too_large', 'frame over 32 KB');
-      let parsed: unknown;
+  return middy<WsEvent, APIGatewayProxyResultV2, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event) => {
+      logger.setCorrelationId(event.requestContext?.requestId);
       try {
-        parsed = JSON.parse(raw);
-      } catch {
-        return errorFrame('bad_request', 'frame is not JSON');
-      }
-      const agent = await connectionAgent(event);
-      if (!agent) return errorFrame('unauthorized', 'unknown connection');
-      let input = undefined as T;
-      if (schema) {
-        const r = schema.safeParse(parsed);
-        if (!r.success) {
-          if (r.error.issues.some((i) => i.message === TOO_LONG)) return errorFrame('payload_too_large', 'message body over 10000 characters');
-          return errorFrame('validation_error', zodMessage(r.error));
+        const raw = event.body ?? '';
+        if (Buffer.byteLength(raw, 'utf8') > MAX_FRAME_BYTES) return errorFrame('payload_too_large', 'frame over 32 KB');
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(raw);
+        } catch {
+          return errorFrame('bad_request', 'frame is not JSON');
         }
-        input = r.data;
+        const agent = await connectionAgent(event);
+        if (!agent) return errorFrame('unauthorized', 'unknown connection');
+        let input = undefined as T;
+        if (schema) {
+          const r = schema.safeParse(parsed);
+          if (!r.success) {
+            if (r.error.issues.some((i) => i.message === TOO_LONG)) return errorFrame('payload_too_large', 'message body over 10000 characters');
+            return errorFrame('validation_error', zodMessage(r.error));
+          }
+          input = r.data;
+        }
+        return frame(await fn(input, agent, event));
+      } catch (e) {
+        if (e instanceof AppError) return errorFrame(e.code, e.message);
+        logger.error('unhandled ws error', { error: { name: (e as Error)?.name, message: scrub((e as Error)?.message) } });
+        return errorFrame('internal_error', 'internal error');
       }
-      return frame(await fn(input, agent, event));
-    } catch (e) {
-      if (e instanceof AppError) return errorFrame(e.code, e.message);
-      logger.error('unhandled ws error', { error: { name: (e as Error)?.name, message: (e as Error)?.message } });
-      return errorFrame('internal_error', 'internal error');
-    }
-  });
+    });
 }

@@ -189,14 +189,16 @@ test('each visitor message can be followed through the fan-out by its id (the co
   }
 });
 
-// Reported, not fixed here (the handlers are not this suite's to edit): the per-target lines the
-// fan-out writes while delivering a message — a failed post, a gone connection, a failed or
-// disabled push — name the connection or device but not the message, so they cannot be joined to
-// the message they were about; nor can 'message posted' (conversationId and seq, no messageId).
-// When the handlers add `messageId` to those lines this test starts passing: make it a `test` then.
-test.failing('KNOWN GAP: every fan-out line about a delivery names its message (messageId)', () => {
+// The per-target lines the fan-out writes while delivering a message — a failed post, a gone
+// connection, a failed or disabled push — and 'message posted' name the message, so a message can be
+// followed from the POST to every delivery.
+test('every line about a delivery names its message (messageId)', () => {
   const perTarget = ['post to connection failed', 'connection gone, forgotten', 'push failed', 'endpoint disabled, device skipped from now on', 'message posted'];
-  const lacking = records().filter((r) => perTarget.includes(r.message as string) && typeof r.messageId !== 'string');
-  console.log(`logs: ${lacking.length} delivery lines without a messageId: ${[...new Set(lacking.map((r) => r.message))].join('; ')}`);
-  expect(lacking).toEqual([]);
+  const lines = records().filter((r) => perTarget.includes(r.message as string));
+  expect(new Set(lines.map((r) => r.message))).toEqual(new Set(perTarget)); // the flow wrote each kind at least once
+  expect(lines.filter((r) => typeof r.messageId !== 'string')).toEqual([]);
+  // Lines written while serving an API request carry that request's id as their correlation id.
+  const posted = records().filter((r) => r.message === 'message posted');
+  expect(posted.length).toBeGreaterThan(0);
+  expect(posted.filter((r) => typeof r.correlation_id !== 'string' || r.correlation_id === '')).toEqual([]);
 });

@@ -18,6 +18,6 @@ export const handler = httpHandler({ auth: 'agentOrVisitor', body, idParams: ['i
       ? { fromType: 'visitor', fromId: conv.visitorId, fromName: conv.visitor.name, body: body.body, clientMessageId: body.clientMessageId }
       : { fromType: 'agent', fromId: caller.kind === 'agent' ? caller.agent.agentId : '', body: body.body, clientMessageId: body.clientMessageId };
   const r = await appendMessage(db, tableName, conv, m);
-  logger.info('message posted', { conversationId: conv.conversationId, seq: r.seq, fromType: m.fromType, duplicate: r.duplicate });
+  logger.info('message posted', { messageId: r.messageId, conversationId: conv.conversationId, seq: r.seq, fromType: m.fromType, duplicate: r.duplicate });
   return { status: r.duplicate ? 200 : 201, body: { messageId: r.messageId, seq: r.seq, createdAt: r.createdAt } };
 });
