@@ -14,22 +14,16 @@ import { logger, scrub } from './logger.js';
 import { dynamo } from './clients.js';
 import { config } from './config.js';
 import { getConnection } from '../store/connections.js';
+import { errorFrame, frame, MAX_FRAME_BYTES } from './ws-frames.js';
+
+export { errorFrame, frame, MAX_FRAME_BYTES };
 import type { Identity } from '../store/agents.js';
 
-/** API Gateway's WebSocket frame limit. */
-export const MAX_FRAME_BYTES = 32 * 1024;
 
 export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
   requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & { authorizer?: Record<string, unknown> };
 };
 
-export function frame(body: unknown): APIGatewayProxyResultV2 {
-  return { statusCode: 200, body: JSON.stringify(body) };
-}
-
-export function errorFrame(code: string, message: string): APIGatewayProxyResultV2 {
-  return frame({ type: 'error', code, message });
-}
 
 /** The agent behind a connection: the authorizer's context, or the stored connection. */
 export async function connectionAgent(event: WsEvent): Promise<Identity | undefined> {

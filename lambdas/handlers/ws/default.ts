@@ -1,7 +1,8 @@
 /** Unmatched or non-JSON frames: an error frame, and the connection stays open. */
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { errorFrame, MAX_FRAME_BYTES, type WsEvent } from '../../platform/ws.js';
+import { errorFrame, MAX_FRAME_BYTES } from '../../platform/ws-frames.js';
+import type { WsEvent } from '../../platform/ws.js';
 
 export const handler = middy<WsEvent, APIGatewayProxyResultV2, Error, Context>().handler(async (event) => {
   const raw = event.body ?? '';
