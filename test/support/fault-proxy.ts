@@ -5,8 +5,9 @@
  * looks like from the far side when the Lambda that made it has died. Held requests are never
  * forwarded, so a dead invocation can never deliver late.
  */
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './read-body.js';
 
 export interface ProxiedRequest {
   method: string;
@@ -67,15 +68,6 @@ export function connectionsError(status: 410 | 500): Verdict {
 export function connectionIdOf(req: ProxiedRequest): string | undefined {
   const m = /\/@connections\/([^/?]+)/.exec(req.path);
   return m ? decodeURIComponent(m[1]!) : undefined;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {

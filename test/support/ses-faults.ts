@@ -3,8 +3,9 @@
  * (`Throttling`, which the SDK retries), an address SES rejects (`MessageRejected`, permanent), or an
  * outage from some point on (`ServiceUnavailable`). Everything else goes through untouched.
  */
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './read-body.js';
 
 export interface SesFaults {
   url: string;
@@ -27,15 +28,6 @@ function errorXml(code: string, message: string, type = 'Sender'): string {
     `<Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error>` +
     `<RequestId>${Math.random().toString(16).slice(2)}</RequestId></ErrorResponse>`
   );
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 export async function startSesFaults(targetUrl: string): Promise<SesFaults> {

@@ -3,7 +3,7 @@
  * visitor token for this tab, posts messages with it and polls for the agents' replies.
  */
 import { apiClient, allPages, ApiError, type ApiClient } from '../shared/api.js';
-import { byId, clear, clientMessageId, h, timeLabel } from '../shared/dom.js';
+import { byId, clear, clientMessageId, h, submitOnEnter, timeLabel } from '../shared/dom.js';
 import { loadConfig } from '../shared/runtime-config.js';
 import type { Message } from '../shared/types.js';
 
@@ -121,12 +121,7 @@ function renderChat(root: HTMLElement, apiUrl: string, chat: Chat): void {
     text,
     h('div', { class: 'reply-row' }, h('p', { id: 'message-hint', class: 'muted hint' }, 'Enter sends; Shift+Enter starts a new line.'), send),
   );
-  text.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-      e.preventDefault();
-      form.requestSubmit();
-    }
-  });
+  submitOnEnter(text, form);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const body = text.value;

@@ -51,3 +51,13 @@ export function clientMessageId(): string {
   const rnd = crypto.getRandomValues(new Uint8Array(12));
   return `c-${Date.now().toString(36)}-${Array.from(rnd, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
+
+/** Chat-box keys: Enter sends the form, Shift+Enter (or an IME composition) keeps typing. */
+export function submitOnEnter(text: HTMLTextAreaElement, form: HTMLFormElement): void {
+  text.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+}

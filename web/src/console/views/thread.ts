@@ -1,5 +1,5 @@
 /** The open conversation: who it is with, its assignment, the messages and the reply box. */
-import { clear, h, timeLabel } from '../../shared/dom.js';
+import { clear, h, submitOnEnter, timeLabel } from '../../shared/dom.js';
 import type { ConversationItem, Message } from '../../shared/types.js';
 import type { ConsoleApp } from '../app.js';
 import { visitorName } from '../conversation-list.js';
@@ -105,12 +105,7 @@ function replyForm(app: ConsoleApp, name: string): HTMLFormElement {
     text,
     h('div', { class: 'reply-row' }, h('p', { id: 'reply-hint', class: 'muted hint' }, 'Enter sends; Shift+Enter starts a new line.'), send),
   );
-  text.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-      e.preventDefault();
-      form.requestSubmit();
-    }
-  });
+  submitOnEnter(text, form);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     if (send.disabled || !text.value.trim()) return;
