@@ -1,12 +1,15 @@
-/** The API shapes the browser sees (SPEC §2, §6, §7). */
-export interface Settings {
-  desktop: boolean;
-  mobile: boolean;
-  email: boolean;
-  emailUnreadReminder: boolean;
-  scope: 'all' | 'assigned';
-  unassigned: boolean;
-}
+/**
+ * The API shapes the browser sees (SPEC §2, §6, §7). Where the server has the type, it is imported
+ * from there (type-only: nothing of lambdas/ reaches the bundle), so the two cannot drift apart.
+ */
+import type { NotificationSettings } from '../../../lambdas/domain/settings.js';
+export type { Visitor, LastMessage, ConversationListItem as ConversationItem, ListFilter as Filter } from '../../../lambdas/store/conversations.js';
+import type { ListFilter as Filter } from '../../../lambdas/store/conversations.js';
+export type { ChatMessageFrame } from '../../../lambdas/domain/frames.js';
+export type { Platform } from '../../../lambdas/domain/push.js';
+import type { Platform } from '../../../lambdas/domain/push.js';
+
+export type Settings = NotificationSettings;
 
 export interface Me {
   agentId: string;
@@ -14,28 +17,6 @@ export interface Me {
   email: string;
   name: string;
   settings: Settings;
-}
-
-export interface Visitor {
-  name?: string;
-  email?: string;
-}
-
-export interface LastMessage {
-  messageId: string;
-  seq: number;
-  from: { type: 'visitor' | 'agent'; id: string };
-  body: string;
-  createdAt: string;
-}
-
-export interface ConversationItem {
-  conversationId: string;
-  visitor: Visitor;
-  assigneeId: string | null;
-  lastMessage: LastMessage | null;
-  unread: boolean;
-  status: 'read' | 'unread';
 }
 
 export interface Message {
@@ -46,22 +27,8 @@ export interface Message {
   createdAt: string;
 }
 
-export type Filter = 'all' | 'unread' | 'assigned' | 'unassigned';
 export const FILTERS: readonly Filter[] = ['all', 'unread', 'assigned', 'unassigned'];
 
-export interface ChatMessageFrame {
-  type: 'chat.message';
-  workspaceId: string;
-  conversationId: string;
-  messageId: string;
-  seq: number;
-  from: { type: 'visitor'; id: string; name?: string };
-  preview: string;
-  assigneeId: string | null;
-  createdAt: string;
-}
-
-export type Platform = 'APNS' | 'APNS_SANDBOX' | 'GCM';
 export const PLATFORMS: readonly Platform[] = ['APNS', 'APNS_SANDBOX', 'GCM'];
 
 export interface Device {
