@@ -8,7 +8,7 @@
 import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { k } from './keys.js';
-import { isConditionalFailure } from './errors.js';
+import { isConditionalFailure, writtenIf } from './errors.js';
 
 export interface NotificationKey {
   messageId: string;
@@ -90,8 +90,8 @@ export async function markNotified(db: DynamoDBDocumentClient, tableName: string
 
 /** Give a claim back after a failed send so the retry can redo it. Only our own claim is released. */
 export async function releaseNotification(db: DynamoDBDocumentClient, tableName: string, key: NotificationKey, claimId: string) {
-  try {
-    await db.send(
+  await writtenIf(
+    db.send(
       new DeleteCommand({
         TableName: tableName,
         Key: k.notification(key.messageId, key.channel, key.target),
@@ -99,10 +99,8 @@ export async function releaseNotification(db: DynamoDBDocumentClient, tableName:
         ExpressionAttributeNames: { '#st': 'status' },
         ExpressionAttributeValues: { ':c': claimId, ':done': 'done' },
       }),
-    );
-  } catch (e) {
-    if (!isConditionalFailure(e)) throw e;
-  }
+    ),
+  );
 }
 
 export type OnceResult = Outcome | 'skipped' | 'busy';

@@ -87,8 +87,8 @@ export async function recordDue(
   ids: { workspaceId: string; conversationId: string; agentId: string },
   seq: number,
 ): Promise<boolean> {
-  try {
-    await db.send(
+  return writtenIf(
+    db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: k.position(ids.conversationId, ids.agentId),
@@ -106,12 +106,8 @@ export async function recordDue(
           ':e': 'position',
         },
       }),
-    );
-    return true;
-  } catch (e) {
-    if (isConditionalFailure(e)) return false;
-    throw e;
-  }
+    ),
+  );
 }
 
 /** After a reminder listed the conversation up to `seq`: those messages are never emailed again. */

@@ -7,7 +7,7 @@
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from './table.js';
 import { k } from './keys.js';
-import { isConditionalFailure } from './errors.js';
+import { isConditionalFailure, writtenIf } from './errors.js';
 
 const DUE = TABLE.indexes.dueReminders;
 
@@ -94,8 +94,8 @@ export async function releaseAgent(
   ids: { workspaceId: string; agentId: string },
   runId: string,
 ): Promise<void> {
-  try {
-    await db.send(
+  await writtenIf(
+    db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: k.agent(ids.workspaceId, ids.agentId),
@@ -103,8 +103,6 @@ export async function releaseAgent(
         ConditionExpression: 'reminderLeaseOwner = :run',
         ExpressionAttributeValues: { ':run': runId },
       }),
-    );
-  } catch (e) {
-    if (!isConditionalFailure(e)) throw e;
-  }
+    ),
+  );
 }

@@ -5,9 +5,9 @@
  * looks like from the far side when the Lambda that made it has died. Held requests are never
  * forwarded, so a dead invocation can never deliver late.
  */
-import { createServer, request, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readBody } from './read-body.js';
+import { forward, readBody } from './http-relay.js';
 
 export interface ProxiedRequest {
   method: string;
@@ -97,18 +97,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
         res.end(verdict.body);
         return;
       }
-      const up = request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
-        (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        },
-      );
-      up.on('error', () => {
-        if (!res.headersSent) res.writeHead(502);
-        res.end();
-      });
-      up.end(body);
+      forward(req, res, target, body);
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500);
       res.end();

@@ -3,9 +3,9 @@
  * (`Throttling`, which the SDK retries), an address SES rejects (`MessageRejected`, permanent), or an
  * outage from some point on (`ServiceUnavailable`). Everything else goes through untouched.
  */
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readBody } from './read-body.js';
+import { forward, readBody } from './http-relay.js';
 
 export interface SesFaults {
   url: string;
@@ -57,18 +57,7 @@ export async function startSesFaults(targetUrl: string): Promise<SesFaults> {
         passesLeft--;
       }
     }
-    const up = request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
-      (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      },
-    );
-    up.on('error', () => {
-      res.writeHead(502);
-      res.end();
-    });
-    up.end(body);
+    forward(req, res, target, body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
