@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startOfflineStack, type OfflineStack } from '../local/stack.js';
-import { freePort } from '../local/free-port.js';
+import { freePorts } from '../local/free-port.js';
 import { dynamo } from '../lambdas/platform/clients.js';
 import { attachMeter } from './meter.js';
 import { desktopLatency } from './desktop.js';
@@ -82,11 +82,12 @@ async function runScenario(req: ChildRequest, stack: OfflineStack, seedDb: Dynam
 
 async function main(req: ChildRequest): Promise<void> {
   const tableName = benchId(`bench-${req.scenario}`);
+  const [httpPort, wsPort, snsPort, sesPort] = (await freePorts(4)) as [number, number, number, number];
   const stack = await startOfflineStack({
-    httpPort: await freePort(),
-    wsPort: await freePort(),
-    snsPort: await freePort(),
-    sesPort: await freePort(),
+    httpPort,
+    wsPort,
+    snsPort,
+    sesPort,
     dynamoEndpoint: req.dynamoEndpoint,
     tableName,
     reminderIntervalS: 0,
