@@ -8,7 +8,6 @@
  * and stops its stack and exits if the parent goes away.
  */
 import { loadavg } from 'node:os';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startOfflineStack, type OfflineStack } from '../local/stack.js';
 import { freePorts } from '../local/free-port.js';
@@ -19,6 +18,7 @@ import { mobileLatency } from './mobile.js';
 import { capacityPerMessage } from './capacity.js';
 import { reminderCost } from './reminder.js';
 import { benchId } from './agents.js';
+import { localDocClient } from '../local/client-config.js';
 
 export type Scenario = 'pipeline' | 'poller500' | 'reminder';
 
@@ -97,14 +97,13 @@ async function main(req: ChildRequest): Promise<void> {
       if (/fail|error|warning/i.test(line)) progress(`stack: ${line}`);
     },
   });
-  const raw = new DynamoDBClient({ endpoint: req.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const seedDb = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  const seedDb = localDocClient(req.dynamoEndpoint);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     await stack.stop().catch(() => undefined);
-    raw.destroy();
+    seedDb.destroy();
   };
   process.once('disconnect', () => {
     if (req.dynamoPid) {

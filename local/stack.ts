@@ -33,6 +33,7 @@ import { startLocalSes } from './ses.js';
 import { startStreamPoller } from './stream-poller.js';
 import { ensureAgent } from '../lambdas/store/agents.js';
 import { dynamo as docClient } from '../lambdas/platform/clients.js';
+import { localClientConfig } from './client-config.js';
 
 export interface OfflineStackOptions {
   httpPort?: number;
@@ -259,8 +260,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       });
       dynamoEndpoint = dynamo.endpoint;
     }
-    const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-    const ddb = new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: localCredentials });
+    const ddb = new DynamoDBClient(localClientConfig(dynamoEndpoint));
     stops.push(async () => ddb.destroy());
     const { streamArn } = await ensureTable(ddb, tableName);
 
@@ -310,7 +310,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     stops.push(() => ws.close());
 
     // Stream → fan-out, as the event source mapping would (same filter as the CDK stack).
-    const streams = new DynamoDBStreamsClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: localCredentials });
+    const streams = new DynamoDBStreamsClient(localClientConfig(dynamoEndpoint));
     stops.push(async () => streams.destroy());
     const poller = startStreamPoller({
       client: streams,

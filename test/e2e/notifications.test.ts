@@ -8,6 +8,7 @@
  * through the same channel, everything an earlier one would have sent has been sent.
  */
 import type { OfflineStack } from '../../local/stack.js';
+import { DEFAULT_SETTINGS, type NotificationSettings as Settings } from '../../lambdas/domain/settings.js';
 import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
 
 let stack: OfflineStack;
@@ -21,17 +22,6 @@ afterAll(async () => {
   await Promise.all(sockets.map((s) => s.close()));
   await stack?.stop();
 });
-
-interface Settings {
-  desktop: boolean;
-  mobile: boolean;
-  email: boolean;
-  emailUnreadReminder: boolean;
-  scope: 'all' | 'assigned';
-  unassigned: boolean;
-}
-
-const DEFAULTS: Settings = { desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'assigned', unassigned: true };
 
 interface TestAgent {
   agentId: string;
@@ -48,7 +38,7 @@ async function newAgent(workspaceId: string, name: string, settings: Partial<Set
 }
 
 async function setSettings(token: string, settings: Partial<Settings>) {
-  const r = await call(stack.httpUrl, 'PUT', '/v1/me/notification-settings', { token, body: { ...DEFAULTS, ...settings } });
+  const r = await call(stack.httpUrl, 'PUT', '/v1/me/notification-settings', { token, body: { ...DEFAULT_SETTINGS, ...settings } });
   expect(r.status).toBe(200);
 }
 

@@ -9,11 +9,10 @@ import {
   GetConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OfflineStack } from '../../local/stack.js';
 import { connectionsOf } from '../../lambdas/store/connections.js';
 import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
+import { localClientConfig, localDocClient } from '../../local/client-config.js';
 
 let stack: OfflineStack;
 let ws: string;
@@ -225,18 +224,12 @@ describe('SPEC §7 WebSocket', () => {
     const id = uid('mgmt');
     const t = await agentToken(stack, { workspaceId: ws, agentId: id, email: `${id}@example.com`, name: 'Mo' });
     const s = await open(t);
-    const doc = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-    );
+    const doc = localDocClient(stack.dynamoEndpoint);
     const [conn] = await eventually(async () => {
       const c = await connectionsOf(doc, stack.tableName, ws, id);
       return c.length ? c : undefined;
     }, 'the stored connection');
-    const client = new ApiGatewayManagementApiClient({
-      endpoint: stack.wsUrl.replace(/^ws:/, 'http:'),
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const client = new ApiGatewayManagementApiClient(localClientConfig(stack.wsUrl.replace(/^ws:/, 'http:')));
     try {
       await client.send(new PostToConnectionCommand({ ConnectionId: conn!.connectionId, Data: Buffer.from(JSON.stringify({ type: 'hello' })) }));
       await s.waitFor((f) => f.type === 'hello', 'the posted frame');

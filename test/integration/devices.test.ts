@@ -7,6 +7,7 @@ import { startSnsServer, type SnsServer } from '../../local/sns-server.js';
 import { getDevice, listDevices } from '../../lambdas/store/devices.js';
 import { getAgent } from '../../lambdas/store/agents.js';
 import { newId } from '../../lambdas/domain/ids.js';
+import { localClientConfig } from '../../local/client-config.js';
 
 let t: TestTable;
 let sns: SnsServer;
@@ -25,7 +26,7 @@ beforeAll(async () => {
   delete process.env.PLATFORM_APP_ARN_APNS_SANDBOX; // this deployment has no sandbox app
   ({ handler: register } = await import('../../lambdas/handlers/http/register-device.js'));
   ({ handler: remove } = await import('../../lambdas/handlers/http/delete-device.js'));
-  snsApi = new SNSClient({ endpoint: sns.url, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+  snsApi = new SNSClient(localClientConfig(sns.url));
 });
 
 afterAll(async () => {

@@ -23,6 +23,7 @@ import { getDevice } from '../../lambdas/store/devices.js';
 import { defaultSettings, type NotificationSettings } from '../../lambdas/domain/settings.js';
 import { deviceIdFor, newId } from '../../lambdas/domain/ids.js';
 import type { Platform } from '../../lambdas/domain/push.js';
+import { localClientConfig } from '../../local/client-config.js';
 
 let t: TestTable;
 let sns: SnsServer;
@@ -48,11 +49,7 @@ beforeAll(async () => {
   process.env.PLATFORM_APP_ARN_GCM = 'arn:aws:sns:us-east-1:000000000000:app/GCM/agent-chat';
   ({ handler: fanout } = await import('../../lambdas/handlers/fanout.js'));
   ({ handler: registerDevice } = await import('../../lambdas/handlers/http/register-device.js'));
-  streams = new DynamoDBStreamsClient({
-    endpoint: process.env.DYNAMODB_ENDPOINT,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  streams = new DynamoDBStreamsClient(localClientConfig(process.env.DYNAMODB_ENDPOINT!));
   poller = startStreamPoller({
     client: streams,
     streamArn: t.streamArn,

@@ -1,13 +1,14 @@
 /** The local SES the offline stack and the reminder tests use, driven by the real SES v1 client. */
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { startLocalSes, type LocalSes } from '../../local/ses.js';
+import { localClientConfig } from '../../local/client-config.js';
 
 let ses: LocalSes;
 let client: SESClient;
 
 beforeAll(async () => {
   ses = await startLocalSes({ port: 0 });
-  client = new SESClient({ endpoint: ses.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  client = new SESClient(localClientConfig(ses.url));
 });
 afterAll(async () => {
   client.destroy();

@@ -8,6 +8,7 @@ import {
   PublishCommand,
 } from '@aws-sdk/client-sns';
 import { startSnsServer, type SnsServer } from '../../local/sns-server.js';
+import { localClientConfig } from '../../local/client-config.js';
 
 const APNS_APP = 'arn:aws:sns:us-east-1:000000000000:app/APNS/agent-chat';
 const GCM_APP = 'arn:aws:sns:us-east-1:000000000000:app/GCM/agent-chat';
@@ -17,7 +18,7 @@ let sns: SNSClient;
 
 beforeAll(async () => {
   server = await startSnsServer({ port: 0 });
-  sns = new SNSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  sns = new SNSClient({ ...localClientConfig(server.url), maxAttempts: 1 });
 });
 afterAll(async () => {
   sns.destroy();
@@ -99,7 +100,7 @@ test('injected throttling fails the call, and the SDK retries it when allowed to
   const msg = { TargetArn: arn, MessageStructure: 'json', Message: JSON.stringify({ default: 'x', APNS: '{"aps":{}}' }) };
   server.failNext('Throttling', 1, 'Publish');
   await expect(sns.send(new PublishCommand(msg))).rejects.toMatchObject({ name: 'Throttling', $fault: 'client' });
-  const retrying = new SNSClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, maxAttempts: 3 });
+  const retrying = new SNSClient({ ...localClientConfig(server.url), maxAttempts: 3 });
   const before = server.pushes().length;
   server.failNext('InternalError', 2, 'Publish');
   await retrying.send(new PublishCommand(msg));

@@ -5,16 +5,13 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { createTestTable, type TestTable } from '../support/table.js';
 import { matchesFilter, startStreamPoller, type StreamFailure, type StreamPoller } from '../../local/stream-poller.js';
 import { FANOUT_FILTER } from '../../lambdas/store/table.js';
+import { localClientConfig } from '../../local/client-config.js';
 
 let streams: DynamoDBStreamsClient;
 const pollers: StreamPoller[] = [];
 
 beforeAll(() => {
-  streams = new DynamoDBStreamsClient({
-    endpoint: process.env.DYNAMODB_ENDPOINT,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  streams = new DynamoDBStreamsClient(localClientConfig(process.env.DYNAMODB_ENDPOINT!));
 });
 afterAll(async () => {
   await Promise.all(pollers.map((p) => p.stop()));

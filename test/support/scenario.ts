@@ -4,24 +4,13 @@
  * conversations; and counting at the receiving ends — frames at sockets, pushes at the local SNS,
  * mail at the local SES — against what SPEC says should arrive.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OfflineStack } from '../../local/stack.js';
 import { connectionsOf } from '../../lambdas/store/connections.js';
+import { DEFAULT_SETTINGS, type NotificationSettings as Settings } from '../../lambdas/domain/settings.js';
 import { agentToken, AgentSocket, call, eventually, uid } from './offline.js';
-
-export interface Settings {
-  desktop: boolean;
-  mobile: boolean;
-  email: boolean;
-  emailUnreadReminder: boolean;
-  scope: 'all' | 'assigned';
-  unassigned: boolean;
-}
-
-export const DEFAULT_SETTINGS: Settings = { desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'assigned', unassigned: true };
-
-export type Platform = 'APNS' | 'APNS_SANDBOX' | 'GCM';
+import { localDocClient } from '../../local/client-config.js';
+import type { Platform } from '../../lambdas/domain/push.js';
 
 export interface Agent {
   workspaceId: string;
@@ -42,9 +31,7 @@ export class Scenario {
   private readonly opened: AgentSocket[] = [];
 
   constructor(readonly stack: OfflineStack) {
-    this.doc = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: stack.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-    );
+    this.doc = localDocClient(stack.dynamoEndpoint);
   }
 
   /** `n` agents of one new workspace with these settings, each with `sockets` sockets and maybe a phone. */

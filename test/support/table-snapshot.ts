@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { localClientConfig } from '../../local/client-config.js';
 
 export type Snapshot = Map<string, string>;
 
@@ -26,7 +27,7 @@ export interface TableReader {
 }
 
 export function tableReader(endpoint: string, tableName: string): TableReader {
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient(localClientConfig(endpoint));
   return {
     async snapshot() {
       const items: Snapshot = new Map();
