@@ -31,7 +31,6 @@ import {
 import { Scenario, tally, type Agent } from '../support/scenario.js';
 import { resetConfigForTests } from '../../lambdas/platform/config.js';
 import { dynamo } from '../../lambdas/platform/clients.js';
-import { CLAIM_LEASE_MS } from '../../lambdas/store/notifications.js';
 import { getConnection } from '../../lambdas/store/connections.js';
 import { getDevice } from '../../lambdas/store/devices.js';
 

@@ -7,7 +7,7 @@ import { ConsoleApp, errorText } from './app.js';
 import { beginSignIn, completeSignIn, signOutUrl } from './oidc.js';
 import { adoptQueryLink } from './routes.js';
 import { forgetToken, isExpired, savedToken, saveToken } from './session.js';
-import { renderSignIn, type LocalSignIn } from './views/sign-in.js';
+import { renderSignIn } from './views/sign-in.js';
 
 let app: ConsoleApp | undefined;
 
