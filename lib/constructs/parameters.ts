@@ -5,9 +5,7 @@
  */
 import { CfnCondition, CfnParameter, Fn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-
-export const PLATFORMS = ['APNS', 'APNS_SANDBOX', 'GCM'] as const;
-export type Platform = (typeof PLATFORMS)[number];
+import { PLATFORMS, type Platform } from '../../lambdas/domain/push.js';
 
 const PLATFORM_PARAM: Record<Platform, string> = {
   APNS: 'PlatformAppArnApns',
@@ -96,24 +94,20 @@ export class StackParameters extends Construct {
         description: `SNS platform application ARN for ${platform} devices. Empty: ${platform} registration is refused.`,
         allowedPattern: '^$|^arn:aws[a-z-]*:sns:[a-z0-9-]+:\\d{12}:app/[A-Z_]+/\\S+$',
       });
-      const configured = new CfnCondition(this, `${platform}Configured`, {
-        expression: Fn.conditionNot(Fn.conditionEquals(p.valueAsString, '')),
-      });
-      return { platform, arn: p.valueAsString, configured };
+      return { platform, arn: p.valueAsString, configured: this.notEmpty(`${platform}Configured`, p) };
     });
 
     this.useCognito = new CfnCondition(this, 'UseCognito', {
       expression: Fn.conditionEquals(this.oidcIssuer.valueAsString, ''),
     });
-    this.consoleOriginGiven = new CfnCondition(this, 'ConsoleOriginGiven', {
-      expression: Fn.conditionNot(Fn.conditionEquals(this.consoleOrigin.valueAsString, '')),
-    });
-    this.alarmEmailGiven = new CfnCondition(this, 'AlarmEmailGiven', {
-      expression: Fn.conditionNot(Fn.conditionEquals(this.alarmEmail.valueAsString, '')),
-    });
-    this.workspaceClaimGiven = new CfnCondition(this, 'WorkspaceClaimGiven', {
-      expression: Fn.conditionNot(Fn.conditionEquals(this.workspaceClaim.valueAsString, '')),
-    });
+    this.consoleOriginGiven = this.notEmpty('ConsoleOriginGiven', this.consoleOrigin);
+    this.alarmEmailGiven = this.notEmpty('AlarmEmailGiven', this.alarmEmail);
+    this.workspaceClaimGiven = this.notEmpty('WorkspaceClaimGiven', this.workspaceClaim);
+  }
+
+  /** True when the parameter was given a value (every optional one defaults to ''). */
+  private notEmpty(id: string, p: CfnParameter): CfnCondition {
+    return new CfnCondition(this, id, { expression: Fn.conditionNot(Fn.conditionEquals(p.valueAsString, '')) });
   }
 }
 
