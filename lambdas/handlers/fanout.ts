@@ -13,8 +13,7 @@ import { connectionsClient, dynamo, snsClient } from '../platform/clients.js';
 import { config } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { messageFromRecord } from '../store/stream-message.js';
-import { getConversation } from '../store/conversations.js';
-import { assigneeCandidates, scopeAllAgents } from '../store/agents.js';
+import { conversationWithCandidates } from '../store/recipients.js';
 import { recordDue } from '../store/positions.js';
 import { planFanout, type Delivery } from '../domain/fanout-plan.js';
 import { chatMessageFrame } from '../domain/frames.js';
@@ -72,13 +71,9 @@ async function handleRecord(deps: FanoutDeps, r: DynamoDBRecord): Promise<boolea
   const m = messageFromRecord(r);
   if (!m || m.fromType !== 'visitor') return true;
   try {
-    // The scope-all list does not depend on the assignee: read it beside the conversation, one round trip saved.
-    const [conv, scopeAll] = await Promise.all([
-      getConversation(deps.db, deps.tableName, m.conversationId),
-      scopeAllAgents(deps.db, deps.tableName, m.workspaceId),
-    ]);
-    if (!conv) return true;
-    const candidates = [...(await assigneeCandidates(deps.db, deps.tableName, m.workspaceId, conv.assigneeId)), ...scopeAll];
+    const found = await conversationWithCandidates(deps.db, deps.tableName, m.workspaceId, m.conversationId);
+    if (!found) return true;
+    const { conversation: conv, candidates } = found;
     const plan = planFanout(m, conv.assigneeId, candidates);
     const reports = await mapLimit(plan, RECIPIENT_CONCURRENCY, (d) => notifyRecipient(deps, m, d, conv.assigneeId));
     const total = reports.reduce(addReports, emptyReport());

@@ -151,17 +151,3 @@ export async function assigneeCandidates(
   const assignee = await getAgent(db, tableName, ws, assigneeId);
   return assignee ? [{ agentId: assignee.agentId, settings: assignee.settings }] : [];
 }
-
-/**
- * Candidate recipients of a conversation, with their settings as they are now: the assignee and
- * the scope-all agents, or for an unassigned conversation the scope-all and unassigned-on agents.
- */
-export async function candidateRecipients(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  ws: string,
-  assigneeId: string | null | undefined,
-): Promise<AgentSettings[]> {
-  const [mine, all] = await Promise.all([assigneeCandidates(db, tableName, ws, assigneeId), scopeAllAgents(db, tableName, ws)]);
-  return [...mine, ...all];
-}

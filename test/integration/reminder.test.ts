@@ -11,7 +11,8 @@ import { startLocalSes, type LocalEmail, type LocalSes } from '../../local/ses.j
 import { handler, type ReminderSummary } from '../../lambdas/handlers/reminder.js';
 import { dynamo } from '../../lambdas/platform/clients.js';
 import { resetConfigForTests } from '../../lambdas/platform/config.js';
-import { candidateRecipients, ensureAgent, putSettings, type Agent } from '../../lambdas/store/agents.js';
+import { ensureAgent, putSettings, type Agent } from '../../lambdas/store/agents.js';
+import { conversationWithCandidates } from '../../lambdas/store/recipients.js';
 import { createConversation, appendMessage } from '../../lambdas/store/messages.js';
 import { getConversation, type Conversation } from '../../lambdas/store/conversations.js';
 import { assignConversation } from '../../lambdas/store/assign.js';
@@ -84,7 +85,8 @@ async function conversation(ws: string, visitorName: string | undefined, assigne
 async function visitorSays(conversationId: string, body: string): Promise<number> {
   const c = (await getConversation(db, t.tableName, conversationId)) as Conversation;
   const { seq } = await appendMessage(db, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, fromName: c.visitor.name, body });
-  const rcpts = recipients(await candidateRecipients(db, t.tableName, c.workspaceId, c.assigneeId), c.assigneeId);
+  const { candidates } = (await conversationWithCandidates(db, t.tableName, c.workspaceId, conversationId))!;
+  const rcpts = recipients(candidates, c.assigneeId);
   for (const r of rcpts) {
     if (wantsEmail(r.settings)) await recordDue(db, t.tableName, { workspaceId: c.workspaceId, conversationId, agentId: r.agentId }, seq);
   }
