@@ -7,7 +7,7 @@ import { defaultSettings, type NotificationSettings } from '../domain/settings.j
 import type { AgentSettings } from '../domain/recipients.js';
 import { k } from './keys.js';
 import { queryAll } from './query.js';
-import { isConditionalFailure } from './errors.js';
+import { writtenIf } from './errors.js';
 
 export interface Agent {
   workspaceId: string;
@@ -74,8 +74,8 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
     return { ...existing, email: id.email, name: id.name };
   }
   const agent: Agent = { ...id, settings: defaultSettings(), createdAt: new Date().toISOString() };
-  try {
-    await db.send(
+  const created = await writtenIf(
+    db.send(
       new TransactWriteCommand({
         TransactItems: [
           {
@@ -88,13 +88,11 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
           ...listWrites(tableName, agent, [false, false]).filter((x) => x !== undefined),
         ],
       }),
-    );
-  } catch (e) {
-    // Two first requests at once: the other one created it.
-    if (!isConditionalFailure(e)) throw e;
-    return (await getAgent(db, tableName, id.workspaceId, id.agentId)) ?? agent;
-  }
-  return agent;
+    ),
+  );
+  if (created) return agent;
+  // Two first requests at once: the other one created it.
+  return (await getAgent(db, tableName, id.workspaceId, id.agentId)) ?? agent;
 }
 
 /** Replace the settings and, in the same transaction, the agent's place in the recipient lists. */

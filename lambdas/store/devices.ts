@@ -13,7 +13,7 @@ import {
 import type { Platform } from '../domain/push.js';
 import { k, PREFIX } from './keys.js';
 import { queryAll } from './query.js';
-import { isConditionalFailure } from './errors.js';
+import { writtenIf } from './errors.js';
 
 export interface Device {
   workspaceId: string;
@@ -44,20 +44,16 @@ function toDevice(it: Record<string, unknown>): Device {
 }
 
 /** Store a new device. False when it was already there (a concurrent registration of the same token). */
-export async function createDevice(db: DynamoDBDocumentClient, tableName: string, d: Device): Promise<boolean> {
-  try {
-    await db.send(
+export function createDevice(db: DynamoDBDocumentClient, tableName: string, d: Device): Promise<boolean> {
+  return writtenIf(
+    db.send(
       new PutCommand({
         TableName: tableName,
         Item: { ...k.device(d.workspaceId, d.agentId, d.deviceId), entity: 'device', ...d },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
-    );
-    return true;
-  } catch (e) {
-    if (isConditionalFailure(e)) return false;
-    throw e;
-  }
+    ),
+  );
 }
 
 export async function getDevice(db: DynamoDBDocumentClient, tableName: string, owner: Owner, deviceId: string) {
@@ -89,8 +85,8 @@ export async function setDeviceEnabled(
   enabled: boolean,
   endpointArn?: string,
 ): Promise<boolean> {
-  try {
-    await db.send(
+  return writtenIf(
+    db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: k.device(owner.workspaceId, owner.agentId, deviceId),
@@ -98,12 +94,8 @@ export async function setDeviceEnabled(
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':e': enabled, ':u': new Date().toISOString(), ...(endpointArn ? { ':a': endpointArn } : {}) },
       }),
-    );
-    return true;
-  } catch (e) {
-    if (isConditionalFailure(e)) return false;
-    throw e;
-  }
+    ),
+  );
 }
 
 export const markDeviceDisabled = (db: DynamoDBDocumentClient, tableName: string, owner: Owner, deviceId: string) =>

@@ -6,7 +6,7 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from './table.js';
 import { k } from './keys.js';
-import { isConditionalFailure, writtenIf } from './errors.js';
+import { writtenIf } from './errors.js';
 
 const DUE = TABLE.indexes.dueReminders;
 
@@ -58,9 +58,8 @@ export async function markRead(
   ids: { workspaceId: string; conversationId: string; agentId: string },
   seq: number,
 ): Promise<number> {
-  let readSeq = seq;
-  try {
-    await db.send(
+  const moved = await writtenIf(
+    db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: k.position(ids.conversationId, ids.agentId),
@@ -68,11 +67,10 @@ export async function markRead(
         ConditionExpression: 'attribute_not_exists(readSeq) OR readSeq < :s',
         ExpressionAttributeValues: { ':s': seq, ':w': ids.workspaceId, ':c': ids.conversationId, ':a': ids.agentId, ':e': 'position' },
       }),
-    );
-  } catch (e) {
-    if (!isConditionalFailure(e)) throw e;
-    readSeq = (await getPosition(db, tableName, ids.conversationId, ids.agentId))?.readSeq ?? seq;
-  }
+    ),
+  );
+  // Not moved: it already stood at or past `seq`, so report where it stands.
+  const readSeq = moved ? seq : ((await getPosition(db, tableName, ids.conversationId, ids.agentId))?.readSeq ?? seq);
   await clearDueUpTo(db, tableName, ids.conversationId, ids.agentId, readSeq);
   return readSeq;
 }
