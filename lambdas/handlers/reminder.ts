@@ -13,7 +13,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SESClient } from '@aws-sdk/client-ses';
 import { dynamo, sesClient } from '../platform/clients.js';
 import { config } from '../platform/config.js';
-import { logger } from '../platform/logger.js';
+import { errorInfo, logger } from '../platform/logger.js';
 import { newId } from '../domain/ids.js';
 import { planReminder } from '../domain/reminder-plan.js';
 import { buildDigest, type DigestConversation } from '../domain/digest.js';
@@ -175,8 +175,4 @@ async function planConversation(deps: Deps, agent: Agent, conv: string): Promise
     unreadCount: messages.length,
     seq: newest.seq,
   };
-}
-
-function errorInfo(e: unknown) {
-  return { name: (e as Error)?.name, message: (e as Error)?.message };
 }

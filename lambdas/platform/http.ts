@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type * as z from 'zod/mini';
 import { AppError, badRequest, errorBody, invalid, notFound, tooLarge } from './errors.js';
 import { bearer, verifyAgentToken, visitorTokenConversation } from './auth.js';
-import { logger, scrub } from './logger.js';
+import { errorInfo, logger } from './logger.js';
 import { CursorError } from '../store/keys.js';
 import { ID_PATTERN } from '../domain/ids.js';
 import type { Identity } from '../store/agents.js';
@@ -132,7 +132,7 @@ export function httpHandler<B = undefined, Q = Record<string, never>>(
 export function errorResponse(e: unknown): APIGatewayProxyStructuredResultV2 {
   if (e instanceof AppError) return json(e.status, errorBody(e.code, e.message));
   if (e instanceof CursorError) return json(400, errorBody('bad_request', 'invalid cursor'));
-  logger.error('unhandled error', { error: { name: (e as Error)?.name, message: scrub((e as Error)?.message) } });
+  logger.error('unhandled error', { error: errorInfo(e) });
   return json(500, errorBody('internal_error', 'internal error'));
 }
 

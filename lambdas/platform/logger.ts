@@ -19,3 +19,8 @@ export function scrub(message: string | undefined): string | undefined {
     .replace(/eyJ[\w-]*\.[\w-]*\.[\w-]*/g, '[token]')
     .slice(0, 300);
 }
+
+/** An error as a log field: its name, and its message scrubbed. */
+export function errorInfo(e: unknown): { name: string | undefined; message: string | undefined } {
+  return { name: (e as Error | undefined)?.name, message: scrub((e as Error | undefined)?.message) };
+}

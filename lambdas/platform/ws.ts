@@ -8,17 +8,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { AppError } from './errors.js';
-import { zodMessage } from './http.js';
-import { TOO_LONG } from './http.js';
-import { logger, scrub } from './logger.js';
+import { parseWith } from './http.js';
+import { errorInfo, logger } from './logger.js';
 import { dynamo } from './clients.js';
 import { config } from './config.js';
 import { getConnection } from '../store/connections.js';
 import { errorFrame, frame, MAX_FRAME_BYTES } from './ws-frames.js';
-
-export { errorFrame, frame, MAX_FRAME_BYTES };
 import type { Identity } from '../store/agents.js';
-
 
 export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
   requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & { authorizer?: Record<string, unknown> };
@@ -51,19 +47,12 @@ export function wsHandler<T>(schema: z.ZodMiniType<T> | undefined, fn: (input: T
         }
         const agent = await connectionAgent(event);
         if (!agent) return errorFrame('unauthorized', 'unknown connection');
-        let input = undefined as T;
-        if (schema) {
-          const r = schema.safeParse(parsed);
-          if (!r.success) {
-            if (r.error.issues.some((i) => i.message === TOO_LONG)) return errorFrame('payload_too_large', 'message body over 10000 characters');
-            return errorFrame('validation_error', zodMessage(r.error));
-          }
-          input = r.data;
-        }
+        // The same 400/413 decision as HTTP, as an error frame (below).
+        const input = schema ? parseWith(schema, parsed) : (undefined as T);
         return frame(await fn(input, agent, event));
       } catch (e) {
         if (e instanceof AppError) return errorFrame(e.code, e.message);
-        logger.error('unhandled ws error', { error: { name: (e as Error)?.name, message: scrub((e as Error)?.message) } });
+        logger.error('unhandled ws error', { error: errorInfo(e) });
         return errorFrame('internal_error', 'internal error');
       }
     });
