@@ -12,26 +12,12 @@ import { snsPushMessage } from '../domain/push.js';
 import type { VisitorMessage } from '../domain/visitor-message.js';
 import { logger } from '../platform/logger.js';
 import { emptyReport, errorName, httpStatusOf, tally, type ChannelReport } from './report.js';
+import { isEndpointDisabled, isEndpointMissing, isPermanent } from './sns-errors.js';
 
 export interface MobileDeps {
   db: DynamoDBDocumentClient;
   tableName: string;
   sns: SNSClient;
-}
-
-/** SNS's wire code is `EndpointDisabled`; SDK v3 names the class `EndpointDisabledException`. */
-export function isEndpointDisabled(e: unknown): boolean {
-  return /^EndpointDisabled(Exception)?$/.test(errorName(e));
-}
-
-/** The endpoint no longer exists (deleted outside this app): as good as disabled. */
-function isEndpointMissing(e: unknown): boolean {
-  return /^(NotFound|ResourceNotFound)(Exception)?$/.test(errorName(e));
-}
-
-/** A request SNS will refuse however often it is sent (e.g. an invalid parameter): retrying cannot help. */
-function isPermanent(e: unknown): boolean {
-  return /^InvalidParameter(Value)?(Exception)?$/.test(errorName(e));
 }
 
 async function publish(deps: MobileDeps, d: Device, m: VisitorMessage): Promise<Outcome> {

@@ -50,10 +50,9 @@ export function connectionsClient(): ApiGatewayManagementApiClient {
     const endpoint = config().wsCallbackUrl;
     if (!endpoint) throw new Error('WS_CALLBACK_URL is not set');
     const local = !endpoint.startsWith('https://');
-    ws = new ApiGatewayManagementApiClient({
-      ...(local ? { region: config().region, endpoint, credentials: localCredentials } : { region: config().region, endpoint }),
-      ...BOUNDED_SEND,
-    });
+    // Unlike the other clients, the endpoint is set on AWS too (the stage's callback URL): only a
+    // local gateway gets the local credentials.
+    ws = new ApiGatewayManagementApiClient({ ...(local ? common(endpoint) : { region: config().region, endpoint }), ...BOUNDED_SEND });
   }
   return ws;
 }

@@ -20,6 +20,7 @@ import { ensureAgent } from '../../store/agents.js';
 import { createDevice, getDevice, setDeviceEnabled } from '../../store/devices.js';
 import { deviceIdFor } from '../../domain/ids.js';
 import { PLATFORMS } from '../../domain/push.js';
+import { isEndpointMissing } from '../../channels/sns-errors.js';
 
 const body = z.strictObject({
   platform: z.enum(PLATFORMS),
@@ -33,7 +34,7 @@ async function endpointEnabled(sns: SNSClient, endpointArn: string): Promise<boo
     const r = await sns.send(new GetEndpointAttributesCommand({ EndpointArn: endpointArn }));
     return r.Attributes?.Enabled !== 'false';
   } catch (e) {
-    if (/^NotFound(Exception)?$/.test((e as Error).name)) return undefined;
+    if (isEndpointMissing(e)) return undefined;
     throw e;
   }
 }
