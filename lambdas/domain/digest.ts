@@ -4,6 +4,7 @@
  * console. Everything a visitor typed is escaped in the HTML part: it is untrusted input.
  */
 import { cutCodePoints, PREVIEW_CODE_POINTS } from './text.js';
+import { visitorDisplayName } from './visitor-message.js';
 
 export interface DigestConversation {
   conversationId: string;
@@ -36,8 +37,7 @@ export function escapeHtml(s: string): string {
 
 /** A name on one line (a subject cannot hold line breaks), short, and never empty. */
 export function visitorLabel(name: string | null | undefined): string {
-  const oneLine = (name ?? '').replace(/\s+/g, ' ').trim();
-  return oneLine ? cutCodePoints(oneLine, NAME_CODE_POINTS) : 'Visitor';
+  return cutCodePoints(visitorDisplayName(name?.replace(/\s+/g, ' ')), NAME_CODE_POINTS);
 }
 
 export function conversationLink(consoleUrl: string, conversationId: string): string {

@@ -2,8 +2,7 @@
  * What the reminder does with one pending obligation (SPEC §4), decided from the state as it is at
  * check time, not as it was when the visitor message arrived: settings, assignee and positions.
  */
-import type { AgentSettings } from './recipients.js';
-import { isRecipient } from './recipients.js';
+import { isRecipient, type AgentSettings } from './recipients.js';
 import { wantsEmail } from './settings.js';
 import { isDue, type Position } from './read-state.js';
 
