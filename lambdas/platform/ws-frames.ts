@@ -14,3 +14,13 @@ export function frame(body: unknown): APIGatewayProxyResultV2 {
 export function errorFrame(code: string, message: string): APIGatewayProxyResultV2 {
   return frame({ type: 'error', code, message });
 }
+
+/** A frame's parsed JSON, or the error frame that answers it: over the size limit, or not JSON. */
+export function readFrame(raw: string): { ok: true; value: unknown } | { ok: false; reply: APIGatewayProxyResultV2 } {
+  if (Buffer.byteLength(raw, 'utf8') > MAX_FRAME_BYTES) return { ok: false, reply: errorFrame('payload_too_large', 'frame over 32 KB') };
+  try {
+    return { ok: true, value: JSON.parse(raw) };
+  } catch {
+    return { ok: false, reply: errorFrame('bad_request', 'frame is not JSON') };
+  }
+}

@@ -13,7 +13,7 @@ import { errorInfo, logger } from './logger.js';
 import { dynamo } from './clients.js';
 import { config } from './config.js';
 import { getConnection } from '../store/connections.js';
-import { errorFrame, frame, MAX_FRAME_BYTES } from './ws-frames.js';
+import { errorFrame, frame, readFrame } from './ws-frames.js';
 import type { Identity } from '../store/agents.js';
 
 export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
@@ -37,18 +37,12 @@ export function wsHandler<T>(schema: z.ZodMiniType<T> | undefined, fn: (input: T
     .handler(async (event) => {
       logger.setCorrelationId(event.requestContext?.requestId);
       try {
-        const raw = event.body ?? '';
-        if (Buffer.byteLength(raw, 'utf8') > MAX_FRAME_BYTES) return errorFrame('payload_too_large', 'frame over 32 KB');
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(raw);
-        } catch {
-          return errorFrame('bad_request', 'frame is not JSON');
-        }
+        const f = readFrame(event.body ?? '');
+        if (!f.ok) return f.reply;
         const agent = await connectionAgent(event);
         if (!agent) return errorFrame('unauthorized', 'unknown connection');
         // The same 400/413 decision as HTTP, as an error frame (below).
-        const input = schema ? parseWith(schema, parsed) : (undefined as T);
+        const input = schema ? parseWith(schema, f.value) : (undefined as T);
         return frame(await fn(input, agent, event));
       } catch (e) {
         if (e instanceof AppError) return errorFrame(e.code, e.message);
