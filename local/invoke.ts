@@ -5,9 +5,6 @@
  */
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 export type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -16,8 +13,6 @@ export interface LoadedHandler {
   name: string;
   invoke(event: unknown): Promise<unknown>;
 }
-
-const HANDLERS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'lambdas', 'handlers');
 
 /** Lambda's default timeout for these functions; only `getRemainingTimeInMillis` reads it. */
 const TIMEOUT_MS = 30_000;
@@ -50,26 +45,14 @@ function functionNameOf(handler: string): string {
 /**
  * Import a handler module. The environment must already point at the local services: the modules
  * read config lazily, but some SDK defaults are read at import time.
- * A handler file that does not exist yet (the project grows handler by handler) loads as one that
- * answers with an error, so the rest of the stack still runs; `missing` says which.
  */
-export async function loadHandler(name: string): Promise<LoadedHandler & { missing: boolean }> {
-  const file = join(HANDLERS_DIR, `${name}.ts`);
-  if (!existsSync(file)) {
-    return {
-      name,
-      missing: true,
-      invoke: async () => {
-        throw new Error(`handler lambdas/handlers/${name}.ts does not exist`);
-      },
-    };
-  }
+export async function loadHandler(name: string): Promise<LoadedHandler> {
   // A relative `.js` specifier: tsx and jest both map it to the TypeScript source.
   const mod = (await import(`../lambdas/handlers/${name}.js`)) as { handler?: Handler };
   const fn = mod.handler;
   if (typeof fn !== 'function') throw new Error(`lambdas/handlers/${name}.ts does not export a handler`);
   const functionName = functionNameOf(name);
-  return { name, missing: false, invoke: (event) => fn(event, lambdaContext(functionName)) };
+  return { name, invoke: (event) => fn(event, lambdaContext(functionName)) };
 }
 
 /** A short random id in the style of API Gateway's request ids. */

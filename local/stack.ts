@@ -11,7 +11,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +23,7 @@ import { FANOUT_FILTER } from '../lambdas/store/table.js';
 import { startDynamoDbLocal, type RunningDynamo } from './dynamodb-local.js';
 import { ensureTable } from './tables.js';
 import { createIssuer, type LocalIssuer } from './issuer.js';
-import { loadHandler, type LoadedHandler } from './invoke.js';
+import { loadHandler } from './invoke.js';
 import { createHttpGateway, type LocalRequest, type LocalResponse } from './http-gateway.js';
 import { startWsGateway, type WsGateway } from './ws-gateway.js';
 import { localHelpers } from './local-helpers.js';
@@ -143,7 +142,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-const PLACEHOLDER = '<!doctype html><title>agent chat</title><p>The web console is not built yet (web/build.ts is missing).</p>\n';
+const PLACEHOLDER = '<!doctype html><title>agent chat</title><p>The web console is not served here: it was not built (see the offline stack\'s log).</p>\n';
 
 /** The web build's files: index.html at `/`, demo.html at `/demo`, anything else by its path. */
 function staticFiles(dir: () => string | undefined) {
@@ -167,16 +166,6 @@ function staticFiles(dir: () => string | undefined) {
       body: await readFile(file),
     };
   };
-}
-
-/** web/build.ts belongs to the web console; the stack only calls it when it is there. */
-async function buildWebInto(outDir: string): Promise<boolean> {
-  if (!existsSync(join(ROOT, 'web', 'build.ts'))) return false;
-  const specifier = '../web/build.js';
-  const mod = (await import(specifier)) as { buildWeb?: (outDir: string) => Promise<void> };
-  if (typeof mod.buildWeb !== 'function') return false;
-  await mod.buildWeb(outDir);
-  return true;
 }
 
 function scheduledEvent() {
@@ -292,19 +281,14 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       CONSOLE_URL: httpUrl,
     });
 
-    const load = async (name: string): Promise<LoadedHandler> => {
-      const h = await loadHandler(name);
-      if (h.missing) log(`warning: lambdas/handlers/${name}.ts does not exist yet; its route answers 500`);
-      return h;
-    };
     // One at a time: jest's ESM loader fails on concurrent dynamic imports that share modules.
     const httpRoutes = [];
-    for (const route of HTTP_ROUTES) httpRoutes.push({ route, handler: await load(route.handler) });
+    for (const route of HTTP_ROUTES) httpRoutes.push({ route, handler: await loadHandler(route.handler) });
     const wsRoutes = [];
-    for (const route of WS_ROUTES) wsRoutes.push({ route, handler: await load(route.handler) });
-    const authorizer = await load(WS_AUTHORIZER.handler);
-    const fanout = await load(BACKGROUND.fanout.handler);
-    const reminder = await load(BACKGROUND.reminder.handler);
+    for (const route of WS_ROUTES) wsRoutes.push({ route, handler: await loadHandler(route.handler) });
+    const authorizer = await loadHandler(WS_AUTHORIZER.handler);
+    const fanout = await loadHandler(BACKGROUND.fanout.handler);
+    const reminder = await loadHandler(BACKGROUND.reminder.handler);
 
     const ws: WsGateway = await startWsGateway({ port: wsPort, authorizer, routes: wsRoutes, log });
     stops.push(() => ws.close());
@@ -355,8 +339,10 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       const out = await mkdtemp(join(tmpdir(), 'agent-chat-web-'));
       stops.push(() => rm(out, { recursive: true, force: true }));
       try {
-        if (await buildWebInto(out)) webDir = out;
-        else log('web/build.ts is not there yet: serving a placeholder page at / and /demo');
+        // Imported only here: a stack started without the web (the tests) never loads esbuild.
+        const { buildWeb } = await import('../web/build.js');
+        await buildWeb(out);
+        webDir = out;
       } catch (e) {
         log(`web build failed, serving a placeholder page: ${(e as Error)?.message ?? String(e)}`);
       }
