@@ -23,9 +23,8 @@ import { WebSocketServer, WebSocket } from 'ws';
 import type { WsRoute } from '../lib/routes.js';
 import type { LoadedHandler } from './invoke.js';
 import { sourceIpOf } from './http-gateway.js';
+import { MAX_FRAME_BYTES } from '../lambdas/platform/ws-frames.js';
 
-/** API Gateway's WebSocket frame limit. */
-export const MAX_FRAME_BYTES = 32 * 1024;
 /** API Gateway's WebSocket message limit (also what @connections accepts). */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
 
@@ -48,13 +47,19 @@ export interface WsGateway {
   close(): Promise<void>;
 }
 
-interface Conn {
+/** A connection as its events describe it. */
+interface ConnInfo {
   id: string;
-  socket: WebSocket;
   connectedAt: Date;
-  lastActiveAt: Date;
   sourceIp: string;
   userAgent: string;
+  /** The authorizer's context: absent only in the authorizer's own event. */
+  authorizer?: Record<string, unknown>;
+}
+
+interface Conn extends ConnInfo {
+  socket: WebSocket;
+  lastActiveAt: Date;
   authorizer: Record<string, unknown>;
 }
 
@@ -98,15 +103,21 @@ function multiValues(params: URLSearchParams): Record<string, string[]> {
   return out;
 }
 
-function headerMaps(req: IncomingMessage) {
+/** The upgrade request as the `$connect` authorizer and handler both receive it. */
+function upgradeRequest(req: IncomingMessage, url: URL) {
   const headers: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     headers[name] = Array.isArray(value) ? value.join(',') : value;
-    multi[name] = Array.isArray(value) ? value : [value];
+    multiValueHeaders[name] = Array.isArray(value) ? value : [value];
   }
-  return { headers, multi };
+  return {
+    headers,
+    multiValueHeaders,
+    queryStringParameters: singleValues(url.searchParams),
+    multiValueQueryStringParameters: multiValues(url.searchParams),
+  };
 }
 
 export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway> {
@@ -124,7 +135,7 @@ export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway>
     return p;
   };
 
-  function context(routeKey: string, eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT', c: Omit<Conn, 'socket' | 'lastActiveAt'>) {
+  function context(routeKey: string, eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT', c: ConnInfo) {
     const now = new Date();
     return {
       routeKey,
@@ -140,41 +151,22 @@ export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway>
       domainName,
       connectionId: c.id,
       apiId: API_ID,
-      authorizer: c.authorizer,
+      ...(c.authorizer ? { authorizer: c.authorizer } : {}),
     };
   }
 
-  async function authorize(req: IncomingMessage, url: URL, connectionId: string): Promise<Record<string, unknown>> {
-    const token = url.searchParams.get('token');
+  async function authorize(request: ReturnType<typeof upgradeRequest>, c: ConnInfo): Promise<Record<string, unknown>> {
     // API Gateway answers 401 itself when the identity source is missing, without calling the authorizer.
-    if (!token) throw new Refused(401, 'Unauthorized');
-    const { headers, multi } = headerMaps(req);
+    if (!request.multiValueQueryStringParameters.token?.[0]) throw new Refused(401, 'Unauthorized');
     const methodArn = `arn:aws:execute-api:local:000000000000:${API_ID}/${STAGE}/$connect`;
     let result: unknown;
     try {
       result = await opts.authorizer.invoke({
         type: 'REQUEST',
         methodArn,
-        headers,
-        multiValueHeaders: multi,
-        queryStringParameters: singleValues(url.searchParams),
-        multiValueQueryStringParameters: multiValues(url.searchParams),
+        ...request,
         stageVariables: {},
-        requestContext: {
-          routeKey: '$connect',
-          eventType: 'CONNECT',
-          extendedRequestId: randomUUID(),
-          requestTime: new Date().toISOString(),
-          messageDirection: 'IN',
-          stage: STAGE,
-          connectedAt: Date.now(),
-          requestTimeEpoch: Date.now(),
-          identity: { sourceIp: sourceIpOf(req), userAgent: headers['user-agent'] ?? '' },
-          requestId: randomUUID(),
-          domainName,
-          connectionId,
-          apiId: API_ID,
-        },
+        requestContext: context('$connect', 'CONNECT', c),
       });
     } catch (e) {
       if ((e as Error)?.message === 'Unauthorized') throw new Refused(401, 'Unauthorized');
@@ -189,23 +181,15 @@ export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway>
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     domainName = (req.headers.host ?? domainName).split(':')[0]!;
-    const id = newConnectionId();
-    const { headers, multi } = headerMaps(req);
-    let base: Omit<Conn, 'socket' | 'lastActiveAt'>;
+    const request = upgradeRequest(req, url);
+    const info: ConnInfo = { id: newConnectionId(), connectedAt: new Date(), sourceIp: sourceIpOf(req), userAgent: request.headers['user-agent'] ?? '' };
+    let base: ConnInfo & { authorizer: Record<string, unknown> };
     try {
-      const authorizer = await authorize(req, url, id);
-      base = { id, connectedAt: new Date(), sourceIp: sourceIpOf(req), userAgent: headers['user-agent'] ?? '', authorizer };
+      base = { ...info, authorizer: await authorize(request, info) };
       if (connect) {
         let result: unknown;
         try {
-          result = await connect.handler.invoke({
-            headers,
-            multiValueHeaders: multi,
-            queryStringParameters: singleValues(url.searchParams),
-            multiValueQueryStringParameters: multiValues(url.searchParams),
-            requestContext: context('$connect', 'CONNECT', base),
-            isBase64Encoded: false,
-          });
+          result = await connect.handler.invoke({ ...request, requestContext: context('$connect', 'CONNECT', base), isBase64Encoded: false });
         } catch (e) {
           log(`$connect failed: ${(e as Error)?.stack ?? String(e)}`);
           throw new Refused(500, 'Internal server error');
@@ -226,21 +210,21 @@ export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway>
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn: Conn = { ...base, socket: ws, lastActiveAt: new Date() };
-      connections.set(id, conn);
+      connections.set(conn.id, conn);
       ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
         conn.lastActiveAt = new Date();
         const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
         void track(onMessage(conn, buf));
       });
       ws.on('close', (code: number, reason: Buffer) => {
-        connections.delete(id);
+        connections.delete(conn.id);
         void track(invokeDisconnect(conn, code, reason.toString('utf8')));
       });
-      ws.on('error', (e: Error) => log(`websocket ${id}: ${e.message}`));
+      ws.on('error', (e: Error) => log(`websocket ${conn.id}: ${e.message}`));
     });
   }
 
-  async function invokeDisconnect(c: Omit<Conn, 'socket' | 'lastActiveAt'>, code: number, reason: string): Promise<void> {
+  async function invokeDisconnect(c: ConnInfo, code: number, reason: string): Promise<void> {
     if (!disconnect) return;
     try {
       await disconnect.handler.invoke({
