@@ -1,11 +1,10 @@
 /**
  * A proxy in front of the local SES that can answer `SendEmail` the way real SES fails: throttling
  * (`Throttling`, which the SDK retries), an address SES rejects (`MessageRejected`, permanent), or an
- * outage from some point on (`ServiceUnavailable`). Everything else goes through untouched.
+ * outage from some point on (`ServiceUnavailable`). Everything else goes through untouched. It is
+ * the fault proxy with one rule that these switches steer.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { forward, readBody } from './http-relay.js';
+import { PASS, queryError, startFaultProxy, type ProxiedRequest } from './fault-proxy.js';
 
 export interface SesFaults {
   url: string;
@@ -22,49 +21,30 @@ export interface SesFaults {
   close(): Promise<void>;
 }
 
-function errorXml(code: string, message: string, type = 'Sender'): string {
-  return (
-    '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/">' +
-    `<Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error>` +
-    `<RequestId>${Math.random().toString(16).slice(2)}</RequestId></ErrorResponse>`
-  );
-}
+const isSendEmail = (r: ProxiedRequest) => r.method === 'POST' && r.form.get('Action') === 'SendEmail';
 
 export async function startSesFaults(targetUrl: string): Promise<SesFaults> {
-  const target = new URL(targetUrl);
-  let attempts = 0;
+  const proxy = await startFaultProxy(targetUrl);
   let throttles = 0;
   let rejected = new Set<string>();
   let passesLeft: number | undefined;
-
-  const server: Server = createServer(async (req, res) => {
-    const body = await readBody(req);
-    const form = new URLSearchParams(body.toString('utf8'));
-    if (req.method === 'POST' && form.get('Action') === 'SendEmail') {
-      attempts++;
-      const to = form.get('Destination.ToAddresses.member.1') ?? '';
-      const fail = (status: number, code: string, message: string, type?: string) => {
-        res.writeHead(status, { 'content-type': 'text/xml' });
-        res.end(errorXml(code, message, type));
-      };
-      if (throttles > 0) {
-        throttles--;
-        return fail(400, 'Throttling', 'Maximum sending rate exceeded.');
-      }
-      if (rejected.has(to)) return fail(400, 'MessageRejected', 'Email address is not verified.');
-      if (passesLeft !== undefined) {
-        if (passesLeft === 0) return fail(503, 'ServiceUnavailable', 'Service unavailable.', 'Receiver');
-        passesLeft--;
-      }
+  proxy.setRule((r) => {
+    if (!isSendEmail(r)) return PASS;
+    if (throttles > 0) {
+      throttles--;
+      return queryError(400, 'Throttling', 'Maximum sending rate exceeded.');
     }
-    forward(req, res, target, body);
+    if (rejected.has(r.form.get('Destination.ToAddresses.member.1') ?? '')) return queryError(400, 'MessageRejected', 'Email address is not verified.');
+    if (passesLeft !== undefined) {
+      if (passesLeft === 0) return queryError(503, 'ServiceUnavailable', 'Service unavailable.');
+      passesLeft--;
+    }
+    return PASS;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: proxy.url,
     get sendAttempts() {
-      return attempts;
+      return proxy.seen(isSendEmail);
     },
     throttleNext: (n) => void (throttles = n),
     rejectTo: (addresses) => void (rejected = new Set(addresses)),
@@ -74,10 +54,6 @@ export async function startSesFaults(targetUrl: string): Promise<SesFaults> {
       rejected = new Set();
       passesLeft = undefined;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => proxy.close(),
   };
 }
