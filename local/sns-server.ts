@@ -8,8 +8,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Platform as PushPlatform } from '../lambdas/domain/push.js';
 
-export type PushPlatform = 'APNS' | 'APNS_SANDBOX' | 'GCM';
 
 /** One delivered push, in SPEC §9's shape. `payload` is the platform's member of the message, parsed. */
 export interface PushRecord {

@@ -18,6 +18,7 @@ import {
   type AttributeValue as SdkAttributeValue,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { errorName } from '../lambdas/channels/report.js';
 
 /** An event filter pattern as Lambda takes it (FANOUT_FILTER is one). */
 export type FilterPattern = { readonly [key: string]: FilterPattern | readonly FilterValue[] };
@@ -157,10 +158,6 @@ export function matchesFilter(pattern: FilterPattern, record: unknown): boolean 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function errName(e: unknown): string {
-  return (e as { name?: string } | undefined)?.name ?? 'Error';
-}
-
 export function startStreamPoller(opts: StreamPollerOptions): StreamPoller {
   const { client, streamArn, handler } = opts;
   const pollIntervalMs = opts.pollIntervalMs ?? 15;
@@ -240,7 +237,7 @@ export function startStreamPoller(opts: StreamPollerOptions): StreamPoller {
         }
       } catch (e) {
         failedAt = 0;
-        reason = `handler threw ${errName(e)}: ${(e as Error)?.message ?? ''}`;
+        reason = `handler threw ${errorName(e)}: ${(e as Error)?.message ?? ''}`;
       }
       if (failedAt < 0) return;
       remaining = remaining.slice(failedAt);
@@ -270,7 +267,7 @@ export function startStreamPoller(opts: StreamPollerOptions): StreamPoller {
     try {
       r = await client.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1000 }));
     } catch (e) {
-      const name = errName(e);
+      const name = errorName(e);
       if (name === 'ExpiredIteratorException') {
         s.iterator = undefined; // resume after the last sequence number read
         return 0;
