@@ -3,12 +3,12 @@
  * part of the deployed stack, and the local issuer they sign with is trusted only because the
  * offline stack points OIDC_* at it.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { LocalIssuer } from './issuer.js';
 import { jsonResponse, type LocalRequest, type LocalResponse, type RequestHook } from './http-gateway.js';
 import { id } from '../lambdas/platform/schemas.js';
-import { zodMessage } from '../lambdas/platform/http.js';
-import { errorBody } from '../lambdas/platform/errors.js';
+import { parseWith } from '../lambdas/platform/http.js';
+import { AppError, badRequest, errorBody } from '../lambdas/platform/errors.js';
 import type { Identity } from '../lambdas/store/agents.js';
 
 export interface LocalHelperDeps {
@@ -27,31 +27,21 @@ export interface LocalHelperDeps {
 const tokenRequest = z.strictObject({
   workspaceId: id,
   agentId: id,
-  email: z.string().max(254).optional(),
-  name: z.string().max(200).optional(),
+  email: z.optional(z.string().check(z.maxLength(254))),
+  name: z.optional(z.string().check(z.maxLength(200))),
 });
 
-const disableRequest = z.strictObject({ token: z.string().min(1) });
+const disableRequest = z.strictObject({ token: z.string().check(z.minLength(1)) });
 
-class BadInput extends Error {
-  constructor(
-    readonly code: 'bad_request' | 'validation_error',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function parseBody<T>(req: LocalRequest, schema: z.ZodType<T>): T {
+/** The body, validated as the API's handlers validate theirs (same errors, same shape). */
+function parseBody<T>(req: LocalRequest, schema: z.ZodMiniType<T>): T {
   let value: unknown;
   try {
     value = JSON.parse(req.body.toString('utf8') || 'null');
   } catch {
-    throw new BadInput('bad_request', 'malformed JSON');
+    throw badRequest('malformed JSON');
   }
-  const r = schema.safeParse(value);
-  if (!r.success) throw new BadInput('validation_error', zodMessage(r.error));
-  return r.data;
+  return parseWith(schema, value);
 }
 
 export function localHelpers(deps: LocalHelperDeps): RequestHook {
@@ -100,7 +90,7 @@ export function localHelpers(deps: LocalHelperDeps): RequestHook {
     try {
       return await route(req);
     } catch (e) {
-      if (e instanceof BadInput) return jsonResponse(400, errorBody(e.code, e.message));
+      if (e instanceof AppError) return jsonResponse(e.status, errorBody(e.code, e.message));
       log(`${req.method} ${req.path} failed: ${(e as Error)?.stack ?? String(e)}`);
       return jsonResponse(500, errorBody('internal_error', (e as Error)?.message ?? 'internal error'));
     }
