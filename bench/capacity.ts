@@ -21,19 +21,13 @@ export interface CapacityOptions {
   progress?: (line: string) => void;
 }
 
-export interface CapacityFigures {
+/** A message's usage (means over the measured messages; `byOperation` is one message's). */
+export interface CapacityFigures extends Usage {
   /** Capacity units (read + write) per visitor message, mean over the measured messages. */
   units: number;
-  readUnits: number;
-  writeUnits: number;
-  requests: number;
-  refusedWrites: number;
-  zeroUnitReads: number;
   /** Lowest and highest per-message total: the work is deterministic, so they should match. */
   min: number;
   max: number;
-  /** One message's requests and units by DynamoDB operation. */
-  byOperation: Usage['byOperation'];
 }
 
 export interface CapacityResult {

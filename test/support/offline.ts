@@ -65,13 +65,16 @@ export async function call<T = any>(
   if (body !== undefined) headers['content-type'] ??= 'application/json';
   const r = await fetch(`${baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
   const text = await r.text();
-  let json: any;
+  return { status: r.status, headers: r.headers, json: jsonOf(text), text };
+}
+
+/** A reply body's JSON, or undefined when it is empty or not JSON. */
+export function jsonOf(text: string): any {
   try {
-    json = text ? JSON.parse(text) : undefined;
+    return text ? JSON.parse(text) : undefined;
   } catch {
-    json = undefined;
+    return undefined;
   }
-  return { status: r.status, headers: r.headers, json, text };
 }
 
 export async function agentToken(stack: OfflineStack, a: { workspaceId: string; agentId: string; email?: string; name?: string }): Promise<string> {

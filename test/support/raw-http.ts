@@ -3,12 +3,9 @@
  * segments are resolved before sending), which would hide exactly the ids a hostile client sends.
  */
 import { request } from 'node:http';
+import { jsonOf, type Reply } from './offline.js';
 
-export interface RawReply {
-  status: number;
-  json: any;
-  text: string;
-}
+export type RawReply = Omit<Reply, 'headers'>;
 
 export function rawRequest(
   baseUrl: string,
@@ -29,13 +26,7 @@ export function rawRequest(
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        let json: any;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, json, text });
+        resolve({ status: res.statusCode ?? 0, json: jsonOf(text), text });
       });
       res.on('error', reject);
     });
