@@ -8,12 +8,12 @@
  * bundle's bytes come from (esbuild's metafile), to see what any one import costs.
  */
 import { build, type Metafile } from 'esbuild';
-import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { HTTP_ROUTES, WS_ROUTES, WS_AUTHORIZER, BACKGROUND } from '../lib/routes.js';
-import { DEPLOYED_ESBUILD } from '../lib/bundling.js';
+import { ALL_HANDLERS } from '../lib/routes.js';
+import { DEPLOYED_ESBUILD, handlerEntry } from '../lib/bundling.js';
 
 export interface BundleFigures {
   handler: string;
@@ -28,10 +28,6 @@ export interface BundleFigures {
   composition: Record<string, number>;
 }
 
-function handlers(): string[] {
-  const all = [...HTTP_ROUTES.map((r) => r.handler), ...WS_ROUTES.map((r) => r.handler), WS_AUTHORIZER.handler, BACKGROUND.fanout.handler, BACKGROUND.reminder.handler];
-  return [...new Set(all)];
-}
 
 /** Median wall time of `node` loading the bundle, measured inside the process around the import. */
 function initMs(file: string, runs: number): number {
@@ -74,9 +70,8 @@ export async function measureBundles(runs = 5, log: (line: string) => void = () 
   symlinkSync(resolve('node_modules'), join(dir, 'node_modules'), 'dir');
   const out: BundleFigures[] = [];
   try {
-    for (const h of handlers()) {
-      if (!existsSync(join('lambdas/handlers', `${h}.ts`))) continue;
-      const entry = join('lambdas/handlers', `${h}.ts`);
+    for (const h of ALL_HANDLERS) {
+      const entry = handlerEntry(h);
       const slug = h.replace(/\//g, '-');
       const deployed = join(dir, slug, 'index.mjs');
       const naive = join(dir, `${slug}-naive`, 'index.cjs');

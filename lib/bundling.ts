@@ -8,6 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 export const NODE_TARGET = 'node22';
 
+/** lambdas/handlers/<handler>.ts: the route table names handlers without the extension. */
+export function handlerEntry(handler: string): string {
+  return fileURLToPath(new URL(`../lambdas/handlers/${handler}.ts`, import.meta.url));
+}
+
 /** Lambda bundles swap the SDK's default credential chain for the environment provider. */
 export const ALIASES: Record<string, string> = {
   '@aws-sdk/credential-provider-node': fileURLToPath(new URL('../lambdas/platform/lambda-credentials.ts', import.meta.url)),

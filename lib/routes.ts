@@ -60,3 +60,14 @@ export const BACKGROUND = {
   fanout: { handler: 'fanout', grants: ['table:read', 'table:write', 'sns:publish', 'ws:manage'] as Grant[] },
   reminder: { handler: 'reminder', grants: ['table:read', 'table:write', 'ses:send'] as Grant[] },
 };
+
+/** Every handler named above, once each. */
+export const ALL_HANDLERS: readonly string[] = [
+  ...new Set([
+    ...HTTP_ROUTES.map((r) => r.handler),
+    ...WS_ROUTES.map((r) => r.handler),
+    WS_AUTHORIZER.handler,
+    BACKGROUND.fanout.handler,
+    BACKGROUND.reminder.handler,
+  ]),
+];

@@ -8,23 +8,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Grant } from '../routes.js';
-import { BUNDLING as SHARED_BUNDLING } from '../bundling.js';
+import { BUNDLING as SHARED_BUNDLING, handlerEntry } from '../bundling.js';
 import { applyGrants, type GrantTargets } from './grants.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** lambdas/handlers/<handler>.ts: the route table names handlers without the extension. */
-export function handlerEntry(handler: string): string {
-  return join(PROJECT_ROOT, 'lambdas', 'handlers', `${handler}.ts`);
-}
-
-export function handlerExists(handler: string): boolean {
-  return existsSync(handlerEntry(handler));
-}
 
 /**
  * The shared bundling settings (lib/bundling.ts, which the bundle benchmark also reads). Source

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentChatStack } from '../../lib/stack.js';
-import { BACKGROUND, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTE_SELECTION, WS_ROUTES } from '../../lib/routes.js';
+import { ALL_HANDLERS, BACKGROUND, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTE_SELECTION, WS_ROUTES } from '../../lib/routes.js';
 import { FANOUT_FILTER, TABLE } from '../../lambdas/store/table.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; Metadata?: Record<string, any> };
@@ -71,13 +71,7 @@ function integrationTarget(integrationRef: unknown): string {
   return fn;
 }
 
-const allHandlers = new Set([
-  ...HTTP_ROUTES.map((r) => r.handler),
-  ...WS_ROUTES.map((r) => r.handler),
-  WS_AUTHORIZER.handler,
-  BACKGROUND.fanout.handler,
-  BACKGROUND.reminder.handler,
-]);
+const allHandlers = new Set(ALL_HANDLERS);
 
 describe('table', () => {
   test('one table from the shared definition: keys, indexes, TTL, NEW_IMAGE stream, PITR, on-demand, retained', () => {
