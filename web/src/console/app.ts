@@ -2,7 +2,7 @@
  * The signed-in console: what the page holds (the agent, the list, the open thread, the live
  * line), the actions the views call, and which part to redraw after each.
  */
-import { apiClient, allPages, ApiError, type ApiClient } from '../shared/api.js';
+import { apiClient, allPages, ApiError, errorText, type ApiClient } from '../shared/api.js';
 import { byId, clientMessageId, h } from '../shared/dom.js';
 import type { ConversationItem, Device, Filter, Me, Message, Platform, RuntimeConfig, Settings, ChatMessageFrame } from '../shared/types.js';
 import { FILTERS } from '../shared/types.js';
@@ -330,11 +330,6 @@ export function mergeMessages(first: readonly Message[], second: readonly Messag
 
 function renderThreadHead(app: ConsoleApp): void {
   renderThread(app, { keepMessages: true });
-}
-
-export function errorText(e: unknown): string {
-  if (e instanceof ApiError) return e.message;
-  return e instanceof Error ? e.message : 'Something went wrong.';
 }
 
 function showThreadError(text: string): void {

@@ -1,9 +1,9 @@
 /** The agent console's entry: read the runtime config, sign in, then start the console. */
-import { apiClient } from '../shared/api.js';
+import { apiClient, errorText } from '../shared/api.js';
 import { byId, h } from '../shared/dom.js';
 import { loadConfig } from '../shared/runtime-config.js';
 import type { Me, RuntimeConfig } from '../shared/types.js';
-import { ConsoleApp, errorText } from './app.js';
+import { ConsoleApp } from './app.js';
 import { beginSignIn, completeSignIn, signOutUrl } from './oidc.js';
 import { adoptQueryLink } from './routes.js';
 import { forgetToken, isExpired, savedToken, saveToken } from './session.js';

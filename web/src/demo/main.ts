@@ -2,7 +2,7 @@
  * The visitor demo: the chat widget a website would embed. It starts a conversation, keeps the
  * visitor token for this tab, posts messages with it and polls for the agents' replies.
  */
-import { apiClient, allPages, ApiError, type ApiClient } from '../shared/api.js';
+import { apiClient, allPages, ApiError, errorText, type ApiClient } from '../shared/api.js';
 import { byId, clear, clientMessageId, h, submitOnEnter, timeLabel } from '../shared/dom.js';
 import { loadConfig } from '../shared/runtime-config.js';
 import type { Message } from '../shared/types.js';
@@ -23,10 +23,6 @@ function savedChat(): Chat | undefined {
   } catch {
     return undefined;
   }
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 function defaultWorkspace(): string {

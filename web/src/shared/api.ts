@@ -10,6 +10,11 @@ export class ApiError extends Error {
   }
 }
 
+/** What to tell the user about a failure: the API's or the browser's own message. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : 'Something went wrong.';
+}
+
 export interface ApiClient {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;

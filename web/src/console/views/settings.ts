@@ -1,7 +1,8 @@
 /** Notification settings, in the wording agents know from the help centre, and the test devices. */
 import { h } from '../../shared/dom.js';
 import { PLATFORMS, type Platform, type Settings } from '../../shared/types.js';
-import { errorText, type ConsoleApp } from '../app.js';
+import type { ConsoleApp } from '../app.js';
+import { errorText } from '../../shared/api.js';
 
 function checkbox(id: string, label: string, checked: boolean, hint?: string): HTMLElement {
   return h(
