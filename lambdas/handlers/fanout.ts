@@ -12,6 +12,7 @@ import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewayma
 import { connectionsClient, dynamo, snsClient } from '../platform/clients.js';
 import { config } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
+import { mapLimit } from '../platform/map-limit.js';
 import { messageFromRecord } from '../store/stream-message.js';
 import { conversationWithCandidates } from '../store/recipients.js';
 import { recordDue } from '../store/positions.js';
@@ -33,17 +34,6 @@ export interface FanoutDeps {
 const CONVERSATION_CONCURRENCY = 4;
 /** Recipients of one message notified side by side: a large workspace must not open hundreds of calls at once. */
 const RECIPIENT_CONCURRENCY = 16;
-
-/** Run `fn` over `items` with at most `limit` at a time; results in input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 async function notifyRecipient(deps: FanoutDeps, m: VisitorMessage, d: Delivery, assigneeId: string | null): Promise<ChannelReport> {
   const agent = { workspaceId: m.workspaceId, agentId: d.agentId };

@@ -7,6 +7,7 @@
  */
 import type { OfflineStack } from '../../local/stack.js';
 import { call, eventually, startTestStack } from '../support/offline.js';
+import { mapLimit } from '../../lambdas/platform/map-limit.js';
 import { Scenario, tally, type Agent, type Visitor } from '../support/scenario.js';
 
 const VISITORS = 50;
@@ -19,7 +20,7 @@ let stack: OfflineStack;
 let s: Scenario;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({}, { ownDynamo: true });
   s = new Scenario(stack);
 });
 
@@ -28,27 +29,16 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function inParallel<T>(n: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out = new Array<T>(n);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      for (let i = next++; i < n; i = next++) out[i] = await fn(i);
-    }),
-  );
-  return out;
-}
-
 test(`${VISITORS} visitors × ${MESSAGES} messages with ${AGENTS} agents connected: stored once, in order, every frame delivered once, no 5xx`, async () => {
   const agents: Agent[] = await s.team(AGENTS, { scope: 'all' }, { sockets: 1, name: 'load' });
   const workspaceId = agents[0]!.workspaceId;
-  const visitors: Visitor[] = await inParallel(VISITORS, 10, (i) => s.visitor(workspaceId, `Visitor ${i}`));
+  const visitors: Visitor[] = await mapLimit([...Array(VISITORS).keys()], 10, (i) => s.visitor(workspaceId, `Visitor ${i}`));
 
   const statuses = new Map<number, number>();
   const posted: Array<{ v: number; body: string; messageId: string; seq: number }> = [];
   await Promise.all(
     visitors.map((v, vi) =>
-      inParallel(MESSAGES, PER_VISITOR_IN_FLIGHT, async (mi) => {
+      mapLimit([...Array(MESSAGES).keys()], PER_VISITOR_IN_FLIGHT, async (mi) => {
         const body = `visitor ${vi} message ${mi}`;
         const r = await call(stack.httpUrl, 'POST', `/v1/conversations/${v.conversationId}/messages`, { token: v.visitorToken, body: { body } });
         statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
@@ -60,7 +50,7 @@ test(`${VISITORS} visitors × ${MESSAGES} messages with ${AGENTS} agents connect
   // Stored once, with distinct consecutive seqs per conversation (read back through the API).
   let stored = 0;
   let seqProblems = 0;
-  await inParallel(VISITORS, 10, async (vi) => {
+  await mapLimit([...Array(VISITORS).keys()], 10, async (vi) => {
     const r = await call(stack.httpUrl, 'GET', `/v1/conversations/${visitors[vi]!.conversationId}/messages?limit=200`, { token: agents[0]!.token });
     statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     const messages = r.json.messages as Array<{ seq: number; body: string }>;

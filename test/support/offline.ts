@@ -6,13 +6,17 @@
  * The stack uses the DynamoDB Local that jest's global setup started (a fresh table per file) so a
  * test file does not start a second java process. One stack per test file: handlers read their
  * configuration from process.env once per module registry.
+ *
+ * `ownDynamo` gives a file its own DynamoDB Local instead: the load test saturates the one it
+ * uses, and every other file sharing it would wait behind its writes.
  */
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { PortInUseError, startOfflineStack, type OfflineStack, type OfflineStackOptions } from '../../local/stack.js';
 import { freePorts } from '../../local/free-port.js';
 
-export async function startTestStack(extra: Partial<OfflineStackOptions> = {}): Promise<OfflineStack> {
+export async function startTestStack(extra: Partial<OfflineStackOptions> = {}, { ownDynamo = false } = {}): Promise<OfflineStack> {
+  const shared = ownDynamo ? undefined : process.env.DYNAMODB_ENDPOINT;
   // Another test file (another jest worker) can take a port between choosing it and binding it:
   // then choose again rather than fail the file.
   for (let attempt = 1; ; attempt++) {
@@ -25,7 +29,7 @@ export async function startTestStack(extra: Partial<OfflineStackOptions> = {}): 
         sesPort,
         reminderIntervalS: 0,
         web: false,
-        ...(process.env.DYNAMODB_ENDPOINT ? { dynamoEndpoint: process.env.DYNAMODB_ENDPOINT } : { dynamoPort }),
+        ...(shared ? { dynamoEndpoint: shared } : { dynamoPort }),
         tableName: `e2e-${randomBytes(4).toString('hex')}`,
         // Quiet unless something breaks inside the stack.
         log: (line) => {
