@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { localClientConfig } from './client-config.js';
+import { PortInUseError } from './free-port.js';
 
 export interface RunningDynamo {
   endpoint: string;
@@ -21,7 +22,8 @@ function jarDir(): string {
   return join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
 }
 
-export async function startDynamoDbLocal(opts: { port: number; persistDir?: string }): Promise<RunningDynamo> {
+/** `portEnv` names the variable that moves the port, for the message when it is taken. */
+export async function startDynamoDbLocal(opts: { port: number; persistDir?: string; portEnv?: string }): Promise<RunningDynamo> {
   const dir = jarDir();
   const storage = opts.persistDir ? (mkdirSync(opts.persistDir, { recursive: true }), ['-dbPath', opts.persistDir]) : ['-inMemory'];
   const child = spawn(
@@ -37,6 +39,11 @@ export async function startDynamoDbLocal(opts: { port: number; persistDir?: stri
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (${child.exitCode}): ${stderr.slice(-500)}`);
+    // Jetty logs the bind failure and the JVM stays up: say so now, not after the deadline.
+    if (/BindException|Address already in use/.test(stderr)) {
+      child.kill('SIGKILL');
+      throw new PortInUseError(opts.port, opts.portEnv ?? 'LOCAL_DYNAMODB_PORT');
+    }
     try {
       await client.send(new ListTablesCommand({}));
       break;

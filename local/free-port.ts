@@ -1,26 +1,82 @@
 import { createServer, type Server } from 'node:net';
+import { readFileSync } from 'node:fs';
 
-function listenOnAny(): Promise<Server> {
+/** A port the offline stack wanted is taken; the message names the variable that moves it. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    readonly envVar: string,
+  ) {
+    super(`port ${port} is already in use: set ${envVar} to another port`);
+    this.name = 'PortInUseError';
+  }
+}
+
+function listenOn(port: number): Promise<Server | undefined> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => resolve(s));
+    s.once('error', (e: NodeJS.ErrnoException) => (e.code === 'EADDRINUSE' || e.code === 'EACCES' ? resolve(undefined) : reject(e)));
+    s.listen(port, '127.0.0.1', () => resolve(s));
   });
 }
 
+/** Throws PortInUseError unless `port` can be bound now. */
+export async function checkPortFree(port: number, envVar: string): Promise<void> {
+  const s = await listenOn(port);
+  if (!s) throw new PortInUseError(port, envVar);
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+}
+
+/** The first port of the range the OS hands out to outgoing connections and to `listen(0)`. */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) ? low : 32768;
+  } catch {
+    return 32768; // Linux's default; other systems start higher still
+  }
+}
+
+const LOWEST = 10_000;
+
 /**
- * `n` distinct ports that were free a moment ago (the OS picks them). All are held open until the
- * last is chosen: closing each before asking for the next lets the OS hand the same port out twice.
+ * A port below the ephemeral range: one the OS picked with `listen(0)` comes from the range its
+ * outgoing connections use too, and a busy test (thousands of sockets) can take it between our
+ * choosing it and a slow starter (java) binding it. Falls back to the OS's pick.
+ */
+async function holdOne(taken: Set<number>): Promise<Server> {
+  const high = ephemeralLow();
+  for (let attempt = 0; high - LOWEST > 1000 && attempt < 100; attempt++) {
+    const port = LOWEST + Math.floor(Math.random() * (high - LOWEST));
+    if (taken.has(port)) continue;
+    const s = await listenOn(port);
+    if (s) return s;
+  }
+  const s = await listenOn(0);
+  if (!s) throw new Error('no free port');
+  return s;
+}
+
+const portOf = (s: Server): number => {
+  const addr = s.address();
+  return typeof addr === 'object' && addr ? addr.port : 0;
+};
+
+/**
+ * `n` distinct ports that were free a moment ago. All are held open until the last is chosen:
+ * closing each before asking for the next could hand the same port out twice.
  */
 export async function freePorts(n: number): Promise<number[]> {
   const servers: Server[] = [];
   try {
-    for (let i = 0; i < n; i++) servers.push(await listenOnAny());
-    return servers.map((s) => {
-      const addr = s.address();
-      return typeof addr === 'object' && addr ? addr.port : 0;
-    });
+    const taken = new Set<number>();
+    for (let i = 0; i < n; i++) {
+      const s = await holdOne(taken);
+      servers.push(s);
+      taken.add(portOf(s));
+    }
+    return servers.map(portOf);
   } finally {
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }

@@ -9,7 +9,6 @@
  * holds one stack at a time.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, sep } from 'node:path';
@@ -33,6 +32,7 @@ import { startStreamPoller } from './stream-poller.js';
 import { ensureAgent } from '../lambdas/store/agents.js';
 import { dynamo as docClient } from '../lambdas/platform/clients.js';
 import { localClientConfig } from './client-config.js';
+import { checkPortFree, PortInUseError } from './free-port.js';
 
 export interface OfflineStackOptions {
   httpPort?: number;
@@ -74,16 +74,6 @@ export interface OfflineStack {
 }
 
 /** A port that is taken: which one, and the environment variable that moves it. */
-export class PortInUseError extends Error {
-  constructor(
-    readonly port: number,
-    readonly envVar: string,
-  ) {
-    super(`port ${port} is already in use: set ${envVar} to another port`);
-    this.name = 'PortInUseError';
-  }
-}
-
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCAL_DATA = join(ROOT, '.local-data');
 
@@ -107,14 +97,6 @@ function envNumber(name: string): number | undefined {
 
 function portOf(opts: OfflineStackOptions, name: PortName): number {
   return opts[name] ?? envNumber(PORTS[name].env) ?? PORTS[name].fallback;
-}
-
-function checkPortFree(port: number, envVar: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' || e.code === 'EACCES' ? new PortInUseError(port, envVar) : e));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve()));
-  });
 }
 
 function listen(server: Server, port: number, envVar: string): Promise<void> {
@@ -237,7 +219,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     let dynamo: RunningDynamo | undefined;
     let dynamoEndpoint = opts.dynamoEndpoint;
     if (!dynamoEndpoint) {
-      dynamo = await startDynamoDbLocal({ port: dynamoPort, ...(opts.persist ? { persistDir: join(LOCAL_DATA, 'dynamodb') } : {}) });
+      dynamo = await startDynamoDbLocal({ port: dynamoPort, portEnv: PORTS.dynamoPort.env, ...(opts.persist ? { persistDir: join(LOCAL_DATA, 'dynamodb') } : {}) });
       const child = dynamo.process;
       // If this process dies without stop(), the java process must not outlive it.
       const killJava = () => child.kill('SIGKILL');

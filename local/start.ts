@@ -3,7 +3,8 @@
  * part (DynamoDB Local's java process included). `--persist` keeps the table under .local-data/.
  * Ports and the reminder interval come from LOCAL_* environment variables (see README).
  */
-import { PortInUseError, startOfflineStack } from './stack.js';
+import { startOfflineStack } from './stack.js';
+import { PortInUseError } from './free-port.js';
 
 const args = process.argv.slice(2);
 const unknown = args.filter((a) => a !== '--persist');

@@ -12,8 +12,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { PortInUseError, startOfflineStack, type OfflineStack, type OfflineStackOptions } from '../../local/stack.js';
-import { freePorts } from '../../local/free-port.js';
+import { startOfflineStack, type OfflineStack, type OfflineStackOptions } from '../../local/stack.js';
+import { freePorts, PortInUseError } from '../../local/free-port.js';
 
 export async function startTestStack(extra: Partial<OfflineStackOptions> = {}, { ownDynamo = false } = {}): Promise<OfflineStack> {
   const shared = ownDynamo ? undefined : process.env.DYNAMODB_ENDPOINT;
