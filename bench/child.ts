@@ -10,7 +10,7 @@
 import { loadavg } from 'node:os';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startOfflineStack, type OfflineStack } from '../local/stack.js';
-import { freePorts } from '../local/free-port.js';
+import { onFreePorts } from '../local/free-port.js';
 import { dynamo } from '../lambdas/platform/clients.js';
 import { attachMeter } from './meter.js';
 import { desktopLatency } from './desktop.js';
@@ -82,21 +82,22 @@ async function runScenario(req: ChildRequest, stack: OfflineStack, seedDb: Dynam
 
 async function main(req: ChildRequest): Promise<void> {
   const tableName = benchId(`bench-${req.scenario}`);
-  const [httpPort, wsPort, snsPort, sesPort] = (await freePorts(4)) as [number, number, number, number];
-  const stack = await startOfflineStack({
-    httpPort,
-    wsPort,
-    snsPort,
-    sesPort,
-    dynamoEndpoint: req.dynamoEndpoint,
-    tableName,
-    reminderIntervalS: 0,
-    web: false,
-    pollIntervalMs: req.scenario === 'poller500' ? 500 : 15,
-    log: (line) => {
-      if (/fail|error|warning/i.test(line)) progress(`stack: ${line}`);
-    },
-  });
+  const stack = await onFreePorts(4, ([httpPort, wsPort, snsPort, sesPort]) =>
+    startOfflineStack({
+      httpPort,
+      wsPort,
+      snsPort,
+      sesPort,
+      dynamoEndpoint: req.dynamoEndpoint,
+      tableName,
+      reminderIntervalS: 0,
+      web: false,
+      pollIntervalMs: req.scenario === 'poller500' ? 500 : 15,
+      log: (line) => {
+        if (/fail|error|warning/i.test(line)) progress(`stack: ${line}`);
+      },
+    }),
+  );
   const seedDb = localDocClient(req.dynamoEndpoint);
   let stopping = false;
   const stop = async () => {

@@ -11,8 +11,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDynamoDbLocal, type RunningDynamo } from '../local/dynamodb-local.js';
-import { freePort } from '../local/free-port.js';
+import { startDynamoDbLocalOnFreePort, type RunningDynamo } from '../local/dynamodb-local.js';
 import { measureBundles, type BundleFigures } from './bundles.js';
 import { machine } from './machine.js';
 import { markdown, verdicts } from './report.js';
@@ -52,8 +51,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 async function runScenario(scenario: Scenario): Promise<unknown> {
-  const port = await freePort();
-  const dynamo = await startDynamoDbLocal({ port });
+  const dynamo = await startDynamoDbLocalOnFreePort();
   javas.add(dynamo);
   try {
     return await runChild({ scenario, quick, dynamoEndpoint: dynamo.endpoint, dynamoPid: dynamo.process.pid });

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { localClientConfig } from './client-config.js';
-import { PortInUseError } from './free-port.js';
+import { onFreePorts, PortInUseError } from './free-port.js';
 
 export interface RunningDynamo {
   endpoint: string;
@@ -69,3 +69,6 @@ export async function startDynamoDbLocal(opts: { port: number; persistDir?: stri
       }),
   };
 }
+
+/** In memory, on a port chosen here: the tests' shared instance and the benchmarks'. */
+export const startDynamoDbLocalOnFreePort = (): Promise<RunningDynamo> => onFreePorts(1, ([port]) => startDynamoDbLocal({ port }));

@@ -45,8 +45,7 @@ const LOWEST = 10_000;
  * outgoing connections use too, and a busy test (thousands of sockets) can take it between our
  * choosing it and a slow starter (java) binding it. Falls back to the OS's pick.
  */
-async function holdOne(taken: Set<number>): Promise<Server> {
-  const high = ephemeralLow();
+async function holdOne(taken: Set<number>, high: number): Promise<Server> {
   for (let attempt = 0; high - LOWEST > 1000 && attempt < 100; attempt++) {
     const port = LOWEST + Math.floor(Math.random() * (high - LOWEST));
     if (taken.has(port)) continue;
@@ -63,27 +62,45 @@ const portOf = (s: Server): number => {
   return typeof addr === 'object' && addr ? addr.port : 0;
 };
 
+/** `n` numbers, typed as a tuple of that length so callers can destructure without checks. */
+export type Ports<N extends number, Acc extends number[] = []> = Acc['length'] extends N ? Acc : Ports<N, [...Acc, number]>;
+
 /**
  * `n` distinct ports that were free a moment ago. All are held open until the last is chosen:
  * closing each before asking for the next could hand the same port out twice.
  */
-export async function freePorts(n: number): Promise<number[]> {
+export async function freePorts<N extends number>(n: N): Promise<Ports<N>> {
   const servers: Server[] = [];
   try {
     const taken = new Set<number>();
+    const high = ephemeralLow();
     for (let i = 0; i < n; i++) {
-      const s = await holdOne(taken);
+      const s = await holdOne(taken, high);
       servers.push(s);
       taken.add(portOf(s));
     }
-    return servers.map(portOf);
+    return servers.map(portOf) as Ports<N>;
   } finally {
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+}
+
+/**
+ * `start` on `n` free ports. Another process can take one between our choosing it and `start`
+ * binding it (a test file in another jest worker, java still starting up): then choose again.
+ */
+export async function onFreePorts<N extends number, T>(n: N, start: (ports: Ports<N>) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePorts(n));
+    } catch (e) {
+      if (!(e instanceof PortInUseError) || attempt >= 3) throw e;
+    }
   }
 }
 
 /** A port that was free a moment ago. */
 export async function freePort(): Promise<number> {
   const [port] = await freePorts(1);
-  return port!;
+  return port;
 }

@@ -73,7 +73,6 @@ export interface OfflineStack {
   stop(): Promise<void>;
 }
 
-/** A port that is taken: which one, and the environment variable that moves it. */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCAL_DATA = join(ROOT, '.local-data');
 

@@ -34,7 +34,7 @@ function npmStart(env: Record<string, string>): Promise<{ code: number | null; s
 }
 
 test('npm start with its HTTP port taken: one line naming LOCAL_HTTP_PORT, exit 1, nothing left running', async () => {
-  const [http, ws, sns, ses, dynamo] = (await freePorts(5)) as [number, number, number, number, number];
+  const [http, ws, sns, ses, dynamo] = await freePorts(5);
   const holder = await occupy(http);
   try {
     const r = await npmStart({
@@ -56,7 +56,7 @@ test('npm start with its HTTP port taken: one line naming LOCAL_HTTP_PORT, exit 
 
 // Without the bind check this waits out the 30 s start deadline and throws a plain "did not start".
 test("DynamoDB Local's port taken: PortInUseError naming the variable", async () => {
-  const [port] = (await freePorts(1)) as [number];
+  const [port] = await freePorts(1);
   const holder = await occupy(port);
   try {
     const err = await startDynamoDbLocal({ port, portEnv: 'LOCAL_DYNAMODB_PORT' }).then(

@@ -13,34 +13,27 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { startOfflineStack, type OfflineStack, type OfflineStackOptions } from '../../local/stack.js';
-import { freePorts, PortInUseError } from '../../local/free-port.js';
+import { onFreePorts } from '../../local/free-port.js';
 
 export async function startTestStack(extra: Partial<OfflineStackOptions> = {}, { ownDynamo = false } = {}): Promise<OfflineStack> {
   const shared = ownDynamo ? undefined : process.env.DYNAMODB_ENDPOINT;
-  // Another test file (another jest worker) can take a port between choosing it and binding it:
-  // then choose again rather than fail the file.
-  for (let attempt = 1; ; attempt++) {
-    const [httpPort, wsPort, snsPort, sesPort, dynamoPort] = (await freePorts(5)) as [number, number, number, number, number];
-    try {
-      return await startOfflineStack({
-        httpPort,
-        wsPort,
-        snsPort,
-        sesPort,
-        reminderIntervalS: 0,
-        web: false,
-        ...(shared ? { dynamoEndpoint: shared } : { dynamoPort }),
-        tableName: `e2e-${randomBytes(4).toString('hex')}`,
-        // Quiet unless something breaks inside the stack.
-        log: (line) => {
-          if (/fail|error|warning/i.test(line)) console.warn(line);
-        },
-        ...extra,
-      });
-    } catch (e) {
-      if (!(e instanceof PortInUseError) || attempt >= 3) throw e;
-    }
-  }
+  return onFreePorts(5, ([httpPort, wsPort, snsPort, sesPort, dynamoPort]) =>
+    startOfflineStack({
+      httpPort,
+      wsPort,
+      snsPort,
+      sesPort,
+      reminderIntervalS: 0,
+      web: false,
+      ...(shared ? { dynamoEndpoint: shared } : { dynamoPort }),
+      tableName: `e2e-${randomBytes(4).toString('hex')}`,
+      // Quiet unless something breaks inside the stack.
+      log: (line) => {
+        if (/fail|error|warning/i.test(line)) console.warn(line);
+      },
+      ...extra,
+    }),
+  );
 }
 
 /** A short unique id for workspaces, agents and device tokens, so tests never see each other's data. */
