@@ -10,16 +10,20 @@ export interface AgentClaims {
   agentId: string;
   email?: string;
   name?: string;
+  /** `admin` puts the admin role in the role claim (SPEC §10.1). */
+  role?: 'admin';
 }
 
 export interface LocalIssuer {
   issuer: string;
   audience: string;
   jwks: { keys: JWK[] };
-  sign(claims: AgentClaims, opts?: { expiresIn?: string | number; notBefore?: string | number; extra?: Record<string, unknown> }): Promise<string>;
+  sign(claims: AgentClaims, opts?: { expiresIn?: string | number | null; notBefore?: string | number; extra?: Record<string, unknown> }): Promise<string>;
 }
 
 export const LOCAL_AUDIENCE = 'agent-console-local';
+/** The handlers' default ROLE_CLAIM; the offline stack leaves it unset. */
+export const ROLE_CLAIM_DEFAULT = 'custom:role';
 
 export async function createIssuer(issuer: string, audience = LOCAL_AUDIENCE, workspaceClaim = 'workspace_id'): Promise<LocalIssuer> {
   const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -33,6 +37,7 @@ export async function createIssuer(issuer: string, audience = LOCAL_AUDIENCE, wo
         [workspaceClaim]: c.workspaceId,
         ...(c.email ? { email: c.email } : {}),
         ...(c.name ? { name: c.name } : {}),
+        ...(c.role ? { [ROLE_CLAIM_DEFAULT]: c.role } : {}),
         ...opts.extra,
       })
         .setProtectedHeader({ alg: 'RS256', kid: 'local-1' })
@@ -40,8 +45,9 @@ export async function createIssuer(issuer: string, audience = LOCAL_AUDIENCE, wo
         // Tests override iss/aud through `extra` to forge wrong-issuer and wrong-audience tokens.
         .setIssuer(typeof opts.extra?.iss === 'string' ? opts.extra.iss : issuer)
         .setAudience(typeof opts.extra?.aud === 'string' ? opts.extra.aud : audience)
-        .setIssuedAt()
-        .setExpirationTime(opts.expiresIn ?? '12h');
+        .setIssuedAt();
+      // `expiresIn: null` leaves `exp` out, for tests that prove such a token is refused.
+      if (opts.expiresIn !== null) jwt.setExpirationTime(opts.expiresIn ?? '12h');
       if (opts.notBefore !== undefined) jwt.setNotBefore(opts.notBefore);
       return jwt.sign(privateKey);
     },

@@ -29,6 +29,9 @@ const tokenRequest = z.strictObject({
   agentId: id,
   email: z.optional(z.string().check(z.maxLength(254))),
   name: z.optional(z.string().check(z.maxLength(200))),
+  role: z.optional(z.literal('admin')),
+  // SPEC §9: default 12 h; short lifetimes let tests see a connection end with its token.
+  expiresInSeconds: z.optional(z.int().check(z.minimum(1), z.maximum(7 * 24 * 3600))),
 });
 
 const disableRequest = z.strictObject({ token: z.string().check(z.minLength(1)) });
@@ -53,7 +56,10 @@ export function localHelpers(deps: LocalHelperDeps): RequestHook {
       const b = parseBody(req, tokenRequest);
       const identity: Identity = { workspaceId: b.workspaceId, agentId: b.agentId, email: b.email ?? '', name: b.name ?? b.agentId };
       await deps.ensureAgent(identity);
-      const token = await deps.issuer.sign(identity);
+      const token = await deps.issuer.sign(
+        { ...identity, ...(b.role ? { role: b.role } : {}) },
+        b.expiresInSeconds ? { expiresIn: Math.floor(Date.now() / 1000) + b.expiresInSeconds } : {},
+      );
       return jsonResponse(200, { token });
     },
 

@@ -27,17 +27,29 @@ function claimString(p: JWTPayload, name: string): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
+/** What a verified agent token says beyond the profile: role, expiry, whether the address is verified. */
+export interface AgentToken extends Identity {
+  /** The role claim (ROLE_CLAIM) is `admin` (SPEC §10.1). */
+  admin: boolean;
+  /** The token's `exp`, epoch seconds: a WebSocket connection ends with it (SPEC §10.4). */
+  expiresAt: number;
+  /** False only when the token says `email_verified: false`: no email is sent then (SPEC §10.4). */
+  emailVerified: boolean;
+}
+
 /** A verified agent, or a 401. Every failure looks the same to the caller. */
-export async function verifyAgentToken(token: string | undefined): Promise<Identity> {
+export async function verifyAgentToken(token: string | undefined): Promise<AgentToken> {
   if (!token) throw unauthorized('missing token');
-  const { issuer, audience, workspaceClaim } = config().oidc;
+  const { issuer, audience, workspaceClaim, roleClaim } = config().oidc;
   if (!issuer || !audience) throw unauthorized('agent sign-in is not configured');
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, keySet(), { issuer, audience, algorithms: ['RS256'], clockTolerance: 5 }));
+    // `exp` is required: a token that never expires cannot be revoked by time (SPEC §10.4).
+    ({ payload } = await jwtVerify(token, keySet(), { issuer, audience, algorithms: ['RS256'], clockTolerance: 5, requiredClaims: ['exp'] }));
   } catch {
     throw unauthorized('invalid token');
   }
+  if (typeof payload.exp !== 'number') throw unauthorized('invalid token');
   const agentId = claimString(payload, 'sub');
   const workspaceId = claimString(payload, workspaceClaim);
   if (!agentId || !workspaceId || !ID_PATTERN.test(agentId) || !ID_PATTERN.test(workspaceId)) {
@@ -45,7 +57,10 @@ export async function verifyAgentToken(token: string | undefined): Promise<Ident
   }
   const email = claimString(payload, 'email') ?? '';
   const name = claimString(payload, 'name') ?? claimString(payload, 'cognito:username') ?? agentId;
-  return { agentId, workspaceId, email, name };
+  // Cognito sends email_verified as a boolean; some issuers send the string "false".
+  const verified = payload.email_verified;
+  const emailVerified = !(verified === false || verified === 'false');
+  return { agentId, workspaceId, email, name, admin: payload[roleClaim] === 'admin', expiresAt: payload.exp, emailVerified };
 }
 
 const VISITOR_PREFIX = 'vt1';

@@ -9,7 +9,7 @@ export interface Config {
   endpoints: { dynamodb?: string; sns?: string; ses?: string };
   /** The WebSocket stage's callback URL: https://{api}.execute-api.{region}.amazonaws.com/{stage}. */
   wsCallbackUrl?: string;
-  oidc: { issuer: string; audience: string; jwksUrl: string; workspaceClaim: string };
+  oidc: { issuer: string; audience: string; jwksUrl: string; workspaceClaim: string; roleClaim: string };
   platformApps: { APNS?: string; APNS_SANDBOX?: string; GCM?: string };
   emailFrom: string;
   consoleUrl: string;
@@ -39,6 +39,8 @@ export function config(): Config {
       audience: opt('OIDC_AUDIENCE') ?? '',
       jwksUrl: opt('OIDC_JWKS_URL') ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`,
       workspaceClaim: opt('WORKSPACE_CLAIM') ?? 'workspace_id',
+      // SPEC §10.1: the admin role is this claim equal to "admin" (Cognito custom attribute by default).
+      roleClaim: opt('ROLE_CLAIM') ?? 'custom:role',
     },
     platformApps: {
       APNS: opt('PLATFORM_APP_ARN_APNS'),

@@ -7,17 +7,17 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { AppError, badRequest, errorBody, invalid, notFound, tooLarge } from './errors.js';
+import { AppError, badRequest, errorBody, forbidden, invalid, notFound, tooLarge } from './errors.js';
 import { bearer, verifyAgentToken, visitorTokenConversation } from './auth.js';
 import { errorInfo, logger } from './logger.js';
 import { CursorError } from '../store/keys.js';
 import { ID_PATTERN } from '../domain/ids.js';
-import type { Identity } from '../store/agents.js';
+import type { AgentToken } from './auth.js';
 
 export const MAX_REQUEST_BYTES = 64 * 1024;
 
 export type Caller =
-  | { kind: 'agent'; agent: Identity }
+  | { kind: 'agent'; agent: AgentToken }
   | { kind: 'visitor'; conversationId: string; secret: string }
   | { kind: 'anonymous' };
 
@@ -130,13 +130,23 @@ export function httpHandler<B = undefined, Q = Record<string, never>>(
 }
 
 export function errorResponse(e: unknown): APIGatewayProxyStructuredResultV2 {
-  if (e instanceof AppError) return json(e.status, errorBody(e.code, e.message));
+  if (e instanceof AppError) {
+    const r = json(e.status, errorBody(e.code, e.message));
+    return { ...r, headers: { ...r.headers, ...e.headers } };
+  }
   if (e instanceof CursorError) return json(400, errorBody('bad_request', 'invalid cursor'));
   logger.error('unhandled error', { error: errorInfo(e) });
   return json(500, errorBody('internal_error', 'internal error'));
 }
 
-export function agentOf(caller: Caller): Identity {
+export function agentOf(caller: Caller): AgentToken {
   if (caller.kind !== 'agent') throw new AppError(401, 'unauthorized', 'an agent token is required');
   return caller.agent;
+}
+
+/** An agent with the admin role (SPEC §10.1), or a 403. */
+export function adminOf(caller: Caller): AgentToken {
+  const agent = agentOf(caller);
+  if (!agent.admin) throw forbidden();
+  return agent;
 }

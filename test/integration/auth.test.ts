@@ -31,6 +31,7 @@ test('a valid token gets in, over HTTP and at the WebSocket authorizer', async (
 
 const bad: Array<[string, () => Promise<string>]> = [
   ['expired', () => iss.sign(claims, { expiresIn: Math.floor(Date.now() / 1000) - 60 })],
+  ['no exp claim (a token that never expires)', () => iss.sign(claims, { expiresIn: null })],
   ['not yet valid', () => iss.sign(claims, { notBefore: Math.floor(Date.now() / 1000) + 3600 })],
   ['wrong audience', () => iss.sign(claims, { extra: { aud: 'someone-else' } })],
   ['alg none', async () => new UnsecuredJWT({ sub: 'amy', workspace_id: 'acme' }).setIssuer(iss.issuer).setAudience(iss.audience).setExpirationTime('1h').encode()],
@@ -54,6 +55,15 @@ const bad: Array<[string, () => Promise<string>]> = [
   ['no workspace claim', async () => iss.sign({ ...claims, workspaceId: '' })],
   ['empty string', async () => ''],
 ];
+
+test('the role claim makes an admin; email_verified false is kept', async () => {
+  const { verifyAgentToken } = await import('../../lambdas/platform/auth.js');
+  const admin = await verifyAgentToken(await iss.sign({ ...claims, role: 'admin' }, { extra: { email_verified: false } }));
+  expect(admin).toMatchObject({ agentId: 'amy', admin: true, emailVerified: false });
+  expect(admin.expiresAt).toBeGreaterThan(Date.now() / 1000);
+  const plain = await verifyAgentToken(await iss.sign(claims));
+  expect(plain).toMatchObject({ admin: false, emailVerified: true });
+});
 
 test.each(bad)('%s → 401 over HTTP and Deny at the WebSocket authorizer', async (_n, make) => {
   const token = await make();
