@@ -28,3 +28,21 @@ export function cutCodePoints(s: string, max = PREVIEW_CODE_POINTS): string {
 export function hasLoneSurrogate(s: string): boolean {
   return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 }
+
+/**
+ * Characters that must never reach a push title or body, a frame preview or an email subject
+ * (SPEC §8): C0 and C1 controls except line feed and tab, and the bidirectional embedding,
+ * override and isolate characters (U+202A–U+202E, U+2066–U+2069) that can make a text read
+ * backwards ("Trojan Source").
+ */
+const UNSAFE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/gu;
+
+export function hasUnsafeChars(s: string): boolean {
+  UNSAFE.lastIndex = 0;
+  return UNSAFE.test(s);
+}
+
+/** `s` with every unsafe character removed (SPEC §8). */
+export function stripUnsafeChars(s: string): string {
+  return s.replace(UNSAFE, '');
+}
