@@ -13,11 +13,19 @@ export type Grant =
   | 'ses:send'
   | 'ws:manage'; // execute-api:ManageConnections on the WebSocket API
 
+/**
+ * Who may call a route from a web page (SPEC §10.1). `any-origin`: the chat widget, on any site
+ * (with an agent token, these routes still answer the console's origin only); `console`: the agent
+ * console's origin only. An entry without `cors` is `console`. lambdas/platform/cors.ts applies it.
+ */
+export type CorsPolicy = 'any-origin' | 'console';
+
 export interface HttpRoute {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS';
   path: string;
   handler: string;
   grants: Grant[];
+  cors?: CorsPolicy;
 }
 
 export interface WsRoute {
@@ -29,16 +37,18 @@ export interface WsRoute {
 }
 
 export const HTTP_ROUTES: readonly HttpRoute[] = [
-  { method: 'POST', path: '/v1/workspaces/{workspaceId}/conversations', handler: 'http/create-conversation', grants: ['table:write'] },
-  { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: ['table:read', 'table:write'] },
+  { method: 'POST', path: '/v1/workspaces/{workspaceId}/conversations', handler: 'http/create-conversation', grants: ['table:write'], cors: 'any-origin' },
+  { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: ['table:read', 'table:write'], cors: 'any-origin' },
   { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: ['table:read'] },
-  { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: ['table:read'] },
+  { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: ['table:read'], cors: 'any-origin' },
   { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: ['table:read', 'table:write'] },
   { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: ['table:read', 'table:write'] },
   { method: 'GET', path: '/v1/me', handler: 'http/get-me', grants: ['table:read', 'table:write'] },
   { method: 'PUT', path: '/v1/me/notification-settings', handler: 'http/put-settings', grants: ['table:read', 'table:write'] },
   { method: 'POST', path: '/v1/me/devices', handler: 'http/register-device', grants: ['table:read', 'table:write', 'sns:endpoints'] },
   { method: 'DELETE', path: '/v1/me/devices/{deviceId}', handler: 'http/delete-device', grants: ['table:read', 'table:write', 'sns:endpoints'] },
+  // CORS preflights for every route above (no CORS on the API itself: it would answer them all alike).
+  { method: 'OPTIONS', path: '/{proxy+}', handler: 'http/preflight', grants: [] },
 ];
 
 /** The `$connect` authorizer: its identity source is the `token` query parameter. */

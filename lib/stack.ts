@@ -67,7 +67,7 @@ export class AgentChatStack extends Stack {
     const consoleUrl = ifElse(params.consoleOriginGiven, params.consoleOrigin.valueAsString, web.url);
     const signIn = new AgentSignIn(this, 'SignIn', { params, consoleUrl, retain });
     this.webSocket = new WebSocketEndpoint(this, 'WebSocket');
-    this.http = new HttpEndpoint(this, 'Http', { consoleOrigin: consoleUrl });
+    this.http = new HttpEndpoint(this, 'Http');
 
     const platformApp = (p: string) => params.platformApps.find((a) => a.platform === p)?.arn ?? '';
     // Every name lambdas/platform/config.ts reads; an empty value reads as unset there.

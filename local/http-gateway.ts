@@ -1,13 +1,21 @@
 /**
  * The local HTTP API: API Gateway HTTP API (payload format 2.0) in front of the real handlers,
  * routed by lib/routes.ts HTTP_ROUTES and nothing else. What API Gateway does before and after the
- * Lambda (the 10 MB payload cap, CORS, the event shape, how a result becomes a response) is done
- * here; everything the SPEC promises (64 KB, 401, 404 ...) is left to the handlers themselves.
+ * Lambda (the 10 MB payload cap, the event shape, how a result becomes a response) is done here;
+ * everything the SPEC promises (64 KB, 401, 404 ...) is left to the handlers themselves.
+ *
+ * CORS too is the handlers' (lambdas/platform/cors.ts), as on AWS, where the HTTP API has no CORS
+ * configuration: a preflight is routed like any request (to `OPTIONS /{proxy+}`) and a handler's
+ * headers pass through untouched; the gateway's own answers (404, 413, 500) carry none.
+ *
+ * Local only (SPEC §9, local/local-lock.ts): a request whose Host is not this server's is refused,
+ * and so is a `/_local/` request from a page of another origin.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HttpRoute } from '../lib/routes.js';
 import { requestId, type LoadedHandler } from './invoke.js';
+import { hasForeignOrigin, hasOwnHost, ownHosts, ownOrigins } from './local-lock.js';
 
 /** API Gateway HTTP API's payload quota. */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -69,15 +77,8 @@ function compile(route: HttpRoute, handler: LoadedHandler): CompiledRoute {
   return { route, handler, pattern: new RegExp(`^${source}$`), params, literals };
 }
 
-const CORS_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET,POST,PUT,DELETE,OPTIONS',
-  'access-control-allow-headers': 'authorization,content-type',
-  'access-control-max-age': '600',
-};
-
 function send(res: ServerResponse, r: LocalResponse, cookies: string[] = []): void {
-  const headers: Record<string, string | string[]> = { ...CORS_HEADERS, ...(r.headers ?? {}) };
+  const headers: Record<string, string | string[]> = { ...(r.headers ?? {}) };
   if (cookies.length) headers['set-cookie'] = cookies;
   const body = r.body === undefined ? undefined : Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body, 'utf8');
   if (body) headers['content-length'] = String(body.length);
@@ -91,6 +92,18 @@ export function jsonResponse(status: number, value: unknown): LocalResponse {
 
 function notFound(): LocalResponse {
   return jsonResponse(404, { error: { code: 'not_found', message: 'no such route' } });
+}
+
+/** SPEC §9's lock, before anything else runs; undefined when the request may go on. */
+function locked(req: IncomingMessage, path: string): LocalResponse | undefined {
+  const port = req.socket.localPort ?? -1;
+  if (!hasOwnHost(req)) {
+    return jsonResponse(403, { error: { code: 'forbidden', message: `this local gateway answers only Host ${ownHosts(port).join(' or ')}` } });
+  }
+  if (path.startsWith('/_local/') && hasForeignOrigin(req, ownOrigins(port))) {
+    return jsonResponse(403, { error: { code: 'origin_not_allowed', message: 'the /_local/ helpers answer only pages of this origin' } });
+  }
+  return undefined;
 }
 
 /** The body, or undefined when it passed the cap (read to the end anyway, so the client sees the 413). */
@@ -213,7 +226,11 @@ export function createHttpGateway(opts: HttpGatewayOptions): RequestListener {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
-    if (method === 'OPTIONS') return send(res, { status: 204 });
+    const refused = locked(req, url.pathname);
+    if (refused) {
+      req.resume();
+      return send(res, { ...refused, headers: { ...refused.headers, connection: 'close' } });
+    }
     const body = await readBody(req);
     if (!body) return send(res, jsonResponse(413, { message: 'Request Entity Too Large' }));
     const r: LocalRequest = { method, path: url.pathname, query: url.searchParams, headers: req.headers, body };

@@ -86,7 +86,13 @@ export function localHelpers(deps: LocalHelperDeps): RequestHook {
         id_token_signing_alg_values_supported: ['RS256'],
       }),
 
-    'GET /config.json': async () => jsonResponse(200, { apiUrl: deps.apiUrl, wsUrl: deps.wsUrl, auth: { mode: 'local' } }),
+    // A console opened at localhost talks to localhost: the API stays same-origin for it (agent
+    // routes allow only CONSOLE_URL's origin cross-origin) and the WebSocket lock accepts both names.
+    'GET /config.json': async (req) => {
+      const name = req.headers.host?.toLowerCase().startsWith('localhost:') ? 'localhost' : '127.0.0.1';
+      const at = (url: string) => url.replace('//127.0.0.1:', `//${name}:`);
+      return jsonResponse(200, { apiUrl: at(deps.apiUrl), wsUrl: at(deps.wsUrl), auth: { mode: 'local' } });
+    },
   };
 
   return async (req) => {

@@ -203,7 +203,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
   // The HTTP port answers from the start: 503 until every part is up (SPEC §9 health).
   let listener: RequestListener = (req, res) => {
     const body = req.url?.startsWith('/_local/health') ? { status: 'starting' } : { message: 'the offline stack is starting' };
-    res.writeHead(503, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+    res.writeHead(503, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
   const httpServer = createServer((req, res) => listener(req, res));
@@ -271,7 +271,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     const fanout = await loadHandler(BACKGROUND.fanout.handler);
     const reminder = await loadHandler(BACKGROUND.reminder.handler);
 
-    const ws: WsGateway = await startWsGateway({ port: wsPort, authorizer, routes: wsRoutes, log });
+    const ws: WsGateway = await startWsGateway({ port: wsPort, authorizer, routes: wsRoutes, consoleOrigin: httpUrl, log });
     stops.push(() => ws.close());
 
     // Stream → fan-out, as the event source mapping would (same filter as the CDK stack).

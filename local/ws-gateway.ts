@@ -15,6 +15,9 @@
  * - The `@connections/{id}` management API on the same port (with or without a stage prefix):
  *   POST sends the body as a text frame, GET describes, DELETE closes; unknown ids → 410
  *   GoneException, which is what the real ApiGatewayManagementApiClient expects.
+ * - Local only (SPEC §9, local/local-lock.ts): an upgrade or an @connections call whose Host is
+ *   not this server's is refused with 403, and so is one whose `Origin` (a web page's) is not the
+ *   console's: a page of another site cannot open an agent's socket or post to one.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -24,6 +27,7 @@ import type { WsRoute } from '../lib/routes.js';
 import type { LoadedHandler } from './invoke.js';
 import { sourceIpOf } from './http-gateway.js';
 import { MAX_FRAME_BYTES } from '../lambdas/platform/ws-frames.js';
+import { hasForeignOrigin, hasOwnHost, loopbackAliases } from './local-lock.js';
 
 /** API Gateway's WebSocket message limit (also what @connections accepts). */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
@@ -35,6 +39,8 @@ export interface WsGatewayOptions {
   port: number;
   authorizer: LoadedHandler;
   routes: ReadonlyArray<{ route: WsRoute; handler: LoadedHandler }>;
+  /** The one web origin whose pages may connect (the console's); without it, only non-browser clients. */
+  consoleOrigin?: string;
   log?: (line: string) => void;
 }
 
@@ -126,6 +132,8 @@ export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway>
   const connect = routes.get('$connect');
   const disconnect = routes.get('$disconnect');
   const connections = new Map<string, Conn>();
+  const pageOrigins = opts.consoleOrigin ? loopbackAliases(opts.consoleOrigin) : [];
+  const foreign = (req: IncomingMessage) => !hasOwnHost(req) || hasForeignOrigin(req, pageOrigins);
   const inFlight = new Set<Promise<unknown>>();
   let domainName = '127.0.0.1';
 
@@ -319,6 +327,10 @@ export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway>
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const server = createServer((req, res) => {
+    if (foreign(req)) {
+      req.resume();
+      return answer(res, 403, { message: 'Forbidden' }, 'ForbiddenException');
+    }
     onManagement(req, res).catch((e: unknown) => {
       log(`@connections failed: ${(e as Error)?.stack ?? String(e)}`);
       if (!res.headersSent) answer(res, 500, { message: 'Internal server error' });
@@ -326,6 +338,7 @@ export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway>
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
+    if (foreign(req)) return refuse(socket, 403, 'Forbidden');
     track(onUpgrade(req, socket, head)).catch((e: unknown) => {
       log(`websocket upgrade failed: ${(e as Error)?.stack ?? String(e)}`);
       if (!socket.destroyed) refuse(socket, 500, 'Internal server error');

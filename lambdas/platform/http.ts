@@ -10,6 +10,7 @@ import type * as z from 'zod/mini';
 import { AppError, badRequest, errorBody, forbidden, invalid, notFound, tooLarge } from './errors.js';
 import { bearer, verifyAgentToken, visitorTokenConversation } from './auth.js';
 import { errorInfo, logger } from './logger.js';
+import { withCors } from './cors.js';
 import { CursorError } from '../store/keys.js';
 import { ID_PATTERN } from '../domain/ids.js';
 import type { AgentToken } from './auth.js';
@@ -102,6 +103,8 @@ export function httpHandler<B = undefined, Q = Record<string, never>>(
     .handler(async (event) => {
       // API Gateway's request id ties every line of this request together (and to its access log).
       logger.setCorrelationId(event.requestContext?.requestId);
+      // Known once the token is checked: an agent's call answers the console's origin only (SPEC §10.1).
+      let caller: Caller | undefined;
       try {
         const text = rawBody(event);
         const params = event.pathParameters ?? {};
@@ -110,7 +113,7 @@ export function httpHandler<B = undefined, Q = Record<string, never>>(
           if (!v || !ID_PATTERN.test(v)) throw notFound();
         }
         // Authenticate before reading the body: an unauthenticated caller learns nothing about validation.
-        const caller = await identify(spec.auth, event);
+        caller = await identify(spec.auth, event);
         let body: unknown = undefined;
         if (spec.body && text !== undefined && text.trim() !== '') {
           try {
@@ -122,9 +125,9 @@ export function httpHandler<B = undefined, Q = Record<string, never>>(
         const query = spec.query ? parseWith(spec.query, event.queryStringParameters ?? {}) : ({} as Q);
         const parsed = spec.body ? parseWith(spec.body, body) : (undefined as B);
         const out = await fn({ body: parsed, query, params: params as Record<string, string>, caller, event });
-        return json(out.status, out.body);
+        return withCors(json(out.status, out.body), event, caller.kind === 'agent');
       } catch (e) {
-        return errorResponse(e);
+        return withCors(errorResponse(e), event, caller?.kind === 'agent');
       }
     });
 }

@@ -2,8 +2,14 @@
  * The HTTP API: one route per HTTP_ROUTES entry, each to its own function. No gateway authorizer:
  * tokens are checked in the handlers so a 401 keeps the SPEC error shape (an HTTP API's built-in
  * authorizers answer with a fixed body).
+ *
+ * No CORS configuration on the API: API Gateway would then answer every preflight itself with one
+ * origin list for the whole API and drop the CORS headers the functions send
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html), so a chat
+ * widget on a customer's site could not be allowed while agent routes allow only the console.
+ * The route table's `OPTIONS /{proxy+}` route answers preflights instead, and every function adds
+ * its route's CORS headers (lambdas/platform/cors.ts).
  */
-import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -12,11 +18,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { HttpRoute } from '../routes.js';
 import { acknowledge } from './nag.js';
-
-export interface HttpEndpointProps {
-  /** The console origin allowed by CORS (scheme and host, no path). */
-  consoleOrigin: string;
-}
 
 /** Request facts only: never a header, a query string or a body (they carry tokens and text). */
 const ACCESS_LOG = AccessLogFormat.custom(
@@ -37,23 +38,11 @@ export class HttpEndpoint extends Construct {
   readonly stage: apigw.HttpStage;
   readonly routes: apigw.HttpRoute[] = [];
 
-  constructor(scope: Construct, id: string, props: HttpEndpointProps) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
     this.api = new apigw.HttpApi(this, 'Api', {
       description: 'Agent chat notifications: HTTP API (SPEC §6)',
       createDefaultStage: false,
-      corsPreflight: {
-        allowOrigins: [props.consoleOrigin],
-        allowMethods: [
-          apigw.CorsHttpMethod.GET,
-          apigw.CorsHttpMethod.POST,
-          apigw.CorsHttpMethod.PUT,
-          apigw.CorsHttpMethod.DELETE,
-          apigw.CorsHttpMethod.OPTIONS,
-        ],
-        allowHeaders: ['authorization', 'content-type'],
-        maxAge: Duration.hours(1),
-      },
     });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
     this.stage = this.api.addStage('Stage', {
@@ -78,7 +67,9 @@ export class HttpEndpoint extends Construct {
     acknowledge(
       created,
       'APIG4',
-      'Tokens (agent OIDC JWT or visitor token) are verified in the handler so that a 401 keeps the SPEC error body; an HTTP API authorizer would answer with its own fixed body.',
+      route.method === 'OPTIONS'
+        ? 'CORS preflights: browsers send them without credentials, so this route can take no authorizer.'
+        : 'Tokens (agent OIDC JWT or visitor token) are verified in the handler so that a 401 keeps the SPEC error body; an HTTP API authorizer would answer with its own fixed body.',
     );
     this.routes.push(created);
   }

@@ -110,11 +110,17 @@ describe('HTTP API', () => {
     }
   });
 
-  test('CORS answers the console origin only', () => {
-    const [, api] = ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'HTTP')!;
-    const origins = api.Properties.CorsConfiguration.AllowOrigins as unknown[];
-    expect(origins).toHaveLength(1);
-    expect(JSON.stringify(origins[0])).toContain('ConsoleOrigin');
+  test('no API-wide CORS (it would answer every preflight with one origin list and drop the functions\' CORS headers); OPTIONS /{proxy+} goes to the preflight function', () => {
+    const [httpApiId, api] = ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'HTTP')!;
+    expect(api.Properties.CorsConfiguration).toBeUndefined();
+    const [, preflight] = ofType('AWS::ApiGatewayV2::Route').find(
+      ([, r]) => r.Properties.ApiId.Ref === httpApiId && r.Properties.RouteKey === 'OPTIONS /{proxy+}',
+    )!;
+    expect(preflight.Properties.AuthorizationType).toBe('NONE');
+    expect(integrationTarget(preflight.Properties.Target)).toBe(functionFor('http/preflight'));
+    // The functions learn the console's origin from CONSOLE_URL, the ConsoleOrigin parameter (or the CloudFront URL).
+    const [, fn] = ofType('AWS::Lambda::Function').find(([id]) => id === functionFor('http/get-me'))!;
+    expect(JSON.stringify(fn.Properties.Environment.Variables.CONSOLE_URL)).toContain('ConsoleOrigin');
   });
 });
 

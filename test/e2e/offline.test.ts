@@ -165,7 +165,7 @@ describe('SPEC §6 errors through the local HTTP API', () => {
     expect(list.json.messages.map((m: { body: string }) => m.body)).toEqual(['hi', exactly]);
   });
 
-  test('the gateway: an unknown route is a 404, a payload over 10 MB a 413, CORS is answered', async () => {
+  test('the gateway: an unknown route is a 404, a payload over 10 MB a 413, CORS is answered for the console', async () => {
     const unknown = await call(stack.httpUrl, 'GET', '/v1/nothing-here');
     expect(unknown.status).toBe(404);
     expect(unknown.json).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
@@ -173,14 +173,16 @@ describe('SPEC §6 errors through the local HTTP API', () => {
     expect(wrongMethod.status).toBe(404);
     const huge = await call(stack.httpUrl, 'POST', `/v1/workspaces/${ws}/conversations`, { raw: Buffer.alloc(10 * 1024 * 1024 + 1, 'a') });
     expect(huge.status).toBe(413);
+    // The console is served from the stack's own origin (CONSOLE_URL); test/e2e/cors.test.ts has the other origins.
     const preflight = await fetch(`${stack.httpUrl}/v1/me`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      headers: { origin: stack.httpUrl, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
     });
     expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(stack.httpUrl);
     expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
     const me = await call(stack.httpUrl, 'GET', '/v1/me', { token });
-    expect(me.headers.get('access-control-allow-origin')).toBe('*');
+    expect(me.headers.get('access-control-allow-origin')).toBe(stack.httpUrl);
   });
 });
 
