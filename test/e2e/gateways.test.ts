@@ -35,10 +35,12 @@ describe('HTTP API gateway (payload format 2.0)', () => {
   const boom = recorder('boom', () => {
     throw new Error('handler crashed');
   });
+  const preflight = recorder('preflight', () => ({ statusCode: 204, headers: { 'access-control-allow-origin': 'https://only.example' } }));
   const routes: Array<{ route: HttpRoute; handler: LoadedHandler }> = [
     { route: { method: 'POST', path: '/v1/things/{thingId}/items', handler: 'items', grants: [] }, handler: items },
     { route: { method: 'GET', path: '/v1/things/{thingId}/raw', handler: 'items', grants: [] }, handler: items },
     { route: { method: 'GET', path: '/v1/boom', handler: 'boom', grants: [] }, handler: boom },
+    { route: { method: 'OPTIONS', path: '/{proxy+}', handler: 'preflight', grants: [] }, handler: preflight },
   ];
 
   beforeAll(async () => {
@@ -99,6 +101,18 @@ describe('HTTP API gateway (payload format 2.0)', () => {
     expect(r.headers.get('x-thing')).toBe('7');
     expect(r.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
     expect(Buffer.from(await r.arrayBuffer())).toEqual(Buffer.from([0xff, 0x00, 0x01]));
+  });
+
+  test('CORS is the handlers\' as on an HTTP API without CORS configuration: OPTIONS is routed, no header is added', async () => {
+    const r = await fetch(`${base}/v1/things/t1/items`, { method: 'OPTIONS', headers: { origin: 'https://site.example', 'access-control-request-method': 'POST' } });
+    expect(r.status).toBe(204);
+    expect(r.headers.get('access-control-allow-origin')).toBe('https://only.example');
+    expect(preflight.events.at(-1)).toMatchObject({ routeKey: 'OPTIONS /{proxy+}', rawPath: '/v1/things/t1/items', pathParameters: { proxy: 'v1/things/t1/items' } });
+    const plain = await fetch(`${base}/v1/things/t1/raw`, { headers: { origin: 'https://site.example' } });
+    expect(plain.headers.get('access-control-allow-origin')).toBeNull();
+    const missing = await fetch(`${base}/v1/nothing`, { headers: { origin: 'https://site.example' } });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   test('a handler that throws is a 500, and the gateway keeps serving', async () => {
