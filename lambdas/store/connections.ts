@@ -82,7 +82,7 @@ export async function connectionsOf(db: DynamoDBDocumentClient, tableName: strin
     ExpressionAttributeValues: { ':pk': k.agentPk(ws, agentId), ':p': PREFIX.connection },
   });
   return items
-    .filter((it) => !(Number(it.ttl ?? Infinity) < now))
+    .filter((it) => !(Number(it.ttl ?? Infinity) <= now))
     .map((it) => ({
       connectionId: it.connectionId as string,
       workspaceId: ws,
