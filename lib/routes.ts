@@ -48,7 +48,7 @@ export const WS_AUTHORIZER = { handler: 'ws/authorizer', identitySource: 'route.
 export const WS_ROUTE_SELECTION = '$request.body.action';
 
 export const WS_ROUTES: readonly WsRoute[] = [
-  { routeKey: '$connect', handler: 'ws/connect', grants: ['table:read', 'table:write', 'ws:close'], returnsResponse: false },
+  { routeKey: '$connect', handler: 'ws/connect', grants: ['table:read', 'table:write', 'ws:manage', 'ws:close'], returnsResponse: false },
   { routeKey: '$disconnect', handler: 'ws/disconnect', grants: ['table:read', 'table:write'], returnsResponse: false },
   { routeKey: 'ping', handler: 'ws/ping', grants: ['table:write', 'ws:manage', 'ws:close'], returnsResponse: true },
   { routeKey: 'markRead', handler: 'ws/mark-read', grants: ['table:read', 'table:write', 'ws:manage', 'ws:close'], returnsResponse: true },

@@ -5,10 +5,10 @@
  * per-agent cap, SPEC §10.3), the expiry sweep (SPEC §10.4), the message routes (an expired token)
  * and removing an agent (SPEC §10.4).
  */
-import { DeleteConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DeleteConnectionCommand, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { connectionsExpiringIn, connectionsOf, deleteConnection, type Connection } from '../store/connections.js';
-import { connectionsOverCap, expiryMinutes } from '../domain/connection-limits.js';
+import { connectionsOverCap, expiryMinutes, MAX_CONNECTIONS_PER_AGENT } from '../domain/connection-limits.js';
 import { isGone } from '../channels/desktop.js';
 import { errorName, httpStatusOf } from '../channels/report.js';
 import { mapLimit } from '../platform/map-limit.js';
@@ -22,6 +22,13 @@ export interface ConnectionDeps {
 }
 
 type Ref = Pick<Connection, 'connectionId' | 'workspaceId' | 'agentId'>;
+
+/** What a connection closed for the cap is told first (a SPEC §7 `error` frame). */
+export const TOO_MANY_CONNECTIONS = {
+  type: 'error',
+  code: 'too_many_connections',
+  message: `more than ${MAX_CONNECTIONS_PER_AGENT} live connections: the oldest is closed`,
+} as const;
 
 /** Calls to @connections at once: a sweep or an agent's removal stays gentle on the API's rate. */
 const CONCURRENCY = 8;
@@ -48,10 +55,24 @@ export interface CloseSummary {
   failed: number;
 }
 
-async function closeAll(deps: ConnectionDeps, conns: readonly Ref[], why: string): Promise<CloseSummary> {
+/**
+ * A last frame before the close, best effort. The close code cannot say why (DeleteConnection
+ * takes none), and a console closed for the cap must not reconnect at once and close the next
+ * oldest in turn.
+ */
+async function tell(deps: ConnectionDeps, c: Ref, frame: unknown): Promise<void> {
+  try {
+    await deps.connections().send(new PostToConnectionCommand({ ConnectionId: c.connectionId, Data: new TextEncoder().encode(JSON.stringify(frame)) }));
+  } catch {
+    /* gone already, or not reachable: the close that follows decides */
+  }
+}
+
+async function closeAll(deps: ConnectionDeps, conns: readonly Ref[], why: string, notice?: unknown): Promise<CloseSummary> {
   const summary: CloseSummary = { closed: 0, gone: 0, failed: 0 };
   await mapLimit(conns, CONCURRENCY, async (c) => {
     try {
+      if (notice !== undefined) await tell(deps, c, notice);
       summary[await closeConnection(deps, c)]++;
     } catch (e) {
       summary.failed++;
@@ -75,7 +96,7 @@ export async function enforceConnectionCap(deps: ConnectionDeps, agent: { worksp
   const conns = await connectionsOf(deps.db, deps.tableName, agent.workspaceId, agent.agentId);
   const over = connectionsOverCap(conns, newConnectionId);
   if (over.length === 0) return { closed: 0, gone: 0, failed: 0 };
-  const summary = await closeAll(deps, over, 'connection cap');
+  const summary = await closeAll(deps, over, 'connection cap', TOO_MANY_CONNECTIONS);
   logger.info('connection cap: oldest connections closed', { workspaceId: agent.workspaceId, agentId: agent.agentId, ...summary });
   return summary;
 }

@@ -51,16 +51,16 @@ export async function connectionAgent(event: WsEvent): Promise<ConnectionAgent |
  * @connections fails, the error frame is the route's answer and the sweep closes it later.
  */
 async function refuseExpired(event: WsEvent, agent: ConnectionAgent): Promise<APIGatewayProxyResultV2> {
-  const reply = errorFrame('unauthorized', 'token expired');
+  const refusal = { type: 'error', code: 'unauthorized', message: 'token expired' };
   const { connectionId } = event.requestContext;
   try {
-    await connectionsClient().send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode(String((reply as { body: string }).body)) }));
+    await connectionsClient().send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode(JSON.stringify(refusal)) }));
     await closeConnection({ db: dynamo(), tableName: config().tableName, connections: connectionsClient }, { connectionId, workspaceId: agent.workspaceId, agentId: agent.agentId });
     logger.info('frame on an expired connection: closed', { connectionId });
     return { statusCode: 200 };
   } catch (e) {
     logger.warn('closing an expired connection failed', { connectionId, error: errorInfo(e) });
-    return reply;
+    return frame(refusal);
   }
 }
 

@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { OfflineStack } from '../../local/stack.js';
-import { startTestStack, uid, eventually, call } from '../support/offline.js';
+import { startTestStack, uid, eventually, call, AgentSocket } from '../support/offline.js';
 import { CHROMIUM_PATH, clickNotification, haveChromium, launchChromium, newConsoleContext, notificationsIn } from '../support/browser.js';
 import { dynamo } from '../../lambdas/platform/clients.js';
 import { connectionsOf } from '../../lambdas/store/connections.js';
@@ -295,6 +295,25 @@ suite('agent console and visitor demo in Chromium', () => {
 
     const { conversationId } = await visitorStarts(agent.workspaceId, 'Rita Reconnect', 'Still there?');
     await row(page, conversationId).locator('.unread-badge').waitFor();
+  });
+
+  test('a console closed as the oldest of 21 connections says so and does not redial (which would close another)', async () => {
+    const agent = newAgent();
+    const page = await (await agentContext()).newPage();
+    await signIn(page, agent);
+    const token = (await call<{ token: string }>(stack.httpUrl, 'POST', '/_local/token', { body: agent })).json.token;
+    const others: AgentSocket[] = [];
+    try {
+      for (let i = 0; i < 20; i++) others.push(await AgentSocket.open(stack.wsUrl, token));
+      await page.locator('#live-status[data-state="offline"]', { hasText: 'too many consoles' }).waitFor();
+      // Longer than the first reconnect's backoff (at most 1 s): a redial would have closed the oldest raw socket.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(others.filter((o) => o.closed)).toEqual([]);
+      expect(await connectionsOf(dynamo(), stack.tableName, agent.workspaceId, agent.agentId)).toHaveLength(20);
+      await page.locator('#live-status[data-state="offline"]').waitFor();
+    } finally {
+      await Promise.all(others.map((o) => o.close()));
+    }
   });
 
   test('when the token expires the server closes the connection; the console gets a fresh token, reconnects and stays live', async () => {

@@ -103,6 +103,8 @@ describe('connection cap (SPEC §10.3)', () => {
     conns.push(await open(token));
     const closed = await eventually(() => conns[0]!.closed, 'the oldest connection closing');
     expect(closed.code).toBe(1008);
+    // Told why first, since a close code cannot say it on AWS: a console must not redial at once.
+    expect(conns[0]!.frames).toEqual([{ type: 'error', code: 'too_many_connections', message: expect.any(String) }]);
     await eventually(async () => {
       const n = await connectionItems(ws, agentId);
       return n.underAgent === 20 && n.byId === 20;
