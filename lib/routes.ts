@@ -11,7 +11,8 @@ export type Grant =
   | 'sns:endpoints' // CreatePlatformEndpoint / Get|SetEndpointAttributes / DeleteEndpoint
   | 'sns:publish'
   | 'ses:send'
-  | 'ws:manage'; // execute-api:ManageConnections on the WebSocket API
+  | 'ws:manage' // execute-api:ManageConnections on the WebSocket API
+  | 'ws:close'; // execute-api:ManageConnections for DELETE @connections (DeleteConnection)
 
 /**
  * Who may call a route from a web page (SPEC §10.1). `any-origin`: the chat widget, on any site
@@ -57,11 +58,11 @@ export const WS_AUTHORIZER = { handler: 'ws/authorizer', identitySource: 'route.
 export const WS_ROUTE_SELECTION = '$request.body.action';
 
 export const WS_ROUTES: readonly WsRoute[] = [
-  { routeKey: '$connect', handler: 'ws/connect', grants: ['table:read', 'table:write'], returnsResponse: false },
+  { routeKey: '$connect', handler: 'ws/connect', grants: ['table:read', 'table:write', 'ws:manage', 'ws:close'], returnsResponse: false },
   { routeKey: '$disconnect', handler: 'ws/disconnect', grants: ['table:read', 'table:write'], returnsResponse: false },
-  { routeKey: 'ping', handler: 'ws/ping', grants: [], returnsResponse: true },
-  { routeKey: 'markRead', handler: 'ws/mark-read', grants: ['table:read', 'table:write'], returnsResponse: true },
-  { routeKey: 'sendMessage', handler: 'ws/send-message', grants: ['table:read', 'table:write'], returnsResponse: true },
+  { routeKey: 'ping', handler: 'ws/ping', grants: ['table:write', 'ws:manage', 'ws:close'], returnsResponse: true },
+  { routeKey: 'markRead', handler: 'ws/mark-read', grants: ['table:read', 'table:write', 'ws:manage', 'ws:close'], returnsResponse: true },
+  { routeKey: 'sendMessage', handler: 'ws/send-message', grants: ['table:read', 'table:write', 'ws:manage', 'ws:close'], returnsResponse: true },
   { routeKey: '$default', handler: 'ws/default', grants: [], returnsResponse: true },
 ];
 
@@ -69,6 +70,8 @@ export const WS_ROUTES: readonly WsRoute[] = [
 export const BACKGROUND = {
   fanout: { handler: 'fanout', grants: ['table:read', 'table:write', 'sns:publish', 'ws:manage'] as Grant[] },
   reminder: { handler: 'reminder', grants: ['table:read', 'table:write', 'ses:send'] as Grant[] },
+  /** Every minute: closes connections whose token expired (SPEC §10.4). */
+  connectionExpiry: { handler: 'connection-expiry', grants: ['table:read', 'table:write', 'ws:close'] as Grant[] },
 };
 
 /** Every handler named above, once each. */
@@ -79,5 +82,6 @@ export const ALL_HANDLERS: readonly string[] = [
     WS_AUTHORIZER.handler,
     BACKGROUND.fanout.handler,
     BACKGROUND.reminder.handler,
+    BACKGROUND.connectionExpiry.handler,
   ]),
 ];

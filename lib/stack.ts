@@ -14,6 +14,7 @@ import type { GrantTargets } from './constructs/grants.js';
 import { HttpEndpoint } from './constructs/http-api.js';
 import { ifElse, StackParameters } from './constructs/parameters.js';
 import { NotificationPipeline } from './constructs/pipeline.js';
+import { ConnectionExpirySweep } from './constructs/connection-expiry.js';
 import { WebConsole } from './constructs/web-console.js';
 import { WebSocketEndpoint } from './constructs/websocket-api.js';
 
@@ -109,12 +110,15 @@ export class AgentChatStack extends Stack {
     const fanout = fn(BACKGROUND.fanout.handler, BACKGROUND.fanout.grants, { memorySize: 512, timeout: Duration.minutes(1) });
     const reminder = fn(BACKGROUND.reminder.handler, BACKGROUND.reminder.grants, { memorySize: 512, timeout: Duration.minutes(2) });
     this.pipeline = new NotificationPipeline(this, 'Pipeline', { table: this.table, fanout, reminder });
+    const connectionExpiry = fn(BACKGROUND.connectionExpiry.handler, BACKGROUND.connectionExpiry.grants, { timeout: Duration.seconds(50) });
+    new ConnectionExpirySweep(this, 'ConnectionExpirySweep', { sweep: connectionExpiry });
 
     const alarms = new Alarms(this, 'Alarms', params);
     alarms.queueNotEmpty('FanoutDlqDepth', this.pipeline.fanoutDlq, 'Fan-out');
     alarms.queueNotEmpty('ReminderDlqDepth', this.pipeline.reminderDlq, 'Reminder');
     alarms.errorsAndThrottles('Fanout', [fanout.fn], 'Fan-out');
     alarms.errorsAndThrottles('Reminder', [reminder.fn], 'Reminder');
+    alarms.errorsAndThrottles('ConnectionExpiry', [connectionExpiry.fn], 'Connection expiry sweep');
     alarms.errorsAndThrottles('HttpRoutes', HTTP_ROUTES.map((r) => fn(r.handler, r.grants).fn), 'HTTP API routes');
     alarms.errorsAndThrottles('WebSocketRoutes', [authorizer.fn, ...WS_ROUTES.map((r) => fn(r.handler, r.grants).fn)], 'WebSocket routes');
     alarms.iteratorAge('FanoutIteratorAge', fanout.fn, Duration.minutes(1));

@@ -42,6 +42,8 @@ export interface OfflineStackOptions {
   sesPort?: number;
   /** Seconds between reminder runs; 0 turns the schedule off (POST /_local/reminders/run still works). */
   reminderIntervalS?: number;
+  /** Seconds between connection-expiry sweeps (default 60, as the rule on AWS); 0 turns them off. */
+  connectionExpiryIntervalS?: number;
   /** Keep DynamoDB data under .local-data/ instead of in memory. */
   persist?: boolean;
   log?: (line: string) => void;
@@ -171,6 +173,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
   const sesPort = portOf(opts, 'sesPort');
   const dynamoPort = portOf(opts, 'dynamoPort');
   const reminderIntervalS = opts.reminderIntervalS ?? envNumber('LOCAL_REMINDER_INTERVAL_S') ?? 300;
+  const connectionExpiryIntervalS = opts.connectionExpiryIntervalS ?? envNumber('LOCAL_CONNECTION_EXPIRY_INTERVAL_S') ?? 60;
   const tableName = opts.tableName ?? 'agent-chat';
   const httpUrl = `http://127.0.0.1:${httpPort}`;
 
@@ -270,6 +273,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     const authorizer = await loadHandler(WS_AUTHORIZER.handler);
     const fanout = await loadHandler(BACKGROUND.fanout.handler);
     const reminder = await loadHandler(BACKGROUND.reminder.handler);
+    const connectionExpiry = await loadHandler(BACKGROUND.connectionExpiry.handler);
 
     const ws: WsGateway = await startWsGateway({ port: wsPort, authorizer, routes: wsRoutes, consoleOrigin: httpUrl, log });
     stops.push(() => ws.close());
@@ -312,6 +316,23 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       }, reminderIntervalS * 1000);
       timer.unref();
       stops.push(async () => clearInterval(timer));
+    }
+
+    // The connection-expiry sweep, as its 1-minute rule runs it on AWS: one run at a time.
+    if (connectionExpiryIntervalS > 0) {
+      let sweeping: Promise<unknown> | undefined;
+      const timer = setInterval(() => {
+        if (sweeping) return;
+        sweeping = connectionExpiry
+          .invoke(scheduledEvent())
+          .catch((e: unknown) => log(`connection expiry sweep failed: ${(e as Error)?.stack ?? String(e)}`))
+          .finally(() => (sweeping = undefined));
+      }, connectionExpiryIntervalS * 1000);
+      timer.unref();
+      stops.push(async () => {
+        clearInterval(timer);
+        await sweeping;
+      });
     }
 
     // The web console and the visitor demo, built once at start.
@@ -358,6 +379,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     log(`Local SNS         ${sns.url}`);
     log(`Local SES inbox   ${ses.inboxUrl}`);
     log(`Reminder          ${reminderIntervalS > 0 ? `every ${reminderIntervalS} s` : 'schedule off'}; POST ${httpUrl}/_local/reminders/run runs it now`);
+    log(`Connection expiry ${connectionExpiryIntervalS > 0 ? `every ${connectionExpiryIntervalS} s` : 'schedule off'}`);
     log(`Ready: GET ${httpUrl}/_local/health`);
 
     let stopped: Promise<void> | undefined;

@@ -8,13 +8,19 @@
  *   in `requestContext.authorizer` of every later event on the connection.
  * - Messages: route selection on `$request.body.action`, `$default` for anything else (non-JSON
  *   included); a two-way route's returned `body` is sent back on the socket.
- * - Frame size: API Gateway refuses frames over 32 KB. Here such a frame is answered with an
- *   `error` frame (code `payload_too_large`) and the connection stays open; over API Gateway's
- *   128 KB message limit the `ws` library closes with 1009, as API Gateway does.
+ * - Size: a client frame over 32 KB, or a message over 128 KB, closes the connection with 1009
+ *   and reaches no route, as on API Gateway ("If a larger message (or larger frame size) is
+ *   received, the connection is closed with code 1009",
+ *   https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html).
+ *   Frames are measured on the wire (local/frame-limit.ts); the `ws` library closes over 128 KB.
  * - `$disconnect` after close, with `disconnectStatusCode` and `disconnectReason`.
  * - The `@connections/{id}` management API on the same port (with or without a stage prefix):
  *   POST sends the body as a text frame, GET describes, DELETE closes; unknown ids → 410
- *   GoneException, which is what the real ApiGatewayManagementApiClient expects.
+ *   GoneException, which is what the real ApiGatewayManagementApiClient expects. DELETE closes
+ *   with 1008 (SPEC §10.3): AWS documents no code for it and DeleteConnection takes none
+ *   (https://github.com/aws/aws-sdk-js/issues/3636); one report shows `$disconnect` with 1000
+ *   "Connection Closed Normally" after it (https://github.com/boto/boto3/issues/3789), so a client
+ *   must not rely on the code to tell why it was closed.
  * - Local only (SPEC §9, local/local-lock.ts): an upgrade or an @connections call whose Host is
  *   not this server's is refused with 403, and so is one whose `Origin` (a web page's) is not the
  *   console's: a page of another site cannot open an agent's socket or post to one.
@@ -28,9 +34,14 @@ import type { LoadedHandler } from './invoke.js';
 import { sourceIpOf } from './http-gateway.js';
 import { MAX_FRAME_BYTES } from '../lambdas/platform/ws-frames.js';
 import { hasForeignOrigin, hasOwnHost, loopbackAliases } from './local-lock.js';
+import { frameSizeWatch } from './frame-limit.js';
 
 /** API Gateway's WebSocket message limit (also what @connections accepts). */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
+
+/** Close codes (RFC 6455 §7.4.1): over a size limit; closed by @connections DELETE (see above). */
+export const CLOSE_TOO_BIG = 1009;
+export const CLOSE_DELETED = 1008;
 
 const STAGE = 'local';
 const API_ID = 'local';
@@ -216,10 +227,23 @@ export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway>
       await invokeDisconnect(base, 1006, 'client went away during $connect');
       return;
     }
+    // Before `ws` attaches its own reader, so an oversize frame is seen before `ws` delivers it.
+    let oversize = false;
+    let opened: WebSocket | undefined;
+    socket.on(
+      'data',
+      frameSizeWatch(MAX_FRAME_BYTES, () => {
+        oversize = true;
+        opened?.close(CLOSE_TOO_BIG, 'Message too big');
+      }),
+    );
     wss.handleUpgrade(req, socket, head, (ws) => {
+      opened = ws;
       const conn: Conn = { ...base, socket: ws, lastActiveAt: new Date() };
       connections.set(conn.id, conn);
+      if (oversize) ws.close(CLOSE_TOO_BIG, 'Message too big');
       ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+        if (oversize) return;
         conn.lastActiveAt = new Date();
         const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
         void track(onMessage(conn, buf));
@@ -251,10 +275,6 @@ export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway>
   }
 
   async function onMessage(conn: Conn, data: Buffer): Promise<void> {
-    if (data.length > MAX_FRAME_BYTES) {
-      sendFrame(conn, JSON.stringify({ type: 'error', code: 'payload_too_large', message: `frame over ${MAX_FRAME_BYTES / 1024} KB` }));
-      return;
-    }
     const body = data.toString('utf8');
     let action: unknown;
     try {
@@ -318,7 +338,7 @@ export async function startWsGateway(opts: WsGatewayOptions): Promise<WsGateway>
           lastActiveAt: conn.lastActiveAt.toISOString(),
         });
       case 'DELETE':
-        conn.socket.close(1000, 'closed by @connections DELETE');
+        conn.socket.close(CLOSE_DELETED, 'closed by @connections DELETE');
         return answer(res, 204);
       default:
         return answer(res, 403, { message: 'Forbidden' }, 'ForbiddenException');

@@ -15,7 +15,11 @@ export function errorFrame(code: string, message: string): APIGatewayProxyResult
   return frame({ type: 'error', code, message });
 }
 
-/** A frame's parsed JSON, or the error frame that answers it: over the size limit, or not JSON. */
+/**
+ * A frame's parsed JSON, or the error frame that answers it: over the size limit, or not JSON.
+ * API Gateway closes a connection that sends a frame over 32 KB (code 1009) before any route sees
+ * it, and so does the local gateway; the size check here only guards a route invoked some other way.
+ */
 export function readFrame(raw: string): { ok: true; value: unknown } | { ok: false; reply: APIGatewayProxyResultV2 } {
   if (Buffer.byteLength(raw, 'utf8') > MAX_FRAME_BYTES) return { ok: false, reply: errorFrame('payload_too_large', 'frame over 32 KB') };
   try {

@@ -14,6 +14,7 @@
  *  conversations by activity        gsi1 WS#{ws}            / {lastActivityAt}#{conv}
  *  conversations by assignee        gsi2 WS#{ws}#AS#{agent|-} / {lastActivityAt}#{conv}
  *  due reminders (sparse)           due  DUE               / {ws}#{agent}#{conv}
+ *  connections by token expiry      due  CONNEXP#{yyyy-mm-ddThh:mm} / {expiresAt, 10 digits}#{connectionId}  (on the by-id item)
  *  notification dedupe              pk NOTIF#{messageId}    sk {channel}#{target}   (ttl)
  */
 export const k = {
@@ -43,6 +44,9 @@ export const k = {
   activitySk: (at: string, conv: string) => `${at}#${conv}`,
   duePk: () => 'DUE',
   dueSk: (ws: string, agentId: string, conv: string) => `${ws}#${agentId}#${conv}`,
+  /** A connection's token-expiry bucket in the `due` index: one partition per UTC minute. */
+  connExpiryPk: (epochS: number) => `CONNEXP#${new Date(epochS * 1000).toISOString().slice(0, 16)}`,
+  connExpirySk: (epochS: number, connectionId: string) => `${String(epochS).padStart(10, '0')}#${connectionId}`,
   notification: (messageId: string, channel: string, target: string) => ({
     pk: `NOTIF#${messageId}`,
     sk: `${channel}#${target}`,

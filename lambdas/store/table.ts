@@ -11,7 +11,11 @@ export const TABLE = {
     byWorkspaceActivity: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     /** Conversations of a workspace by assignee (or none) by newest activity. */
     byAssigneeActivity: { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
-    /** Sparse: only (agent, conversation) positions that owe a reminder email carry these keys. */
+    /**
+     * Sparse: only (agent, conversation) positions that owe a reminder email carry these keys
+     * (partition `DUE`), and each connection's by-id item, under its token's expiry minute
+     * (partitions `CONNEXP#{minute}`, read by the connection-expiry sweep).
+     */
     dueReminders: { name: 'due', partitionKey: 'duePk', sortKey: 'dueSk' },
   },
 } as const;

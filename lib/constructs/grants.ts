@@ -54,11 +54,11 @@ function notConfigured(kind: 'app' | 'endpoint', platform: string): string {
   return `arn:${Aws.PARTITION}:sns:${Aws.REGION}:${Aws.ACCOUNT_ID}:${kind}/${platform}/not-configured`;
 }
 
-export function connectionsArn(scope: Stack, ws: GrantTargets['webSocket']): string {
+export function connectionsArn(scope: Stack, ws: GrantTargets['webSocket'], method: 'POST' | 'DELETE' = 'POST'): string {
   return scope.formatArn({
     service: 'execute-api',
     resource: ws.apiId,
-    resourceName: `${ws.stageName}/POST/@connections/*`,
+    resourceName: `${ws.stageName}/${method}/@connections/*`,
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
 }
@@ -103,6 +103,12 @@ export function applyGrants(role: iam.Role, grants: readonly Grant[], t: GrantTa
         const arn = connectionsArn(stack, t.webSocket);
         add(['execute-api:ManageConnections'], [arn]);
         acknowledgeWildcards(role, [arn], 'Connection ids are known only at run time; the grant is POST to @connections of this WebSocket API stage only.');
+        break;
+      }
+      case 'ws:close': {
+        const arn = connectionsArn(stack, t.webSocket, 'DELETE');
+        add(['execute-api:ManageConnections'], [arn]);
+        acknowledgeWildcards(role, [arn], 'Connection ids are known only at run time; the grant is DELETE on @connections of this WebSocket API stage only.');
         break;
       }
       default: {

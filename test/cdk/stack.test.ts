@@ -273,9 +273,11 @@ describe('grants follow the route table', () => {
         publish: a.includes('sns:Publish'),
         ses: a.includes('ses:SendEmail'),
         ws: a.includes('execute-api:ManageConnections'),
+        wsPost: JSON.stringify(statementsOf(handler)).includes('/POST/@connections/*'),
+        wsDelete: JSON.stringify(statementsOf(handler)).includes('/DELETE/@connections/*'),
       };
     };
-    const entries = [...HTTP_ROUTES, ...WS_ROUTES, WS_AUTHORIZER, BACKGROUND.fanout, BACKGROUND.reminder];
+    const entries = [...HTTP_ROUTES, ...WS_ROUTES, WS_AUTHORIZER, BACKGROUND.fanout, BACKGROUND.reminder, BACKGROUND.connectionExpiry];
     for (const e of entries) {
       expect({ handler: e.handler, ...kinds(e.handler) }).toEqual({
         handler: e.handler,
@@ -284,7 +286,9 @@ describe('grants follow the route table', () => {
         endpoints: e.grants.includes('sns:endpoints'),
         publish: e.grants.includes('sns:publish'),
         ses: e.grants.includes('ses:send'),
-        ws: e.grants.includes('ws:manage'),
+        ws: e.grants.includes('ws:manage') || e.grants.includes('ws:close'),
+        wsPost: e.grants.includes('ws:manage'),
+        wsDelete: e.grants.includes('ws:close'),
       });
     }
   });
@@ -323,8 +327,34 @@ describe('notification pipeline', () => {
     }
   });
 
+  const ruleFor = (handler: string) =>
+    ofType('AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties.Targets).includes(`"${functionFor(handler)}"`));
+
+  test('two schedules only: the reminder and the connection-expiry sweep', () => {
+    expect(ofType('AWS::Events::Rule')).toHaveLength(2);
+    expect(ruleFor(BACKGROUND.reminder.handler)).toHaveLength(1);
+    expect(ruleFor(BACKGROUND.connectionExpiry.handler)).toHaveLength(1);
+  });
+
+  test('the connection-expiry sweep runs on rate(1 minute) and may close connections (DELETE @connections) but not post to them', () => {
+    const [, rule] = ruleFor(BACKGROUND.connectionExpiry.handler)[0]!;
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(rule.Properties.State).toBe('ENABLED');
+    const [target] = rule.Properties.Targets as Record<string, any>[];
+    expect(target!.Arn).toEqual({ 'Fn::GetAtt': [functionFor(BACKGROUND.connectionExpiry.handler), 'Arn'] });
+    const manage = statementsOf(BACKGROUND.connectionExpiry.handler).filter((st) => [st.Action].flat().includes('execute-api:ManageConnections'));
+    expect(manage).toHaveLength(1);
+    expect(JSON.stringify(manage[0]!.Resource)).toContain('/live/DELETE/@connections/*');
+    expect(JSON.stringify(manage[0]!.Resource)).not.toContain('/POST/');
+  });
+
+  test('$connect may close connections (the cap of 20 per agent closes the oldest)', () => {
+    const connect = WS_ROUTES.find((r) => r.routeKey === '$connect')!;
+    expect(JSON.stringify(statementsOf(connect.handler))).toContain('/live/DELETE/@connections/*');
+  });
+
   test('the reminder runs on rate(5 minutes) with bounded retries and a dead-letter queue', () => {
-    const rules = ofType('AWS::Events::Rule');
+    const rules = ruleFor(BACKGROUND.reminder.handler);
     expect(rules).toHaveLength(1);
     const [, rule] = rules[0]!;
     expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');

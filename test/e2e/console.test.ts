@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { OfflineStack } from '../../local/stack.js';
-import { startTestStack, uid, eventually, call } from '../support/offline.js';
+import { startTestStack, uid, eventually, call, AgentSocket } from '../support/offline.js';
 import { CHROMIUM_PATH, clickNotification, haveChromium, launchChromium, newConsoleContext, notificationsIn } from '../support/browser.js';
 import { dynamo } from '../../lambdas/platform/clients.js';
 import { connectionsOf } from '../../lambdas/store/connections.js';
@@ -36,7 +36,8 @@ suite('agent console and visitor demo in Chromium', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    stack = await startTestStack({ web: true });
+    // The expiry sweep every second instead of every minute, for the token-expiry case below.
+    stack = await startTestStack({ web: true, connectionExpiryIntervalS: 1 });
     browser = await launchChromium();
   }, 120_000);
 
@@ -294,5 +295,53 @@ suite('agent console and visitor demo in Chromium', () => {
 
     const { conversationId } = await visitorStarts(agent.workspaceId, 'Rita Reconnect', 'Still there?');
     await row(page, conversationId).locator('.unread-badge').waitFor();
+  });
+
+  test('a console closed as the oldest of 21 connections says so and does not redial (which would close another)', async () => {
+    const agent = newAgent();
+    const page = await (await agentContext()).newPage();
+    await signIn(page, agent);
+    const token = (await call<{ token: string }>(stack.httpUrl, 'POST', '/_local/token', { body: agent })).json.token;
+    const others: AgentSocket[] = [];
+    try {
+      for (let i = 0; i < 20; i++) others.push(await AgentSocket.open(stack.wsUrl, token));
+      await page.locator('#live-status[data-state="offline"]', { hasText: 'too many consoles' }).waitFor();
+      // Longer than the first reconnect's backoff (at most 1 s): a redial would have closed the oldest raw socket.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(others.filter((o) => o.closed)).toEqual([]);
+      expect(await connectionsOf(dynamo(), stack.tableName, agent.workspaceId, agent.agentId)).toHaveLength(20);
+      await page.locator('#live-status[data-state="offline"]').waitFor();
+    } finally {
+      await Promise.all(others.map((o) => o.close()));
+    }
+  });
+
+  test('when the token expires the server closes the connection; the console gets a fresh token, reconnects and stays live', async () => {
+    const agent = newAgent();
+    const page = await (await agentContext()).newPage();
+    await signIn(page, agent);
+    // A token about to expire, as after hours of work: the tab carries on with it after a reload.
+    const r = await call<{ token: string }>(stack.httpUrl, 'POST', '/_local/token', {
+      body: { workspaceId: agent.workspaceId, agentId: agent.agentId, name: agent.name, email: agent.email, expiresInSeconds: 4 },
+    });
+    const short = r.json.token;
+    const shortExp = (JSON.parse(Buffer.from(short.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }).exp;
+    await page.evaluate((t) => sessionStorage.setItem('agentConsole.token', t), short);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Conversations' }).waitFor();
+
+    // Past the short token's expiry, the sweep has closed whatever used it; what is live carries a fresh token.
+    await eventually(() => Date.now() > (shortExp + 2) * 1000, 'the short token to expire', 15_000);
+    const live = await eventually(async () => {
+      const conns = await connectionsOf(dynamo(), stack.tableName, agent.workspaceId, agent.agentId);
+      return conns.length > 0 && conns.every((c) => (c.expiresAt ?? 0) > shortExp) && conns;
+    }, 'a connection with a fresh token', 30_000);
+    expect(live.length).toBeGreaterThan(0);
+    expect(await tokenOf(page)).not.toBe(short);
+    await page.locator('#live-status[data-state="online"]').waitFor();
+
+    const { conversationId } = await visitorStarts(agent.workspaceId, 'Tess Token', 'Are you still there?');
+    await row(page, conversationId).locator('.unread-badge').waitFor();
+    expect(await page.getByRole('button', { name: 'Sign in' }).count()).toBe(0);
   });
 });

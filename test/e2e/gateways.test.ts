@@ -221,14 +221,47 @@ describe('WebSocket gateway', () => {
     });
   });
 
-  test('a frame over 32 KB gets a payload_too_large error frame and the connection stays open', async () => {
+  function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
+    return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  }
+
+  test('a frame over 32 KB closes the connection with 1009 and reaches no route, as API Gateway does', async () => {
     const { ws, frames } = await open('good');
-    ws.send(JSON.stringify({ action: 'echo', pad: 'x'.repeat(32 * 1024) }));
-    ws.send(JSON.stringify({ action: 'echo' }));
-    await eventually(() => frames.length >= 2, 'two replies');
-    expect(frames).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'error', code: 'payload_too_large' }), { type: 'echo', route: 'echo' }]));
+    const echoed = echo.events.length;
+    const done = closed(ws);
+    ws.send(JSON.stringify({ action: 'echo', pad: 'x'.repeat(33 * 1024) }));
+    expect((await done).code).toBe(1009);
+    expect(echo.events.length).toBe(echoed);
+    expect(frames).toEqual([]);
+  });
+
+  test('a frame just under 32 KB passes, and so does a 60 KB message in two frames (API Gateway limits frames to 32 KB, messages to 128 KB)', async () => {
+    const { ws, frames } = await open('good');
+    ws.send(JSON.stringify({ action: 'echo', pad: 'x'.repeat(31 * 1024) }));
+    await eventually(() => frames.length >= 1, 'the echo of a 31 KB frame');
+    const text = JSON.stringify({ action: 'echo', pad: 'y'.repeat(60 * 1024) });
+    const half = Math.floor(text.length / 2);
+    ws.send(text.slice(0, half), { fin: false });
+    ws.send(text.slice(half), { fin: true });
+    await eventually(() => frames.length >= 2, 'the echo of a fragmented 60 KB message');
+    expect(frames).toEqual([{ type: 'echo', route: 'echo' }, { type: 'echo', route: 'echo' }]);
     expect(ws.readyState).toBe(WebSocket.OPEN);
-    ws.close();
+    // Over 128 KB in frames of 27 KB each: the message limit closes it.
+    const done = closed(ws);
+    for (let i = 0; i < 5; i++) ws.send('z'.repeat(27 * 1024), { fin: i === 4 });
+    expect((await done).code).toBe(1009);
+    expect(frames).toHaveLength(2);
+  });
+
+  test('@connections DELETE closes the socket with 1008 and answers 204', async () => {
+    const { ws } = await open('good');
+    const connectionId = connect.events.at(-1).requestContext.connectionId as string;
+    const done = closed(ws);
+    const r = await fetch(`${gw.callbackUrl}/@connections/${encodeURIComponent(connectionId)}`, { method: 'DELETE' });
+    expect(r.status).toBe(204);
+    expect((await done).code).toBe(1008);
+    const d = await eventually(() => disconnect.events.find((e) => e.requestContext.connectionId === connectionId), '$disconnect');
+    expect(d.requestContext.disconnectStatusCode).toBe(1008);
   });
 
   test('@connections over plain HTTP: 410 with GoneException for an unknown id', async () => {

@@ -205,13 +205,13 @@ describe('SPEC §7 WebSocket', () => {
     s.send('this is not json');
     s.send({ action: 'fly' });
     s.send({ action: 'markRead', conversationId: 42 });
-    s.send({ action: 'ping', pad: 'x'.repeat(33 * 1024) });
+    // (A frame over 32 KB is not a bad frame here: it closes the connection, websocket-limits.test.ts.)
     const errors = await eventually(() => {
       const e = s.frames.filter((f) => f.type === 'error');
-      return e.length >= 4 ? e : undefined;
-    }, 'four error frames');
+      return e.length >= 3 ? e : undefined;
+    }, 'three error frames');
     for (const e of errors) expect(e).toEqual({ type: 'error', code: expect.any(String), message: expect.any(String) });
-    expect(errors.map((e) => e.code)).toContain('payload_too_large');
+    expect(errors.map((e) => e.code)).toEqual(expect.arrayContaining(['bad_request', 'unknown_action', 'validation_error']));
     s.send({ action: 'ping' });
     await s.waitFor((f) => f.type === 'pong', 'pong after the bad frames');
     expect(s.closed).toBeUndefined();

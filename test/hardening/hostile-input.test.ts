@@ -288,7 +288,6 @@ describe('WebSocket', () => {
   }
 
   const frames: Array<[string, () => unknown, string | undefined]> = [
-    ['a frame over 32 KB', () => ({ action: 'sendMessage', conversationId: convA.conversationId, body: 'x'.repeat(33 * 1024) }), 'payload_too_large'],
     ['a frame that is not JSON', () => '{"action": "ping"', 'bad_request'],
     ['an unknown action', () => ({ action: 'deleteEverything' }), 'unknown_action'],
     ['a route key as the action', () => ({ action: '$disconnect' }), 'unknown_action'],
@@ -304,6 +303,20 @@ describe('WebSocket', () => {
 
   test.each(frames.map(([name, frame, code]) => ({ name, frame, code })))('$name gets an error frame, writes nothing, and the socket stays open', async ({ frame, code }) => {
     await badFrame(frame(), code);
+  });
+
+  test('a frame over 32 KB closes only its own socket, with 1009 (as API Gateway does); nothing is written, only that connection forgotten', async () => {
+    const s = await AgentSocket.open(stack.wsUrl, alice);
+    const before = await table.snapshot();
+    s.send({ action: 'sendMessage', conversationId: convA.conversationId, body: 'x'.repeat(33 * 1024) });
+    expect((await eventually(() => s.closed, 'the close of the oversize sender')).code).toBe(1009);
+    const gone = await eventually(async () => {
+      const c = changes(before, await table.snapshot());
+      return c.length === 2 ? c : undefined;
+    }, "the closed connection's two items forgotten");
+    for (const c of gone) expect(c).toMatch(/^removed (CONN#\S+ \| CONN|AGENT#\S+ \| CONN#\S+)$/);
+    expect(aliceWs.closed).toBeUndefined();
+    await othersStillServed();
   });
 
   test('200 frames a second from one socket: each gets its error frame, nothing is written, others are served', async () => {

@@ -24,7 +24,8 @@ function policy(principalId: string, effect: 'Allow' | 'Deny', resource: string,
 export const handler = middy<APIGatewayRequestAuthorizerEvent, AuthorizerResult, Error, Context>().handler(async (event) => {
   try {
     const a = await verifyAgentToken(event.queryStringParameters?.token);
-    return policy(a.agentId, 'Allow', event.methodArn, { agentId: a.agentId, workspaceId: a.workspaceId, email: a.email, name: a.name });
+    // expiresAt rides along to every route of the connection: it ends with the token (SPEC §10.4).
+    return policy(a.agentId, 'Allow', event.methodArn, { agentId: a.agentId, workspaceId: a.workspaceId, email: a.email, name: a.name, expiresAt: String(a.expiresAt) });
   } catch {
     logger.info('websocket connect refused');
     return policy('anonymous', 'Deny', event.methodArn);

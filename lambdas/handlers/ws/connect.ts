@@ -1,11 +1,12 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { connectionAgent, type WsEvent } from '../../platform/ws.js';
-import { dynamo } from '../../platform/clients.js';
+import { connectionsClient, dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { putConnection } from '../../store/connections.js';
 import { ensureAgent } from '../../store/agents.js';
 import { logger } from '../../platform/logger.js';
+import { enforceConnectionCap } from '../../app/connections.js';
 
 export const handler = middy<WsEvent, APIGatewayProxyResultV2, Error, Context>().handler(async (event) => {
   const a = await connectionAgent(event);
@@ -14,7 +15,17 @@ export const handler = middy<WsEvent, APIGatewayProxyResultV2, Error, Context>()
   const { tableName } = config();
   await ensureAgent(db, tableName, a);
   const { connectionId } = event.requestContext;
-  await putConnection(db, tableName, { connectionId, workspaceId: a.workspaceId, agentId: a.agentId, connectedAt: new Date().toISOString() });
+  await putConnection(db, tableName, {
+    connectionId,
+    workspaceId: a.workspaceId,
+    agentId: a.agentId,
+    connectedAt: new Date().toISOString(),
+    ...(a.expiresAt !== undefined ? { expiresAt: a.expiresAt } : {}),
+  });
   logger.info('connected', { connectionId, workspaceId: a.workspaceId, agentId: a.agentId });
+  // Closing *other* connections is fine here; this one is not usable until $connect returns.
+  await enforceConnectionCap({ db, tableName, connections: connectionsClient }, a, connectionId).catch((e: unknown) =>
+    logger.warn('connection cap not enforced', { connectionId, error: (e as Error)?.name }),
+  );
   return { statusCode: 200 };
 });

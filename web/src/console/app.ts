@@ -11,6 +11,7 @@ import { applyFrame, applyItem, applyRead, isChatMessageFrame, visitorName } fro
 import { askPermission, showNotification } from './desktop-notifications.js';
 import { forgetDevice, knownDevices, rememberDevice } from './devices.js';
 import { conversationHash, parseHash, type View } from './routes.js';
+import { expiresAtMs } from './session.js';
 import { renderShell, renderBanner, renderLiveStatus } from './views/shell.js';
 import { renderList } from './views/list.js';
 import { renderThread, appendToThread } from './views/thread.js';
@@ -46,6 +47,8 @@ export class ConsoleApp {
     private readonly token: () => string | undefined,
     me: Me,
     readonly signOut: (reason?: string) => void,
+    /** A fresh token, saved where `token` reads it (offline only); undefined: sign in again. */
+    private readonly renew?: () => Promise<string>,
   ) {
     this.me = me;
     this.api = apiClient(cfg.apiUrl, token, () => this.signOut('Your session has ended. Please sign in again.'));
@@ -53,8 +56,9 @@ export class ConsoleApp {
     this.filter = saved && FILTERS.includes(saved) ? saved : 'all';
     this.devices = knownDevices(me.workspaceId, me.agentId);
     this.socket = new LiveSocket({
-      url: () => {
-        const t = this.token();
+      url: async () => {
+        // The server closes the connection when its token expires; the reconnect brings a fresh one.
+        const t = this.token() ?? (await this.renewed());
         if (!t) {
           // The token expired while the tab was open: a reconnect would only be refused.
           setTimeout(() => this.signOut('Your session has expired. Please sign in again.'));
@@ -76,7 +80,30 @@ export class ConsoleApp {
     });
   }
 
+  private renewTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private async renewed(): Promise<string | undefined> {
+    if (!this.renew) return undefined;
+    try {
+      const t = await this.renew();
+      this.scheduleRenewal();
+      return t;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A minute before the token expires, get a fresh one, so HTTP calls and the next reconnect use it. */
+  private scheduleRenewal(): void {
+    clearTimeout(this.renewTimer);
+    const t = this.token();
+    const at = t ? expiresAtMs(t) : undefined;
+    if (!this.renew || at === undefined) return;
+    this.renewTimer = setTimeout(() => void this.renewed(), Math.max(0, Math.min(at - Date.now() - 60_000, 2 ** 31 - 1)));
+  }
+
   start(root: HTMLElement): void {
+    this.scheduleRenewal();
     renderShell(this, root);
     addEventListener('hashchange', this.route);
     document.addEventListener('visibilitychange', this.onVisible);
@@ -86,6 +113,7 @@ export class ConsoleApp {
   }
 
   stop(): void {
+    clearTimeout(this.renewTimer);
     this.socket.stop();
     removeEventListener('hashchange', this.route);
     document.removeEventListener('visibilitychange', this.onVisible);
@@ -213,6 +241,8 @@ export class ConsoleApp {
     if (t.pendingSend?.body !== body) t.pendingSend = { body, clientMessageId: clientMessageId() };
     const cmid = t.pendingSend.clientMessageId;
     try {
+      // Over HTTP, never as a sendMessage frame: a reply of 10000 code points can pass the
+      // WebSocket's 32 KB frame limit, and such a frame closes the connection (1009, SPEC §7).
       const r = await this.api.post<{ messageId: string; seq: number; createdAt: string }>(`/v1/conversations/${t.id}/messages`, { body, clientMessageId: cmid });
       t.pendingSend = undefined;
       this.addMessages(t, [{ messageId: r.messageId, seq: r.seq, from: { type: 'agent', id: this.me.agentId }, body, createdAt: r.createdAt }]);

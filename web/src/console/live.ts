@@ -1,13 +1,18 @@
 /**
  * The console's WebSocket. API Gateway closes a connection after 10 idle minutes and after 2 hours
  * in any case, and networks drop: the socket pings well inside the idle limit, treats a ping left
- * unanswered as a dead line, and reconnects with capped, jittered exponential backoff.
+ * unanswered as a dead line, and reconnects with capped, jittered exponential backoff. The server
+ * also closes it when the agent's token expires (SPEC §10.4): the reconnect asks for the URL again,
+ * which carries a fresh token.
  */
-export type LiveStatus = { state: 'connecting' } | { state: 'online' } | { state: 'offline'; retryInMs: number };
+export type LiveStatus =
+  | { state: 'connecting' }
+  | { state: 'online' }
+  | { state: 'offline'; retryInMs: number; reason?: 'too_many_connections' };
 
 export interface LiveOptions {
-  /** The URL to dial, token included; undefined when there is no valid token any more. */
-  url: () => string | undefined;
+  /** The URL to dial, token included (a fresh token may be fetched first); undefined when there is no valid token any more. */
+  url: () => string | undefined | Promise<string | undefined>;
   onFrame: (frame: Record<string, unknown>) => void;
   onStatus: (s: LiveStatus) => void;
   /** Called after a reconnect: frames may have been missed while offline. */
@@ -27,6 +32,13 @@ export class LiveSocket {
   private attempt = 0;
   private everOpened = false;
   private stopped = true;
+  /** Between asking for the URL (which may fetch a token) and dialling it. */
+  private connecting = false;
+  /**
+   * Closed by the server as the agent's oldest of more than 20 connections (SPEC §10.3): not
+   * redialled, or this tab would close the next oldest, and that one the next, without end.
+   */
+  private evicted = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
@@ -58,13 +70,23 @@ export class LiveSocket {
   }
 
   private readonly reconnectNow = () => {
-    if (this.stopped || this.ws) return;
+    if (this.stopped || this.ws || this.connecting || this.evicted) return;
     clearTimeout(this.retryTimer);
     this.connect();
   };
 
   private connect(): void {
-    const url = this.o.url();
+    this.connecting = true;
+    void Promise.resolve()
+      .then(() => this.o.url())
+      .catch(() => undefined)
+      .then((url) => {
+        this.connecting = false;
+        if (!this.stopped) this.dial(url);
+      });
+  }
+
+  private dial(url: string | undefined): void {
     if (!url) {
       this.o.onStatus({ state: 'offline', retryInMs: 0 });
       return;
@@ -92,6 +114,7 @@ export class LiveSocket {
       }
       if (!frame || typeof frame !== 'object') return;
       clearTimeout(this.pongTimer);
+      if ((frame as { type?: unknown; code?: unknown }).type === 'error' && (frame as { code?: unknown }).code === 'too_many_connections') this.evicted = true;
       this.o.onFrame(frame as Record<string, unknown>);
     };
     ws.onclose = () => {
@@ -99,6 +122,10 @@ export class LiveSocket {
       this.ws = undefined;
       this.clearHeartbeat();
       if (this.stopped) return;
+      if (this.evicted) {
+        this.o.onStatus({ state: 'offline', retryInMs: 0, reason: 'too_many_connections' });
+        return;
+      }
       const wait = backoffMs(this.attempt++);
       this.o.onStatus({ state: 'offline', retryInMs: wait });
       this.retryTimer = setTimeout(() => this.connect(), wait);

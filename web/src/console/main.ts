@@ -6,7 +6,7 @@ import type { Me, RuntimeConfig } from '../shared/types.js';
 import { ConsoleApp } from './app.js';
 import { beginSignIn, completeSignIn, signOutUrl } from './oidc.js';
 import { adoptQueryLink } from './routes.js';
-import { forgetToken, isExpired, savedToken, saveToken } from './session.js';
+import { forgetToken, isExpired, localSignIn, saveLocalSignIn, savedToken, saveToken } from './session.js';
 import { renderSignIn } from './views/sign-in.js';
 
 let app: ConsoleApp | undefined;
@@ -18,13 +18,15 @@ async function start(cfg: RuntimeConfig, notice?: string): Promise<void> {
     renderSignIn(root, cfg.auth, {
       notice,
       onLocal: async (v) => {
-        const r = await apiClient(cfg.apiUrl, () => undefined).post<{ token: string }>('/_local/token', {
+        const request = {
           workspaceId: v.workspaceId.trim(),
           agentId: v.agentId.trim(),
           name: v.name.trim(),
           email: v.email.trim() || undefined,
-        });
+        };
+        const r = await apiClient(cfg.apiUrl, () => undefined).post<{ token: string }>('/_local/token', request);
         saveToken(r.token);
+        saveLocalSignIn(request);
         await start(cfg);
       },
       onOidc: () => (cfg.auth.mode === 'oidc' ? beginSignIn(cfg.auth, location.hash) : Promise.resolve()),
@@ -39,7 +41,18 @@ async function start(cfg: RuntimeConfig, notice?: string): Promise<void> {
     forgetToken();
     throw e;
   });
-  app = new ConsoleApp(cfg, current, me, (reason) => signOut(cfg, reason));
+  // Offline, a fresh token is had the way sign-in had it (SPEC §10.4: the console reconnects with
+  // one when its connection closes at expiry). Deployed, the identity provider's sign-in is needed.
+  const renew =
+    cfg.auth.mode === 'local'
+      ? async () => {
+          const request = localSignIn() ?? { workspaceId: me.workspaceId, agentId: me.agentId, name: me.name, email: me.email || undefined };
+          const r = await apiClient(cfg.apiUrl, () => undefined).post<{ token: string }>('/_local/token', request);
+          saveToken(r.token);
+          return r.token;
+        }
+      : undefined;
+  app = new ConsoleApp(cfg, current, me, (reason) => signOut(cfg, reason), renew);
   app.start(root);
 }
 

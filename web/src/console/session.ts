@@ -15,6 +15,29 @@ export function saveToken(token: string): void {
 
 export function forgetToken(): void {
   sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem(LOCAL_SIGN_IN);
+}
+
+/** The offline stack's sign-in request, kept so an expired token can be replaced by a fresh one. */
+const LOCAL_SIGN_IN = 'agentConsole.localSignIn';
+
+export function saveLocalSignIn(request: Record<string, unknown>): void {
+  sessionStorage.setItem(LOCAL_SIGN_IN, JSON.stringify(request));
+}
+
+export function localSignIn(): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(sessionStorage.getItem(LOCAL_SIGN_IN) ?? 'null');
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The token's `exp` in epoch ms, when it has one. */
+export function expiresAtMs(token: string): number | undefined {
+  const exp = jwtPayload(token)?.exp;
+  return typeof exp === 'number' ? exp * 1000 : undefined;
 }
 
 /** The JWT's payload, unverified: the page only reads `exp`; the API is what verifies tokens. */

@@ -46,7 +46,9 @@ export function renderLiveStatus(app: ConsoleApp): void {
         ? 'Connecting…'
         : s.retryInMs > 0
           ? `Offline — reconnecting in ${Math.ceil(s.retryInMs / 1000)} s`
-          : 'Offline — sign in again to reconnect';
+          : s.reason === 'too_many_connections'
+            ? 'Offline — too many consoles are open for you; reload this page to use this one'
+            : 'Offline — sign in again to reconnect';
 }
 
 /** Shown while desktop notifications are on in the settings but the browser may not show them. */
