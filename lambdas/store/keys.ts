@@ -15,6 +15,8 @@
  *  conversations by assignee        gsi2 WS#{ws}#AS#{agent|-} / {lastActivityAt}#{conv}
  *  due reminders (sparse)           due  DUE               / {ws}#{agent}#{conv}
  *  notification dedupe              pk NOTIF#{messageId}    sk {channel}#{target}   (ttl)
+ *  workspace (exists, widget)       pk WS#{ws}              sk META
+ *  rate-limit counter               pk RATE#{scope}#{key}   sk W#{window start}     (ttl)
  */
 export const k = {
   agent: (ws: string, agentId: string) => ({ pk: `AGENT#${ws}#${agentId}`, sk: 'PROFILE' }),
@@ -47,6 +49,8 @@ export const k = {
     pk: `NOTIF#${messageId}`,
     sk: `${channel}#${target}`,
   }),
+  workspace: (ws: string) => ({ pk: `WS#${ws}`, sk: 'META' }),
+  rateCounter: (scope: string, key: string, windowId: string) => ({ pk: `RATE#${scope}#${key}`, sk: `W#${windowId}` }),
 };
 
 export const PREFIX = { message: 'MSG#', connection: 'CONN#', device: 'DEV#', position: 'POS#' } as const;
