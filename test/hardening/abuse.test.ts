@@ -8,7 +8,7 @@
  * requests share one window (a wait, not a timing assert).
  */
 import type { OfflineStack } from '../../local/stack.js';
-import { agentToken, call, eventually, startTestStack, uid, type Reply } from '../support/offline.js';
+import { agentToken, AgentSocket, call, eventually, startTestStack, uid, type Reply } from '../support/offline.js';
 
 let stack: OfflineStack;
 
@@ -311,4 +311,25 @@ describe('rate limits (SPEC §10.2)', () => {
     seqs.sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
   }, 300_000);
+
+  test('over the WebSocket the same contention answers an ack or an error frame rate_limited, never internal_error', async () => {
+    const t = await team();
+    const c = await newConversation(t.ws, { address: '203.0.113.61' });
+    const socket = await AgentSocket.open(stack.wsUrl, t.member);
+    try {
+      let sent = 0;
+      const answers = () => socket.frames.filter((f) => f.type === 'ack' || f.type === 'error');
+      for (let round = 0; round < 4 && !answers().some((f) => f.type === 'error'); round++) {
+        for (let i = 0; i < 200; i++) {
+          socket.send({ action: 'sendMessage', conversationId: c.json.conversationId, body: `ws r${round} m${i}`, clientMessageId: `r${round}-m${i}` });
+        }
+        sent += 200;
+        await eventually(() => answers().length >= sent, 'an answer to every frame', 240_000);
+      }
+      const codes = new Set(answers().map((f) => (f.type === 'ack' ? 'ack' : f.code)));
+      expect([...codes].sort()).toEqual(['ack', 'rate_limited']);
+    } finally {
+      await socket.close();
+    }
+  }, 600_000);
 });
