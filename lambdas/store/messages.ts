@@ -58,7 +58,8 @@ function cmidItem(conv: string, m: NewMessage, messageId: string, seq: number, c
   return { ...k.clientMessage(conv, m.fromType, m.fromId, m.clientMessageId!), entity: 'cmid', messageId, seq, createdAt };
 }
 
-async function findDuplicate(db: DynamoDBDocumentClient, tableName: string, conv: string, m: NewMessage) {
+/** The message a (sender, clientMessageId) already stored, if any. */
+export async function findDuplicate(db: DynamoDBDocumentClient, tableName: string, conv: string, m: NewMessage) {
   if (!m.clientMessageId) return undefined;
   const r = await db.send(
     new GetCommand({ TableName: tableName, Key: k.clientMessage(conv, m.fromType, m.fromId, m.clientMessageId), ConsistentRead: true }),

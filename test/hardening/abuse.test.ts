@@ -269,12 +269,16 @@ describe('rate limits (SPEC §10.2)', () => {
     const path = `/v1/conversations/${c.json.conversationId}/messages`;
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
-      const r = await call(stack.httpUrl, 'POST', path, { token: c.json.visitorToken, body: { body: `message ${i}` } });
+      const r = await call(stack.httpUrl, 'POST', path, { token: c.json.visitorToken, body: { body: `message ${i}`, clientMessageId: `c${i}` } });
       expect(r.status).toBe(201);
       ids.push(r.json.messageId);
     }
-    const over = await call(stack.httpUrl, 'POST', path, { token: c.json.visitorToken, body: { body: 'message 20' } });
+    const over = await call(stack.httpUrl, 'POST', path, { token: c.json.visitorToken, body: { body: 'message 20', clientMessageId: 'c20' } });
     expectRateLimited(over);
+    // A retry of a message already stored is not a new message: it still answers 200 with the first.
+    const retry = await call(stack.httpUrl, 'POST', path, { token: c.json.visitorToken, body: { body: 'message 19', clientMessageId: 'c19' } });
+    expect(retry.status).toBe(200);
+    expect(retry.json.messageId).toBe(ids[19]);
     const reply = await call(stack.httpUrl, 'POST', path, { token: t.member, body: { body: 'an agent answers' } });
     expect(reply.status).toBe(201);
 

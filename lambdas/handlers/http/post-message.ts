@@ -4,7 +4,7 @@ import { messageBody, clientMessageId } from '../../platform/schemas.js';
 import { conversationFor } from '../../platform/access.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
-import { appendMessage, SeqContentionError, type NewMessage } from '../../store/messages.js';
+import { appendMessage, findDuplicate, SeqContentionError, type NewMessage } from '../../store/messages.js';
 import { logger } from '../../platform/logger.js';
 import { rateLimited } from '../../platform/errors.js';
 import { admitVisitor } from '../../app/visitor-gate.js';
@@ -16,21 +16,23 @@ export const handler = httpHandler({ auth: 'agentOrVisitor', body, idParams: ['i
   const db = dynamo();
   const { tableName, rateLimits } = config();
   const conv = await conversationFor(db, tableName, caller, params.id!);
+  const m: NewMessage =
+    caller.kind === 'visitor'
+      ? { fromType: 'visitor', fromId: conv.visitorId, fromName: conv.visitor.name, body: body.body, clientMessageId: body.clientMessageId }
+      : { fromType: 'agent', fromId: caller.kind === 'agent' ? caller.agent.agentId : '', body: body.body, clientMessageId: body.clientMessageId };
   if (caller.kind === 'visitor') {
+    // A retry of a stored message stores nothing, so it is not counted: it still gets its 200.
+    const retry = m.clientMessageId ? await findDuplicate(db, tableName, conv.conversationId, m) : undefined;
     // After the token check, so a stranger cannot spend a conversation's budget.
     const refusal = await admitVisitor(
       { db, tableName, rateLimits },
-      { workspaceId: conv.workspaceId, conversationId: conv.conversationId, origin: originOf(event), countsMessage: true },
+      { workspaceId: conv.workspaceId, conversationId: conv.conversationId, origin: originOf(event), countsMessage: !retry },
     );
     if (refusal) {
       logger.info('message refused', { conversationId: conv.conversationId, reason: refusal.kind });
       throw refusalError(refusal);
     }
   }
-  const m: NewMessage =
-    caller.kind === 'visitor'
-      ? { fromType: 'visitor', fromId: conv.visitorId, fromName: conv.visitor.name, body: body.body, clientMessageId: body.clientMessageId }
-      : { fromType: 'agent', fromId: caller.kind === 'agent' ? caller.agent.agentId : '', body: body.body, clientMessageId: body.clientMessageId };
   let r;
   try {
     r = await appendMessage(db, tableName, conv, m);
