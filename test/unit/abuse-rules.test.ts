@@ -1,6 +1,8 @@
-/** The pure rules behind SPEC §10.1–10.2: origins as browsers send them, and fixed one-minute windows. */
+/** The pure rules behind SPEC §10.1–10.2: origins as browsers send them, fixed one-minute windows, and the local client address. */
 import { normalizeOrigin, originAllowed } from '../../lambdas/domain/widget.js';
 import { rateWindow } from '../../lambdas/domain/rate-window.js';
+import type { IncomingMessage } from 'node:http';
+import { sourceIpOf } from '../../local/http-gateway.js';
 
 describe('origins (SPEC §10.1)', () => {
   test.each([
@@ -68,5 +70,27 @@ describe('one-minute windows (SPEC §10.2)', () => {
     const w = rateWindow(at('2026-12-01T10:15:20.000Z'));
     expect(w.ttl * 1000).toBeGreaterThan(w.endsAtMs);
     expect(w.endsAtMs).toBe(at('2026-12-01T10:16:00.000Z'));
+  });
+});
+
+describe('the local client address (SPEC §9)', () => {
+  const req = (remoteAddress: string, xff?: string) =>
+    ({ socket: { remoteAddress }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as unknown as IncomingMessage;
+
+  test('from loopback, the first x-forwarded-for entry is the client', () => {
+    expect(sourceIpOf(req('127.0.0.1', '203.0.113.9, 10.0.0.1'))).toBe('203.0.113.9');
+    expect(sourceIpOf(req('::ffff:127.0.0.1', '2001:db8::7'))).toBe('2001:db8::7');
+    expect(sourceIpOf(req('::1', ' 198.51.100.3 '))).toBe('198.51.100.3');
+  });
+
+  test('from loopback with no usable header, the socket address', () => {
+    expect(sourceIpOf(req('127.0.0.1'))).toBe('127.0.0.1');
+    expect(sourceIpOf(req('127.0.0.1', 'not-an-address'))).toBe('127.0.0.1');
+    expect(sourceIpOf(req('127.0.0.1', ''))).toBe('127.0.0.1');
+  });
+
+  test('from anywhere else the header is not believed', () => {
+    expect(sourceIpOf(req('192.0.2.5', '203.0.113.9'))).toBe('192.0.2.5');
+    expect(sourceIpOf(req('::ffff:192.0.2.5', '127.0.0.1'))).toBe('192.0.2.5');
   });
 });
