@@ -38,7 +38,7 @@ export interface WsRoute {
 }
 
 export const HTTP_ROUTES: readonly HttpRoute[] = [
-  { method: 'POST', path: '/v1/workspaces/{workspaceId}/conversations', handler: 'http/create-conversation', grants: ['table:write'], cors: 'any-origin' },
+  { method: 'POST', path: '/v1/workspaces/{workspaceId}/conversations', handler: 'http/create-conversation', grants: ['table:read', 'table:write'], cors: 'any-origin' },
   { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: ['table:read', 'table:write'], cors: 'any-origin' },
   { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: ['table:read'] },
   { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: ['table:read'], cors: 'any-origin' },
@@ -48,6 +48,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'PUT', path: '/v1/me/notification-settings', handler: 'http/put-settings', grants: ['table:read', 'table:write'] },
   { method: 'POST', path: '/v1/me/devices', handler: 'http/register-device', grants: ['table:read', 'table:write', 'sns:endpoints'] },
   { method: 'DELETE', path: '/v1/me/devices/{deviceId}', handler: 'http/delete-device', grants: ['table:read', 'table:write', 'sns:endpoints'] },
+  { method: 'GET', path: '/v1/workspace/widget', handler: 'http/get-widget', grants: ['table:read', 'table:write'] },
+  { method: 'PUT', path: '/v1/workspace/widget', handler: 'http/put-widget', grants: ['table:read', 'table:write'] },
   // CORS preflights for every route above (no CORS on the API itself: it would answer them all alike).
   { method: 'OPTIONS', path: '/{proxy+}', handler: 'http/preflight', grants: [] },
 ];

@@ -46,6 +46,8 @@ export interface OfflineStackOptions {
   connectionExpiryIntervalS?: number;
   /** Keep DynamoDB data under .local-data/ instead of in memory. */
   persist?: boolean;
+  /** SPEC §10.2 rate limits (default on; `LOCAL_RATE_LIMITS=0` turns them off). The test stack turns them off unless a test asks. */
+  rateLimits?: boolean;
   log?: (line: string) => void;
   /** Use a DynamoDB (Local) that is already running instead of starting one (jest's, say). */
   dynamoEndpoint?: string;
@@ -174,6 +176,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
   const dynamoPort = portOf(opts, 'dynamoPort');
   const reminderIntervalS = opts.reminderIntervalS ?? envNumber('LOCAL_REMINDER_INTERVAL_S') ?? 300;
   const connectionExpiryIntervalS = opts.connectionExpiryIntervalS ?? envNumber('LOCAL_CONNECTION_EXPIRY_INTERVAL_S') ?? 60;
+  const rateLimits = opts.rateLimits ?? process.env.LOCAL_RATE_LIMITS !== '0';
   const tableName = opts.tableName ?? 'agent-chat';
   const httpUrl = `http://127.0.0.1:${httpPort}`;
 
@@ -263,6 +266,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       PLATFORM_APP_ARN_GCM: 'arn:aws:sns:us-east-1:000000000000:app/GCM/agent-chat-local',
       EMAIL_FROM: process.env.EMAIL_FROM ?? 'notifications@agent-chat.local',
       CONSOLE_URL: httpUrl,
+      RATE_LIMITS: rateLimits ? 'on' : 'off',
     });
 
     // One at a time: jest's ESM loader fails on concurrent dynamic imports that share modules.
@@ -378,6 +382,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     log(`DynamoDB Local    ${dynamoEndpoint}  (table ${tableName}, ${dataNote})`);
     log(`Local SNS         ${sns.url}`);
     log(`Local SES inbox   ${ses.inboxUrl}`);
+    log(`Rate limits       ${rateLimits ? 'on (LOCAL_RATE_LIMITS=0 turns them off)' : 'off'}`);
     log(`Reminder          ${reminderIntervalS > 0 ? `every ${reminderIntervalS} s` : 'schedule off'}; POST ${httpUrl}/_local/reminders/run runs it now`);
     log(`Connection expiry ${connectionExpiryIntervalS > 0 ? `every ${connectionExpiryIntervalS} s` : 'schedule off'}`);
     log(`Ready: GET ${httpUrl}/_local/health`);

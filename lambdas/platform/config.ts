@@ -13,6 +13,8 @@ export interface Config {
   platformApps: { APNS?: string; APNS_SANDBOX?: string; GCM?: string };
   emailFrom: string;
   consoleUrl: string;
+  /** SPEC §10.2 rate limits; `RATE_LIMITS=off` turns them off (the offline stack's LOCAL_RATE_LIMITS=0, tests). */
+  rateLimits: boolean;
 }
 
 let cached: Config | undefined;
@@ -49,6 +51,7 @@ export function config(): Config {
     },
     emailFrom: opt('EMAIL_FROM') ?? 'notifications@example.com',
     consoleUrl: (opt('CONSOLE_URL') ?? 'http://127.0.0.1:3000').replace(/\/$/, ''),
+    rateLimits: opt('RATE_LIMITS') !== 'off',
   };
   return cached;
 }

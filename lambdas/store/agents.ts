@@ -7,7 +7,8 @@ import { defaultSettings, type NotificationSettings } from '../domain/settings.j
 import type { AgentSettings } from '../domain/recipients.js';
 import { k } from './keys.js';
 import { queryAll } from './query.js';
-import { writtenIf } from './errors.js';
+import { isTransactionConflict, writtenIf } from './errors.js';
+import { recordWorkspaceItem } from './workspaces.js';
 
 export interface Agent {
   workspaceId: string;
@@ -56,9 +57,52 @@ function toAgent(item: Record<string, unknown>): Agent {
   };
 }
 
-/** The agent's record, created with SPEC defaults the first time the agent is seen. Profile fields follow the token. */
+/**
+ * Two agents of one workspace seen for the first time at once both write the workspace item in
+ * their transactions: the loser gets TransactionConflict, and its retry finds the item written.
+ */
+async function retryConflicts<T>(fn: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isTransactionConflict(e) || i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * i));
+    }
+  }
+}
+
+/**
+ * The agent's record, created with SPEC defaults the first time the agent is seen, in one
+ * transaction with the workspace item (SPEC §10.1: a workspace exists once one of its agents has
+ * signed in). Profile fields follow the token. An agent stored before workspace items existed
+ * (no `workspaceRecorded`) records the workspace on their next sign-in or use.
+ */
 export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string, id: Identity): Promise<Agent> {
-  const existing = await getAgent(db, tableName, id.workspaceId, id.agentId);
+  const raw = await db.send(new GetCommand({ TableName: tableName, Key: k.agent(id.workspaceId, id.agentId), ConsistentRead: true }));
+  const existing = raw.Item ? toAgent(raw.Item) : undefined;
+  if (existing && raw.Item?.workspaceRecorded !== true) {
+    await retryConflicts(() =>
+      db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName,
+                Key: k.agent(id.workspaceId, id.agentId),
+                UpdateExpression: 'SET email = :e, #n = :n, workspaceRecorded = :t',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeNames: { '#n': 'name' },
+                ExpressionAttributeValues: { ':e': id.email, ':n': id.name, ':t': true },
+              },
+            },
+            recordWorkspaceItem(tableName, id.workspaceId, new Date().toISOString()),
+          ],
+        }),
+      ),
+    );
+    return { ...existing, email: id.email, name: id.name };
+  }
   if (existing) {
     if (existing.email === id.email && existing.name === id.name) return existing;
     await db.send(
@@ -75,19 +119,22 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
   }
   const agent: Agent = { ...id, settings: defaultSettings(), createdAt: new Date().toISOString() };
   const created = await writtenIf(
-    db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tableName,
-              Item: { ...k.agent(id.workspaceId, id.agentId), entity: 'agent', ...agent },
-              ConditionExpression: 'attribute_not_exists(pk)',
+    retryConflicts(() =>
+      db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: tableName,
+                Item: { ...k.agent(id.workspaceId, id.agentId), entity: 'agent', ...agent, workspaceRecorded: true },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
             },
-          },
-          ...listWrites(tableName, agent, [false, false]).filter((x) => x !== undefined),
-        ],
-      }),
+            ...listWrites(tableName, agent, [false, false]).filter((x) => x !== undefined),
+            recordWorkspaceItem(tableName, id.workspaceId, agent.createdAt),
+          ],
+        }),
+      ),
     ),
   );
   if (created) return agent;

@@ -16,6 +16,8 @@
  *  due reminders (sparse)           due  DUE               / {ws}#{agent}#{conv}
  *  connections by token expiry      due  CONNEXP#{yyyy-mm-ddThh:mm} / {expiresAt, 10 digits}#{connectionId}  (on the by-id item)
  *  notification dedupe              pk NOTIF#{messageId}    sk {channel}#{target}   (ttl)
+ *  workspace (exists, widget)       pk WS#{ws}              sk META
+ *  rate-limit counter               pk RATE#{scope}#{key}   sk W#{window start}     (ttl)
  */
 export const k = {
   agent: (ws: string, agentId: string) => ({ pk: `AGENT#${ws}#${agentId}`, sk: 'PROFILE' }),
@@ -51,6 +53,8 @@ export const k = {
     pk: `NOTIF#${messageId}`,
     sk: `${channel}#${target}`,
   }),
+  workspace: (ws: string) => ({ pk: `WS#${ws}`, sk: 'META' }),
+  rateCounter: (scope: string, key: string, windowId: string) => ({ pk: `RATE#${scope}#${key}`, sk: `W#${windowId}` }),
 };
 
 export const PREFIX = { message: 'MSG#', connection: 'CONN#', device: 'DEV#', position: 'POS#' } as const;

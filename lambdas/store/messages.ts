@@ -58,7 +58,8 @@ function cmidItem(conv: string, m: NewMessage, messageId: string, seq: number, c
   return { ...k.clientMessage(conv, m.fromType, m.fromId, m.clientMessageId!), entity: 'cmid', messageId, seq, createdAt };
 }
 
-async function findDuplicate(db: DynamoDBDocumentClient, tableName: string, conv: string, m: NewMessage) {
+/** The message a (sender, clientMessageId) already stored, if any. */
+export async function findDuplicate(db: DynamoDBDocumentClient, tableName: string, conv: string, m: NewMessage) {
   if (!m.clientMessageId) return undefined;
   const r = await db.send(
     new GetCommand({ TableName: tableName, Key: k.clientMessage(conv, m.fromType, m.fromId, m.clientMessageId), ConsistentRead: true }),
@@ -70,17 +71,39 @@ async function findDuplicate(db: DynamoDBDocumentClient, tableName: string, conv
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** SPEC §10.2: how long a post may try for its seq before it gives up (the handler answers 429). */
+export const SEQ_DEADLINE_MS = 3000;
+
+/** The post lost the race for a seq until its deadline: too many posts at once in one conversation. */
+export class SeqContentionError extends Error {
+  constructor(
+    readonly conversationId: string,
+    readonly attempts: number,
+  ) {
+    super(`could not append to ${conversationId}: too much contention (${attempts} attempts)`);
+    this.name = 'SeqContentionError';
+  }
+}
+
+export interface AppendOptions {
+  /** Total time to keep trying for a seq (default SEQ_DEADLINE_MS). */
+  deadlineMs?: number;
+}
+
 export async function appendMessage(
   db: DynamoDBDocumentClient,
   tableName: string,
   conv: Conversation,
   m: NewMessage,
-  maxAttempts = 200,
+  opts: AppendOptions = {},
 ): Promise<AppendResult> {
+  const deadline = Date.now() + (opts.deadlineMs ?? SEQ_DEADLINE_MS);
   const dup = await findDuplicate(db, tableName, conv.conversationId, m);
   if (dup) return dup;
   let current = conv;
-  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+  for (let attempt = 0; ; attempt++) {
+    // Checked before each try, so even a first try past the deadline is refused rather than late.
+    if (Date.now() >= deadline) throw new SeqContentionError(conv.conversationId, attempt);
     const seq = current.lastSeq + 1;
     const messageId = newId('msg');
     const createdAt = new Date().toISOString();
@@ -143,14 +166,14 @@ export async function appendMessage(
         if (d) return d;
       }
       if (!isConditionalFailure(e) && !isTransactionConflict(e)) throw e;
-      // Lost the race for this seq: back off a little (jittered) and try the next one.
-      await sleep(Math.random() * Math.min(50, 2 + attempt * 2));
+      // Lost the race for this seq: back off a little (full jitter, growing to 50 ms) and try the
+      // next one, never sleeping past the deadline.
+      await sleep(Math.min(Math.max(0, deadline - Date.now()), Math.random() * Math.min(50, 2 + attempt * 2)));
       const fresh = await getConversation(db, tableName, current.conversationId);
       if (!fresh) throw e;
       current = fresh;
     }
   }
-  throw new Error('could not append message: too much contention');
 }
 
 export async function createConversation(

@@ -141,7 +141,9 @@ describe('SPEC §6 errors through the local HTTP API', () => {
   });
 
   test('404: a conversation of another workspace, as if it did not exist', async () => {
-    const theirs = await newConversation(uid('other-ws'));
+    const other = uid('other-ws');
+    await agentToken(stack, { workspaceId: other, agentId: uid('them') }); // the workspace exists once an agent signs in (§10.1)
+    const theirs = await newConversation(other);
     const r = await call(stack.httpUrl, 'GET', `/v1/conversations/${theirs.conversationId}/messages`, { token });
     expect(r.status).toBe(404);
     expect(r.json).toEqual({ error: { code: 'not_found', message: expect.any(String) } });

@@ -150,6 +150,26 @@ const httpCases: HttpCase[] = [
     400,
   ],
   [
+    'a visitor name of 101 code points (SPEC §10.3)',
+    () => call(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}/conversations`, { body: { visitor: { name: '𝒱'.repeat(101) } } }),
+    400,
+  ],
+  [
+    'a right-to-left override in a visitor name (SPEC §10.3)',
+    () => call(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}/conversations`, { raw: '{"visitor": {"name": "Eve\\u202Etxt.exe"}}' }),
+    400,
+  ],
+  [
+    'control characters in a visitor name (SPEC §10.3)',
+    () => call(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}/conversations`, { raw: '{"visitor": {"name": "\\u0007\\u001b[31mEve"}}' }),
+    400,
+  ],
+  [
+    'a conversation in a workspace that does not exist (SPEC §10.1)',
+    () => call(stack.httpUrl, 'POST', `/v1/workspaces/nobody-${wsA}/conversations`, { body: { visitor: { name: 'Vic' }, message: { body: 'hi' } } }),
+    404,
+  ],
+  [
     'a NUL byte in a device token',
     () => call(stack.httpUrl, 'POST', '/v1/me/devices', { token: alice, raw: '{"platform": "GCM", "token": "abc\\u0000def"}' }),
     400,

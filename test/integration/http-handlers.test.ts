@@ -9,12 +9,17 @@ let iss: TestIssuer;
 let h: Record<string, unknown>;
 
 beforeAll(async () => {
+  // These tests start many conversations from one address; the limits have their own suite (test/hardening/abuse.test.ts).
+  process.env.RATE_LIMITS = 'off';
   t = await createTestTable('http');
   iss = await startTestIssuer();
   const names = ['create-conversation', 'post-message', 'list-conversations', 'list-messages', 'mark-read', 'assign', 'get-me', 'put-settings'];
   h = {};
   // One at a time: jest's ESM loader fails on concurrent dynamic imports of shared modules.
   for (const n of names) h[n] = (await import(`../../lambdas/handlers/http/${n}.js`)).handler;
+  // SPEC §10.1: a workspace exists once one of its agents has signed in.
+  const me = await call(h['get-me'], httpEvent({ method: 'GET', path: '/v1/me', token: await agentToken('acme', 'amy') }));
+  expect(me.status).toBe(200);
 });
 afterAll(async () => iss.close());
 
@@ -34,6 +39,9 @@ async function startConversation(ws = 'acme', body?: string, name = 'Vera') {
   expect(r.status).toBe(201);
   return r.body as { conversationId: string; visitorToken: string };
 }
+
+const newConversation = (ws: string, body: unknown) =>
+  call(h['create-conversation'], httpEvent({ method: 'POST', path: `/v1/workspaces/${ws}/conversations`, params: { workspaceId: ws }, body }));
 
 const post = (id: string, token: string, body: unknown) =>
   call(h['post-message'], httpEvent({ method: 'POST', path: `/v1/conversations/${id}/messages`, params: { id }, body, token }));
@@ -83,6 +91,11 @@ describe('conversations and messages', () => {
     const list = await call(h['list-messages'], httpEvent({ method: 'GET', path: '', params: { id: conversationId }, token: me }));
     expect(list.body.messages).toHaveLength(2);
     expect(list.body.messages[1].from).toEqual({ type: 'agent', id: 'amy' });
+  });
+
+  test('a visitor name of exactly 100 code points (astral ones included) is taken', async () => {
+    const r = await newConversation('acme', { visitor: { name: '😀'.repeat(100) } });
+    expect(r.status).toBe(201);
   });
 
   test('messages page with a cursor', async () => {
@@ -194,6 +207,12 @@ describe('bad input: SPEC 4xx and nothing written', () => {
     ['a cursor from elsewhere', () => call(h['list-conversations'], httpEvent({ method: 'GET', path: '', query: { cursor: Buffer.from(JSON.stringify({ gsi1pk: 'WS#other' })).toString('base64url') }, token: me })), 400],
     ['conversation with an unknown visitor field', () => call(h['create-conversation'], httpEvent({ method: 'POST', path: '', params: { workspaceId: 'acme' }, body: { visitor: { name: 'a', age: 3 } } })), 400],
     ['negative upToSeq', () => call(h['mark-read'], httpEvent({ method: 'POST', path: '', params: { id: conv.conversationId }, body: { upToSeq: -1 }, token: me })), 400],
+    ['conversation in a workspace no agent ever signed in to', () => newConversation('nobody-here', { visitor: { name: 'Vera' } }), 404],
+    ['visitor name of 101 code points', () => newConversation('acme', { visitor: { name: '😀'.repeat(101) } }), 400],
+    ['visitor name that is only spaces', () => newConversation('acme', { visitor: { name: '   ' } }), 400],
+    ['visitor name with a bidi override', () => newConversation('acme', { visitor: { name: 'Eve\u202Egnp.exe' } }), 400],
+    ['visitor name with a control character', () => newConversation('acme', { visitor: { name: 'Eve\u0007' } }), 400],
+    ['visitor email over 254 characters', () => newConversation('acme', { visitor: { email: `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(60)}.io` /* 256 characters, a valid address otherwise */ } }), 400],
   ];
 
   test.each(cases)('%s', async (_name, run, status) => {

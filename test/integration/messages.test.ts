@@ -1,5 +1,5 @@
 import { createTestTable, type TestTable } from '../support/table.js';
-import { createConversation, appendMessage, listMessages } from '../../lambdas/store/messages.js';
+import { createConversation, appendMessage, listMessages, SeqContentionError } from '../../lambdas/store/messages.js';
 import { getConversation } from '../../lambdas/store/conversations.js';
 import { newId } from '../../lambdas/domain/ids.js';
 
@@ -21,7 +21,10 @@ async function newConv(ws = 'ws1') {
 test('50 concurrent posts get 50 distinct consecutive seqs', async () => {
   const c = await newConv();
   const results = await Promise.all(
-    Array.from({ length: 50 }, (_, i) => appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: `m${i}` })),
+    // A long deadline: this is about distinct seqs, not about the 3 s limit (tested below).
+    Array.from({ length: 50 }, (_, i) =>
+      appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: `m${i}` }, { deadlineMs: 120_000 }),
+    ),
   );
   const seqs = results.map((r) => r.seq).sort((a, b) => a - b);
   expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
@@ -52,4 +55,29 @@ test('concurrent posts with the same clientMessageId store one message', async (
   expect(rs.filter((r) => !r.duplicate)).toHaveLength(1);
   const { messages } = await listMessages(t.doc, t.tableName, c.conversationId, undefined);
   expect(messages).toHaveLength(1);
+});
+
+test('a post that cannot get its seq before its deadline gives up with SeqContentionError and writes nothing', async () => {
+  const c = await newConv();
+  await expect(
+    appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: 'late', clientMessageId: 'late-1' }, { deadlineMs: 0 }),
+  ).rejects.toBeInstanceOf(SeqContentionError);
+  expect((await getConversation(t.doc, t.tableName, c.conversationId))?.lastSeq).toBe(0);
+  expect((await listMessages(t.doc, t.tableName, c.conversationId, undefined, 10)).messages).toEqual([]);
+});
+
+test('under contention every post either gets a seq or gives up; the seqs given are 1..n with no gaps', async () => {
+  const c = await newConv();
+  // A short deadline makes giving up certain on any machine, without asserting how long anything took.
+  const settled = await Promise.allSettled(
+    Array.from({ length: 30 }, (_, i) =>
+      appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: `m${i}` }, { deadlineMs: 50 }),
+    ),
+  );
+  const refused = settled.filter((s) => s.status === 'rejected');
+  for (const r of refused) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(SeqContentionError);
+  const seqs = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.seq] : [])).sort((a, b) => a - b);
+  expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+  const { messages } = await listMessages(t.doc, t.tableName, c.conversationId, undefined, 200);
+  expect(messages.map((m) => m.seq)).toEqual(seqs);
 });

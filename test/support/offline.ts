@@ -25,6 +25,8 @@ export async function startTestStack(extra: Partial<OfflineStackOptions> = {}, {
       sesPort,
       reminderIntervalS: 0,
       web: false,
+      // Most files create many conversations from 127.0.0.1; the abuse suite turns the limits on.
+      rateLimits: false,
       ...(shared ? { dynamoEndpoint: shared } : { dynamoPort }),
       tableName: `e2e-${randomBytes(4).toString('hex')}`,
       // Quiet unless something breaks inside the stack.

@@ -4,20 +4,46 @@ import { messageBody, clientMessageId } from '../../platform/schemas.js';
 import { conversationFor } from '../../platform/access.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
-import { appendMessage, type NewMessage } from '../../store/messages.js';
+import { appendMessage, findDuplicate, SeqContentionError, type NewMessage } from '../../store/messages.js';
 import { logger } from '../../platform/logger.js';
+import { rateLimited } from '../../platform/errors.js';
+import { admitVisitor } from '../../app/visitor-gate.js';
+import { originOf, refusalError } from '../../platform/refusals.js';
 
 const body = z.strictObject({ body: messageBody, clientMessageId: z.optional(clientMessageId) });
 
-export const handler = httpHandler({ auth: 'agentOrVisitor', body, idParams: ['id'] }, async ({ body, params, caller }) => {
+export const handler = httpHandler({ auth: 'agentOrVisitor', body, idParams: ['id'] }, async ({ body, params, caller, event }) => {
   const db = dynamo();
-  const { tableName } = config();
+  const { tableName, rateLimits } = config();
   const conv = await conversationFor(db, tableName, caller, params.id!);
   const m: NewMessage =
     caller.kind === 'visitor'
       ? { fromType: 'visitor', fromId: conv.visitorId, fromName: conv.visitor.name, body: body.body, clientMessageId: body.clientMessageId }
       : { fromType: 'agent', fromId: caller.kind === 'agent' ? caller.agent.agentId : '', body: body.body, clientMessageId: body.clientMessageId };
-  const r = await appendMessage(db, tableName, conv, m);
+  if (caller.kind === 'visitor') {
+    // A retry of a stored message stores nothing, so it is not counted: it still gets its 200.
+    const retry = m.clientMessageId ? await findDuplicate(db, tableName, conv.conversationId, m) : undefined;
+    // After the token check, so a stranger cannot spend a conversation's budget.
+    const refusal = await admitVisitor(
+      { db, tableName, rateLimits },
+      { workspaceId: conv.workspaceId, conversationId: conv.conversationId, origin: originOf(event), countsMessage: !retry },
+    );
+    if (refusal) {
+      logger.info('message refused', { conversationId: conv.conversationId, reason: refusal.kind });
+      throw refusalError(refusal);
+    }
+  }
+  let r;
+  try {
+    r = await appendMessage(db, tableName, conv, m);
+  } catch (e) {
+    // SPEC §10.2: a post that cannot get its seq in about 3 s is told to come back, never a 5xx.
+    if (e instanceof SeqContentionError) {
+      logger.warn('message refused: seq contention', { conversationId: conv.conversationId, attempts: e.attempts });
+      throw rateLimited(1, 'too many messages at once in this conversation; try again');
+    }
+    throw e;
+  }
   logger.info('message posted', { messageId: r.messageId, conversationId: conv.conversationId, seq: r.seq, fromType: m.fromType, duplicate: r.duplicate });
   return { status: r.duplicate ? 200 : 201, body: { messageId: r.messageId, seq: r.seq, createdAt: r.createdAt } };
 });

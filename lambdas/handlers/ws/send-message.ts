@@ -4,8 +4,8 @@ import { id, messageBody, clientMessageId } from '../../platform/schemas.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { getConversationIn } from '../../store/conversations.js';
-import { appendMessage } from '../../store/messages.js';
-import { notFound } from '../../platform/errors.js';
+import { appendMessage, SeqContentionError } from '../../store/messages.js';
+import { notFound, rateLimited } from '../../platform/errors.js';
 
 const schema = z.strictObject({ action: z.literal('sendMessage'), conversationId: id, body: messageBody, clientMessageId: z.optional(clientMessageId) });
 
@@ -14,6 +14,13 @@ export const handler = wsHandler(schema, async (f, agent) => {
   const { tableName } = config();
   const conv = await getConversationIn(db, tableName, agent.workspaceId, f.conversationId);
   if (!conv) throw notFound('conversation not found');
-  const r = await appendMessage(db, tableName, conv, { fromType: 'agent', fromId: agent.agentId, body: f.body, clientMessageId: f.clientMessageId });
+  let r;
+  try {
+    r = await appendMessage(db, tableName, conv, { fromType: 'agent', fromId: agent.agentId, body: f.body, clientMessageId: f.clientMessageId });
+  } catch (e) {
+    // SPEC §10.2: no seq within about 3 s is an error frame `rate_limited`, as HTTP answers 429.
+    if (e instanceof SeqContentionError) throw rateLimited(1, 'too many messages at once in this conversation; try again');
+    throw e;
+  }
   return { type: 'ack', clientMessageId: f.clientMessageId ?? null, messageId: r.messageId, seq: r.seq };
 });

@@ -1,0 +1,65 @@
+/**
+ * Rate-limit counters (SPEC §10.2): one item per (scope, key, one-minute window), counted with
+ * `ADD` under the condition `count < limit`, so a refused request writes nothing and two
+ * requests can never both take the last slot. Several limits on one request are taken in one
+ * transaction: all or none. The window is in the key and each counter has a `ttl` past its
+ * window's end, so old counters need no cleanup and nothing ever scans for them.
+ */
+import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { rateWindow } from '../domain/rate-window.js';
+import { k } from './keys.js';
+import { cancelledIndexes, isConditionalFailure, isTransactionConflict } from './errors.js';
+
+export interface Limit {
+  /** What is counted, e.g. `conv-addr`; part of the key. */
+  scope: string;
+  /** Whose count, e.g. `{ws}#{address}`. */
+  key: string;
+  limit: number;
+}
+
+export type Taken = { ok: true } | { ok: false; scope: string; retryAfterS: number };
+
+/** Retries of a transaction that lost a race with another one on the same counter. */
+const CONFLICT_ATTEMPTS = 8;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function update(tableName: string, l: Limit, windowId: string, ttl: number) {
+  return {
+    TableName: tableName,
+    Key: k.rateCounter(l.scope, l.key, windowId),
+    UpdateExpression: 'SET entity = :e, #ttl = :ttl ADD #c :one',
+    ConditionExpression: 'attribute_not_exists(#c) OR #c < :limit',
+    ExpressionAttributeNames: { '#c': 'count', '#ttl': 'ttl' },
+    ExpressionAttributeValues: { ':e': 'rate', ':ttl': ttl, ':one': 1, ':limit': l.limit },
+  };
+}
+
+/** Count one request against every limit in this minute, or none of them if any is full. */
+export async function takeRate(db: DynamoDBDocumentClient, tableName: string, limits: readonly Limit[], nowMs = Date.now()): Promise<Taken> {
+  if (limits.length === 0) return { ok: true };
+  const w = rateWindow(nowMs);
+  const refused = (i: number): Taken => ({ ok: false, scope: limits[i]?.scope ?? limits[0]!.scope, retryAfterS: w.retryAfterS });
+  if (limits.length === 1) {
+    try {
+      await db.send(new UpdateCommand(update(tableName, limits[0]!, w.id, w.ttl)));
+      return { ok: true };
+    } catch (e) {
+      if (isConditionalFailure(e)) return refused(0);
+      throw e;
+    }
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.send(new TransactWriteCommand({ TransactItems: limits.map((l) => ({ Update: update(tableName, l, w.id, w.ttl) })) }));
+      return { ok: true };
+    } catch (e) {
+      if (isConditionalFailure(e)) return refused(cancelledIndexes(e)[0] ?? 0);
+      if (!isTransactionConflict(e)) throw e;
+      // Many requests on one workspace's counter at once: a flood. Give up after a few tries and
+      // call it what it is, rather than let the flood hold the request open.
+      if (attempt >= CONFLICT_ATTEMPTS) return { ok: false, scope: limits[0]!.scope, retryAfterS: 1 };
+      await sleep(Math.random() * 10 * attempt);
+    }
+  }
+}
