@@ -15,6 +15,7 @@
  *  conversations by assignee        gsi2 WS#{ws}#AS#{agent|-} / {lastActivityAt}#{conv}
  *  due reminders (sparse)           due  DUE               / {ws}#{agent}#{conv}
  *  notification dedupe              pk NOTIF#{messageId}    sk {channel}#{target}   (ttl)
+ *  a device token's one holder      pk TOKEN#{platform}#{sha256(token)} sk OWNER (agent, device, endpoint)
  */
 export const k = {
   agent: (ws: string, agentId: string) => ({ pk: `AGENT#${ws}#${agentId}`, sk: 'PROFILE' }),
@@ -47,6 +48,8 @@ export const k = {
     pk: `NOTIF#${messageId}`,
     sk: `${channel}#${target}`,
   }),
+  /** Who holds a device token (SPEC §8: one owner per token); `tokenHash` is the token's SHA-256, hex. */
+  tokenOwner: (platform: string, tokenHash: string) => ({ pk: `TOKEN#${platform}#${tokenHash}`, sk: 'OWNER' }),
 };
 
 export const PREFIX = { message: 'MSG#', connection: 'CONN#', device: 'DEV#', position: 'POS#' } as const;
