@@ -77,13 +77,14 @@ describe('one token, one owner (SPEC §8)', () => {
     expect(moved.status).toBe(201);
     expect(moved.json.endpointArn).toBe(first.json.endpointArn); // the endpoint is kept and reused
 
-    // The earlier holder no longer has the device: deleting it is a 404 and deletes no endpoint.
-    expect((await remove(a, first.json.deviceId)).status).toBe(404);
-    expect((await sns.send(new GetEndpointAttributesCommand({ EndpointArn: moved.json.endpointArn }))).Attributes?.Enabled).toBe('true');
-
+    // The issue: the earlier holder deletes its device, and the new holder's pushes must go on.
+    const deleted = await remove(a, first.json.deviceId);
     const convB = await conversation(b.workspaceId, 'Bea');
     const mB = await says(convB, 'for the new holder');
     expect(await pushArrives(phone, mB)).toHaveLength(1);
+    // The earlier holder no longer had the device: a 404, and the endpoint is untouched.
+    expect(deleted.status).toBe(404);
+    expect((await sns.send(new GetEndpointAttributesCommand({ EndpointArn: moved.json.endpointArn }))).Attributes?.Enabled).toBe('true');
 
     // A's workspace no longer reaches the phone. A's other phone tells when that message was handled.
     const other = uid('phone');
