@@ -447,6 +447,6 @@ test("the shard's delay with one broken device: a message in another conversatio
   await eventually(() => Scenario.frames(socket, second) > 0, 'the second message\'s frame', 60_000);
   const delayMs = Date.now() - postedAt;
   const refusals = sns.seen((r) => isPublish(r) && r.form.get('TargetArn') === broken!.device!.endpointArn) - seenBefore;
-  console.log(`shard delay with one broken device: the second message's frame arrived ${delayMs} ms after its POST (baseline, nothing broken: ${baselineMs} ms); publishes to the broken endpoint: ${refusals}; invocations of the first record: ${invoked.get(first) ?? 0}`);
+  console.log(`shard delay with one broken device: the second message's frame arrived ${delayMs} ms after its POST (baseline, nothing broken: ${baselineMs} ms); publishes to the broken endpoint: ${refusals}; invocations of the first record: ${invoked.get(first) ?? 0}, of the second: ${invoked.get(second) ?? 0}`);
   await fannedOut([first, second]);
 });
