@@ -446,7 +446,11 @@ test("the shard's delay with one broken device: a message in another conversatio
   const second = await s.says(v2, 'another conversation');
   await eventually(() => Scenario.frames(socket, second) > 0, 'the second message\'s frame', 60_000);
   const delayMs = Date.now() - postedAt;
-  const refusals = sns.seen((r) => isPublish(r) && r.form.get('TargetArn') === broken!.device!.endpointArn) - seenBefore;
-  console.log(`shard delay with one broken device: the second message's frame arrived ${delayMs} ms after its POST (baseline, nothing broken: ${baselineMs} ms); publishes to the broken endpoint: ${refusals}; invocations of the first record: ${invoked.get(first) ?? 0}, of the second: ${invoked.get(second) ?? 0}`);
+  const refusals = () => sns.seen((r) => isPublish(r) && r.form.get('TargetArn') === broken!.device!.endpointArn) - seenBefore;
+  console.log(
+    `shard delay with one broken device: the second message's frame arrived ${delayMs} ms after its POST (baseline, nothing broken: ${baselineMs} ms); by then, publishes to the broken endpoint: ${refusals()}, invocations done with the first record: ${invoked.get(first) ?? 0}`,
+  );
   await fannedOut([first, second]);
+  console.log(`once both were fanned out: publishes to the broken endpoint ${refusals()}, invocations of the first record ${invoked.get(first)}, of the second ${invoked.get(second)}`);
+  expect([invoked.get(first), invoked.get(second)]).toEqual([1, 1]);
 });
