@@ -6,6 +6,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { TABLE } from '../lambdas/store/table.js';
+import { PUSH_REFUSED_FOR_GOOD } from '../lambdas/channels/sns-errors.js';
 import { BACKGROUND, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTES, type Grant } from './routes.js';
 import { AgentSignIn } from './constructs/agent-sign-in.js';
 import { Alarms } from './constructs/alarms.js';
@@ -122,6 +123,8 @@ export class AgentChatStack extends Stack {
     alarms.errorsAndThrottles('HttpRoutes', HTTP_ROUTES.map((r) => fn(r.handler, r.grants).fn), 'HTTP API routes');
     alarms.errorsAndThrottles('WebSocketRoutes', [authorizer.fn, ...WS_ROUTES.map((r) => fn(r.handler, r.grants).fn)], 'WebSocket routes');
     alarms.iteratorAge('FanoutIteratorAge', fanout.fn, Duration.minutes(1));
+    // SPEC §8: pushes refused for good (a disabled platform application, a missing permission, an invalid payload) are not retried, so they alarm.
+    alarms.logMessage('FanoutPushRefused', fanout.logGroup, PUSH_REFUSED_FOR_GOOD, 'Fan-out: mobile pushes refused for good (disabled platform application, missing permission, invalid payload)');
 
     web.deploy({
       apiUrl: this.http.api.apiEndpoint,

@@ -17,7 +17,7 @@ export interface LocalHelperDeps {
   apiUrl: string;
   wsUrl: string;
   pushes(): unknown[] | Promise<unknown[]>;
-  disablePush(token: string): unknown;
+  disablePush(token: string, mode?: 'disabled' | 'deleted' | 'application'): unknown;
   emails(): Promise<unknown[]>;
   runReminder(): Promise<unknown>;
   ensureAgent(identity: Identity): Promise<unknown>;
@@ -34,7 +34,12 @@ const tokenRequest = z.strictObject({
   expiresInSeconds: z.optional(z.int().check(z.minimum(1), z.maximum(7 * 24 * 3600))),
 });
 
-const disableRequest = z.strictObject({ token: z.string().check(z.minLength(1)) });
+// `mode` (default `disabled`): `deleted` deletes the token's endpoint, `application` disables its
+// platform application (publishes answer PlatformApplicationDisabled), as local/sns-server.ts says.
+const disableRequest = z.strictObject({
+  token: z.string().check(z.minLength(1)),
+  mode: z.optional(z.enum(['disabled', 'deleted', 'application'])),
+});
 
 /** The body, validated as the API's handlers validate theirs (same errors, same shape). */
 function parseBody<T>(req: LocalRequest, schema: z.ZodMiniType<T>): T {
@@ -68,9 +73,9 @@ export function localHelpers(deps: LocalHelperDeps): RequestHook {
     'GET /_local/push': async () => jsonResponse(200, { pushes: await deps.pushes() }),
 
     'POST /_local/push/disable': async (req) => {
-      const { token } = parseBody(req, disableRequest);
+      const { token, mode } = parseBody(req, disableRequest);
       // `disabled: false` says no endpoint has that token (nothing registered it yet).
-      const found = await deps.disablePush(token);
+      const found = await deps.disablePush(token, mode);
       return jsonResponse(200, { token, disabled: found !== false });
     },
 

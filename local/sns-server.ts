@@ -4,11 +4,24 @@
  * `Attributes.entry.N.key/value`), XML answers, and `<ErrorResponse>` errors. It keeps platform
  * endpoints and records every push it "delivers"; the offline stack shows them at
  * `GET /_local/push`, and tests use them to see what a phone would have received.
+ *
+ * It fails as SNS fails, where the app depends on it (the answers below are LocalStack's, whose SNS
+ * provider is checked against AWS; localstack/localstack
+ * localstack-core/localstack/services/sns/v2/provider.py):
+ * - Publish to an endpoint that does not exist: `InvalidParameter` "Invalid parameter: TargetArn
+ *   Reason: No endpoint found for the target arn specified" (not NotFound);
+ * - GetEndpointAttributes / SetEndpointAttributes on one: `NotFound` "Endpoint does not exist";
+ * - Publish to a disabled endpoint: `EndpointDisabled`; to an endpoint of a disabled platform
+ *   application (an expired APNs certificate): `PlatformApplicationDisabled`;
+ * - a platform payload over 4096 bytes (APNs' and FCM's limit) is refused with `InvalidParameter`
+ *   "Invalid parameter: Message Reason: Invalid notification for protocol APNS: Notification is too
+ *   long" (GCM: "… Notification data is larger than allowed limit"), the texts wireapp/wire-server's
+ *   gundeck matches SNS's answers against (services/gundeck/src/Gundeck/Aws.hs).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Platform as PushPlatform } from '../lambdas/domain/push.js';
+import { MAX_PLATFORM_PAYLOAD_BYTES, type Platform as PushPlatform } from '../lambdas/domain/push.js';
 
 
 /** One delivered push, in SPEC §9's shape. `payload` is the platform's member of the message, parsed. */
@@ -17,8 +30,17 @@ export interface PushRecord {
   platform: PushPlatform;
   token: string;
   payload: unknown;
+  /** The publish's message attributes, name → string value (e.g. AWS.SNS.MOBILE.APNS.COLLAPSE_ID). */
+  attributes: Record<string, string>;
   at: string;
 }
+
+/**
+ * How `disable` breaks a token's endpoint: `disabled` as SNS does when APNs/FCM reject the token;
+ * `deleted` as if the endpoint were deleted outside this app; `application` disables the platform
+ * application the endpoint belongs to (an expired APNs certificate): every endpoint of it fails.
+ */
+export type DisableMode = 'disabled' | 'deleted' | 'application';
 
 /** A Publish that SNS refused (e.g. EndpointDisabled): not a delivered push, but worth seeing in tests. */
 export interface RefusedPublish {
@@ -31,8 +53,8 @@ export interface SnsServer {
   url: string;
   pushes(): PushRecord[];
   refused(): RefusedPublish[];
-  /** Make the endpoint(s) of this token report disabled, as SNS does when APNs/FCM reject a token. */
-  disable(token: string): boolean;
+  /** Make the endpoint(s) of this token report disabled (or `mode`); false when no endpoint has the token. */
+  disable(token: string, mode?: DisableMode): boolean;
   /** The next `count` requests (of `action`, or of any action) fail with this error code. */
   failNext(code: string, count?: number, action?: string): void;
   close(): Promise<void>;
@@ -82,6 +104,16 @@ function errorXml(e: SnsError): string {
   return `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${esc(e.code)}</Code><Message>${esc(e.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
 }
 
+/** `MessageAttributes.entry.N.Name` / `.Value.StringValue` (or `.BinaryValue`, base64) into name → value. */
+function messageAttributes(params: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 1; params.has(`MessageAttributes.entry.${i}.Name`); i++) {
+    const at = `MessageAttributes.entry.${i}.Value`;
+    out[params.get(`MessageAttributes.entry.${i}.Name`)!] = params.get(`${at}.StringValue`) ?? params.get(`${at}.BinaryValue`) ?? '';
+  }
+  return out;
+}
+
 /** `Attributes.entry.N.key` / `.value` pairs into a plain map. */
 function mapParam(params: URLSearchParams, name: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -108,6 +140,7 @@ export function startSnsServer(opts: { port?: number; host?: string } = {}): Pro
   const pushes: PushRecord[] = [];
   const refusals: RefusedPublish[] = [];
   const faults: Array<{ code: string; action?: string }> = [];
+  const disabledApps = new Set<string>();
 
   function find(arn: string): Endpoint {
     const e = endpoints.get(arn);
@@ -160,7 +193,9 @@ export function startSnsServer(opts: { port?: number; host?: string } = {}): Pro
     Publish(p) {
       const target = p.get('TargetArn');
       if (!target) throw new SnsError('InvalidParameter', 'Invalid parameter: only TargetArn (platform endpoint) publishing is supported locally');
-      const e = find(target);
+      const e = endpoints.get(target);
+      if (!e) throw new SnsError('InvalidParameter', 'Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified');
+      if (disabledApps.has(e.appArn)) throw new SnsError('PlatformApplicationDisabled', 'Platform application is disabled');
       if (e.attributes.Enabled === 'false') throw new SnsError('EndpointDisabled', 'Endpoint is disabled');
       const message = required(p, 'Message');
       let payload: unknown = message;
@@ -176,6 +211,11 @@ export function startSnsServer(opts: { port?: number; host?: string } = {}): Pro
         }
         const member = doc[e.platform];
         if (typeof member === 'string') {
+          if (Buffer.byteLength(member, 'utf8') > MAX_PLATFORM_PAYLOAD_BYTES) {
+            const protocol = e.platform === 'GCM' ? 'GCM' : 'APNS';
+            const reason = protocol === 'GCM' ? 'Notification data is larger than allowed limit' : 'Notification is too long';
+            throw new SnsError('InvalidParameter', `Invalid parameter: Message Reason: Invalid notification for protocol ${protocol}: ${reason}`);
+          }
           try {
             payload = JSON.parse(member);
           } catch {
@@ -185,7 +225,14 @@ export function startSnsServer(opts: { port?: number; host?: string } = {}): Pro
           payload = doc.default; // no platform member: SNS sends the default text
         }
       }
-      pushes.push({ endpointArn: e.arn, platform: e.platform, token: e.attributes.Token ?? '', payload, at: new Date().toISOString() });
+      pushes.push({
+        endpointArn: e.arn,
+        platform: e.platform,
+        token: e.attributes.Token ?? '',
+        payload,
+        attributes: messageAttributes(p),
+        at: new Date().toISOString(),
+      });
       return ok('Publish', `<MessageId>${randomUUID()}</MessageId>`);
     },
   };
@@ -231,13 +278,14 @@ export function startSnsServer(opts: { port?: number; host?: string } = {}): Pro
         url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
         pushes: () => pushes.map((p) => ({ ...p })),
         refused: () => refusals.map((r) => ({ ...r })),
-        disable(token) {
+        disable(token, mode = 'disabled') {
           let found = false;
-          for (const e of endpoints.values()) {
-            if (e.attributes.Token === token) {
-              e.attributes.Enabled = 'false';
-              found = true;
-            }
+          for (const e of [...endpoints.values()]) {
+            if (e.attributes.Token !== token) continue;
+            found = true;
+            if (mode === 'deleted') endpoints.delete(e.arn);
+            else if (mode === 'application') disabledApps.add(e.appArn);
+            else e.attributes.Enabled = 'false';
           }
           return found;
         },

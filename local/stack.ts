@@ -359,7 +359,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       apiUrl: httpUrl,
       wsUrl,
       pushes: () => sns.pushes(),
-      disablePush: (token) => sns.disable(token),
+      disablePush: (token, mode) => sns.disable(token, mode),
       emails: () => ses.emails(),
       runReminder,
       ensureAgent: (identity) => ensureAgent(docClient(), tableName, identity),

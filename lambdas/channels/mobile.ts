@@ -1,18 +1,21 @@
 /**
  * Mobile: one SNS Publish (`MessageStructure: "json"`) per enabled device endpoint of an agent.
  * An endpoint SNS reports disabled (APNs/FCM rejected the token) or gone is marked disabled and
- * skipped from then on, until the app registers its token again. Throttling and server errors
- * (after the SDK's own retries) are left for the stream retry.
+ * skipped from then on, until the app registers its token again. A refusal that retrying cannot
+ * cure (a disabled platform application, a missing permission, an invalid payload) is recorded
+ * on the guard item and logged as PUSH_REFUSED_FOR_GOOD, and the record is not retried: one
+ * broken device or application must not hold up its stream shard (SPEC §8). Throttling and
+ * server errors (after the SDK's own retries) are left for the stream retry.
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { listDevices, markDeviceDisabled, type Device } from '../store/devices.js';
-import { notifyOnce, type Outcome } from '../store/notifications.js';
+import { notifyOnce, type Outcome, type Settled } from '../store/notifications.js';
 import { snsPushMessage } from '../domain/push.js';
 import type { VisitorMessage } from '../domain/visitor-message.js';
 import { logger } from '../platform/logger.js';
 import { emptyReport, errorName, httpStatusOf, tally, type ChannelReport } from './report.js';
-import { isEndpointDisabled, isEndpointMissing, isPermanent } from './sns-errors.js';
+import { isEndpointDisabled, isEndpointMissing, isPermanent, PUSH_REFUSED_FOR_GOOD } from './sns-errors.js';
 
 export interface MobileDeps {
   db: DynamoDBDocumentClient;
@@ -20,7 +23,7 @@ export interface MobileDeps {
   sns: SNSClient;
 }
 
-async function publish(deps: MobileDeps, d: Device, m: VisitorMessage): Promise<Outcome> {
+async function publish(deps: MobileDeps, d: Device, m: VisitorMessage): Promise<Outcome | Settled> {
   try {
     await deps.sns.send(
       new PublishCommand({ TargetArn: d.endpointArn, MessageStructure: 'json', Message: snsPushMessage(d.platform, m) }),
@@ -29,13 +32,14 @@ async function publish(deps: MobileDeps, d: Device, m: VisitorMessage): Promise<
   } catch (e) {
     const log = { messageId: m.messageId, deviceId: d.deviceId, agentId: d.agentId, platform: d.platform, error: errorName(e), status: httpStatusOf(e) };
     if (isEndpointDisabled(e) || isEndpointMissing(e)) {
+      const detail = isEndpointDisabled(e) ? 'endpoint_disabled' : 'endpoint_deleted';
       await markDeviceDisabled(deps.db, deps.tableName, d, d.deviceId);
-      logger.info('endpoint disabled, device skipped from now on', log);
-      return 'disabled';
+      logger.info('endpoint disabled, device skipped from now on', { ...log, detail });
+      return { outcome: 'disabled', detail, error: log.error };
     }
     if (isPermanent(e)) {
-      logger.error('push rejected', log);
-      return 'rejected';
+      logger.error(PUSH_REFUSED_FOR_GOOD, log);
+      return { outcome: 'rejected', detail: 'provider_error', error: log.error };
     }
     logger.warn('push failed', log);
     throw e;

@@ -1,5 +1,5 @@
 /** The `chat.message` frame pushed to an agent's WebSocket connections (SPEC §7). */
-import { cutCodePoints, PREVIEW_CODE_POINTS } from './text.js';
+import { cutCodePoints, PREVIEW_CODE_POINTS, stripUnsafeChars } from './text.js';
 import { visitorDisplayName, type VisitorMessage } from './visitor-message.js';
 
 export interface ChatMessageFrame {
@@ -22,8 +22,9 @@ export function chatMessageFrame(m: VisitorMessage, assigneeId: string | null | 
     conversationId: m.conversationId,
     messageId: m.messageId,
     seq: m.seq,
-    from: { type: 'visitor', id: m.fromId, name: visitorDisplayName(m.fromName) },
-    preview: cutCodePoints(m.body, PREVIEW_CODE_POINTS),
+    from: { type: 'visitor', id: m.fromId, name: visitorDisplayName(stripUnsafeChars(m.fromName ?? '')) },
+    // Unsafe characters (controls, bidi overrides) never reach the preview (SPEC §8); then the 500 cut.
+    preview: cutCodePoints(stripUnsafeChars(m.body), PREVIEW_CODE_POINTS),
     assigneeId: assigneeId ?? null,
     createdAt: m.createdAt,
   };

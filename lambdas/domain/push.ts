@@ -2,19 +2,59 @@
  * Mobile push payloads (SPEC §8) as SNS wants them with `MessageStructure: "json"`: a JSON object
  * whose `default` member is required by SNS and whose platform member is itself a JSON string.
  */
-import { cutCodePoints, PREVIEW_CODE_POINTS } from './text.js';
+import { cutCodePoints, jsonTextBytes, PREVIEW_CODE_POINTS, stripUnsafeChars } from './text.js';
 import { visitorDisplayName, type VisitorMessage } from './visitor-message.js';
 
 export const PLATFORMS = ['APNS', 'APNS_SANDBOX', 'GCM'] as const;
 export type Platform = (typeof PLATFORMS)[number];
+
+/**
+ * The most a platform payload may weigh, in bytes of UTF-8 JSON: APNs refuses a larger alert
+ * (https://developer.apple.com/documentation/usernotifications/generating-a-remote-notification)
+ * and so does FCM ("the maximum payload … is 4096 bytes",
+ * https://firebase.google.com/docs/cloud-messaging/concept-options).
+ */
+export const MAX_PLATFORM_PAYLOAD_BYTES = 4096;
 
 export interface PushText {
   title: string;
   body: string;
 }
 
+/**
+ * Title and body before any size fitting: unsafe characters (controls, bidi overrides) removed,
+ * then the body cut to its first 500 code points; a name with nothing left is "Visitor".
+ */
 export function pushText(m: VisitorMessage): PushText {
-  return { title: visitorDisplayName(m.fromName), body: cutCodePoints(m.body, PREVIEW_CODE_POINTS) };
+  return {
+    title: visitorDisplayName(stripUnsafeChars(m.fromName ?? '')),
+    body: cutCodePoints(stripUnsafeChars(m.body), PREVIEW_CODE_POINTS),
+  };
+}
+
+/** `s` with code points dropped from its end until its JSON text is at least `bytes` shorter (never half a pair). */
+function shortenBy(s: string, bytes: number): string {
+  const cps = [...s];
+  let saved = 0;
+  while (cps.length > 0 && saved < bytes) saved += jsonTextBytes(cps.pop()!) - 2; // minus the quotes
+  return cps.join('');
+}
+
+/**
+ * The payload `render` builds from `text`, shortened until its JSON is at most `limit` bytes: the
+ * title first, then the body (SPEC §8). Counting bytes of the JSON text, escapes included, is
+ * what the platforms count. Each round removes at least the excess from one field, so it ends.
+ */
+export function fitPayload<T>(text: PushText, render: (t: PushText) => T, limit = MAX_PLATFORM_PAYLOAD_BYTES): T {
+  let t = text;
+  for (;;) {
+    const payload = render(t);
+    const over = jsonTextBytes(payload) - limit;
+    if (over <= 0) return payload;
+    if (t.title) t = { ...t, title: shortenBy(t.title, over) };
+    else if (t.body) t = { ...t, body: shortenBy(t.body, over) };
+    else return payload; // only the fixed part is left: ids are short, so this does not happen
+  }
 }
 
 export interface ApnsPayload {
@@ -24,12 +64,16 @@ export interface ApnsPayload {
 }
 
 /** APNs: the ids sit beside `aps` so the app can open the conversation; thread-id groups a conversation's alerts. */
-export function apnsPayload(m: VisitorMessage): ApnsPayload {
-  return {
-    aps: { alert: pushText(m), 'thread-id': m.conversationId, sound: 'default' },
-    conversationId: m.conversationId,
-    messageId: m.messageId,
-  };
+export function apnsPayload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYTES): ApnsPayload {
+  return fitPayload(
+    pushText(m),
+    (alert) => ({
+      aps: { alert, 'thread-id': m.conversationId, sound: 'default' as const },
+      conversationId: m.conversationId,
+      messageId: m.messageId,
+    }),
+    limit,
+  );
 }
 
 export interface FcmV1Payload {
@@ -37,20 +81,24 @@ export interface FcmV1Payload {
 }
 
 /** FCM HTTP v1 through SNS. FCM rejects a `data` value that is not a string, so every value is one. */
-export function fcmV1Payload(m: VisitorMessage): FcmV1Payload {
-  return {
-    fcmV1Message: {
-      message: {
-        notification: pushText(m),
-        data: {
-          workspaceId: m.workspaceId,
-          conversationId: m.conversationId,
-          messageId: m.messageId,
-          seq: String(m.seq),
+export function fcmV1Payload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYTES): FcmV1Payload {
+  return fitPayload(
+    pushText(m),
+    (notification) => ({
+      fcmV1Message: {
+        message: {
+          notification,
+          data: {
+            workspaceId: m.workspaceId,
+            conversationId: m.conversationId,
+            messageId: m.messageId,
+            seq: String(m.seq),
+          },
         },
       },
-    },
-  };
+    }),
+    limit,
+  );
 }
 
 export function platformPayload(platform: Platform, m: VisitorMessage): ApnsPayload | FcmV1Payload {

@@ -24,6 +24,24 @@ export function cutCodePoints(s: string, max = PREVIEW_CODE_POINTS): string {
   return s.slice(0, end);
 }
 
+/**
+ * Bytes of `s` in UTF-8. A lone surrogate counts 3 (what a lenient encoder writes); in JSON text
+ * it is escaped as `\uXXXX` (6) before it is encoded, which `jsonTextBytes` accounts for.
+ */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+/** Bytes of a value's JSON text in UTF-8: what APNs and FCM count against their limits. */
+export function jsonTextBytes(value: unknown): number {
+  return utf8Length(JSON.stringify(value));
+}
+
 /** True when the string holds an unpaired surrogate (not valid Unicode text). */
 export function hasLoneSurrogate(s: string): boolean {
   return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);

@@ -2,18 +2,25 @@
  * Mobile devices of an agent: one item per (platform, token) under the agent, holding the SNS
  * platform endpoint it was registered as. Tokens are stored (SNS needs them again to re-enable an
  * endpoint) but never logged.
+ *
+ * One token, one holder (SPEC §8): beside the device items, a token-owner item per (platform,
+ * token) names the agent who registered it last and the endpoint. A registration writes it in
+ * the same transaction as the new holder's device item and the removal of the earlier holder's,
+ * on the condition that the owner item is still the one read (its `rev`): two registrations of
+ * one token at once cannot both win, and the loser reads again and takes the token over.
  */
 import {
-  DeleteCommand,
   GetCommand,
-  PutCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import type { Platform } from '../domain/push.js';
+import { sha256Hex } from '../domain/ids.js';
 import { k, PREFIX } from './keys.js';
 import { queryAll } from './query.js';
-import { writtenIf } from './errors.js';
+import { isConditionalFailure, isTransactionConflict, writtenIf } from './errors.js';
 
 export interface Device {
   workspaceId: string;
@@ -25,11 +32,25 @@ export interface Device {
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
+  /** The last time the agent registered this token: the device cap removes the least recent. */
+  registeredAt: string;
+}
+
+/** The token-owner item: who holds a (platform, token) now, and its endpoint. */
+export interface TokenOwner {
+  workspaceId: string;
+  agentId: string;
+  deviceId: string;
+  platform: Platform;
+  endpointArn: string;
+  /** Changes with every write: the condition that keeps concurrent registrations apart. */
+  rev: string;
 }
 
 type Owner = { workspaceId: string; agentId: string };
 
 function toDevice(it: Record<string, unknown>): Device {
+  const createdAt = it.createdAt as string;
   return {
     workspaceId: it.workspaceId as string,
     agentId: it.agentId as string,
@@ -38,23 +59,15 @@ function toDevice(it: Record<string, unknown>): Device {
     token: it.token as string,
     endpointArn: it.endpointArn as string,
     enabled: it.enabled !== false,
-    createdAt: it.createdAt as string,
-    updatedAt: (it.updatedAt as string | undefined) ?? (it.createdAt as string),
+    createdAt,
+    updatedAt: (it.updatedAt as string | undefined) ?? createdAt,
+    registeredAt: (it.registeredAt as string | undefined) ?? createdAt,
   };
 }
 
-/** Store a new device. False when it was already there (a concurrent registration of the same token). */
-export function createDevice(db: DynamoDBDocumentClient, tableName: string, d: Device): Promise<boolean> {
-  return writtenIf(
-    db.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: { ...k.device(d.workspaceId, d.agentId, d.deviceId), entity: 'device', ...d },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    ),
-  );
-}
+const deviceItem = (d: Device) => ({ ...k.device(d.workspaceId, d.agentId, d.deviceId), entity: 'device', ...d });
+const ownerKey = (platform: string, token: string) => k.tokenOwner(platform, sha256Hex(token));
+const sameAgent = (a: Owner, b: Owner) => a.workspaceId === b.workspaceId && a.agentId === b.agentId;
 
 export async function getDevice(db: DynamoDBDocumentClient, tableName: string, owner: Owner, deviceId: string) {
   const r = await db.send(
@@ -71,6 +84,128 @@ export async function listDevices(db: DynamoDBDocumentClient, tableName: string,
     ConsistentRead: true,
   });
   return items.map(toDevice);
+}
+
+/** Who holds this token now, if anyone registered it since owners were recorded. */
+export async function getTokenOwner(db: DynamoDBDocumentClient, tableName: string, platform: string, token: string): Promise<TokenOwner | undefined> {
+  const r = await db.send(new GetCommand({ TableName: tableName, Key: ownerKey(platform, token), ConsistentRead: true }));
+  if (!r.Item) return undefined;
+  const it = r.Item;
+  return {
+    workspaceId: it.workspaceId as string,
+    agentId: it.agentId as string,
+    deviceId: it.deviceId as string,
+    platform: it.platform as Platform,
+    endpointArn: it.endpointArn as string,
+    rev: it.rev as string,
+  };
+}
+
+/** True when `owner` is the agent named by the token's owner item. */
+export const holds = (holder: TokenOwner | undefined, owner: Owner): boolean => holder !== undefined && sameAgent(holder, owner);
+
+export interface Registration {
+  /** The new holder's device item, whole. */
+  device: Device;
+  /** The token's owner item as it was read (undefined: nobody held it). */
+  previous: TokenOwner | undefined;
+  /** The new holder's devices removed by the cap, and whether the new holder also holds each one's token. */
+  evict: ReadonlyArray<{ device: Device; ownsToken: boolean }>;
+}
+
+/** A transaction that lost to a concurrent writer: read again and retry. */
+function lostRace(e: unknown): boolean {
+  return isConditionalFailure(e) || isTransactionConflict(e);
+}
+
+/**
+ * Write a registration in one transaction: the owner item names the new holder (if it is still as
+ * read), the holder's device item is written, the earlier holder's device item is removed, and
+ * the devices the cap evicts are removed (with their owner items, when the holder holds them).
+ * False when a condition failed: something changed since it was read.
+ */
+export async function commitRegistration(db: DynamoDBDocumentClient, tableName: string, r: Registration): Promise<boolean> {
+  const d = r.device;
+  const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...ownerKey(d.platform, d.token),
+          entity: 'tokenOwner',
+          workspaceId: d.workspaceId,
+          agentId: d.agentId,
+          deviceId: d.deviceId,
+          platform: d.platform,
+          endpointArn: d.endpointArn,
+          registeredAt: d.registeredAt,
+          rev: randomUUID(),
+        },
+        ...(r.previous
+          ? { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': r.previous.rev } }
+          : { ConditionExpression: 'attribute_not_exists(pk)' }),
+      },
+    },
+    { Put: { TableName: tableName, Item: deviceItem(d) } },
+  ];
+  if (r.previous && !sameAgent(r.previous, d)) {
+    // The earlier holder's device item goes: the token now reaches only its new holder.
+    items.push({ Delete: { TableName: tableName, Key: k.device(r.previous.workspaceId, r.previous.agentId, r.previous.deviceId) } });
+  }
+  for (const e of r.evict) {
+    items.push({
+      Delete: { TableName: tableName, Key: k.device(e.device.workspaceId, e.device.agentId, e.device.deviceId), ConditionExpression: 'attribute_exists(pk)' },
+    });
+    if (e.ownsToken) {
+      items.push({
+        Delete: {
+          TableName: tableName,
+          Key: ownerKey(e.device.platform, e.device.token),
+          ConditionExpression: 'workspaceId = :w AND agentId = :a',
+          ExpressionAttributeValues: { ':w': d.workspaceId, ':a': d.agentId },
+        },
+      });
+    }
+  }
+  try {
+    await db.send(new TransactWriteCommand({ TransactItems: items }));
+    return true;
+  } catch (e) {
+    if (lostRace(e)) return false;
+    throw e;
+  }
+}
+
+/**
+ * Remove a device item and, when its agent holds the token, the token's owner item (only while
+ * it still names that agent). False when a condition failed: it was removed or taken meanwhile.
+ */
+export async function commitRemoval(db: DynamoDBDocumentClient, tableName: string, d: Device, ownsToken: boolean): Promise<boolean> {
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: tableName, Key: k.device(d.workspaceId, d.agentId, d.deviceId), ConditionExpression: 'attribute_exists(pk)' } },
+          ...(ownsToken
+            ? [
+                {
+                  Delete: {
+                    TableName: tableName,
+                    Key: ownerKey(d.platform, d.token),
+                    ConditionExpression: 'workspaceId = :w AND agentId = :a',
+                    ExpressionAttributeValues: { ':w': d.workspaceId, ':a': d.agentId },
+                  },
+                },
+              ]
+            : []),
+        ],
+      }),
+    );
+    return true;
+  } catch (e) {
+    if (lostRace(e)) return false;
+    throw e;
+  }
 }
 
 /**
@@ -100,7 +235,3 @@ export async function setDeviceEnabled(
 
 export const markDeviceDisabled = (db: DynamoDBDocumentClient, tableName: string, owner: Owner, deviceId: string) =>
   setDeviceEnabled(db, tableName, owner, deviceId, false);
-
-export async function deleteDevice(db: DynamoDBDocumentClient, tableName: string, owner: Owner, deviceId: string): Promise<void> {
-  await db.send(new DeleteCommand({ TableName: tableName, Key: k.device(owner.workspaceId, owner.agentId, deviceId) }));
-}

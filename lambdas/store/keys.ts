@@ -18,6 +18,7 @@
  *  notification dedupe              pk NOTIF#{messageId}    sk {channel}#{target}   (ttl)
  *  workspace (exists, widget)       pk WS#{ws}              sk META
  *  rate-limit counter               pk RATE#{scope}#{key}   sk W#{window start}     (ttl)
+ *  a device token's one holder      pk TOKEN#{platform}#{sha256(token)} sk OWNER (agent, device, endpoint)
  */
 export const k = {
   agent: (ws: string, agentId: string) => ({ pk: `AGENT#${ws}#${agentId}`, sk: 'PROFILE' }),
@@ -55,6 +56,8 @@ export const k = {
   }),
   workspace: (ws: string) => ({ pk: `WS#${ws}`, sk: 'META' }),
   rateCounter: (scope: string, key: string, windowId: string) => ({ pk: `RATE#${scope}#${key}`, sk: `W#${windowId}` }),
+  /** Who holds a device token (SPEC §8: one owner per token); `tokenHash` is the token's SHA-256, hex. */
+  tokenOwner: (platform: string, tokenHash: string) => ({ pk: `TOKEN#${platform}#${tokenHash}`, sk: 'OWNER' }),
 };
 
 export const PREFIX = { message: 'MSG#', connection: 'CONN#', device: 'DEV#', position: 'POS#' } as const;

@@ -31,6 +31,16 @@ export type Claim = { state: 'claimed'; claimId: string } | { state: 'done' } | 
 /** What became of a claimed notification: delivered, or settled without delivery (target gone, device disabled, rejected). */
 export type Outcome = 'sent' | 'gone' | 'disabled' | 'rejected';
 
+/**
+ * An outcome with why: `detail` in the delivery log's words (SPEC §12: `endpoint_disabled`,
+ * `endpoint_deleted`, `provider_error`…) and the provider's error name, recorded on the guard item.
+ */
+export interface Settled {
+  outcome: Outcome;
+  detail?: string;
+  error?: string;
+}
+
 export async function claimNotification(
   db: DynamoDBDocumentClient,
   tableName: string,
@@ -76,14 +86,27 @@ export async function claimNotification(
 }
 
 /** Settle a notification for good. Unconditional: even if our lease ran out meanwhile, this one was sent. */
-export async function markNotified(db: DynamoDBDocumentClient, tableName: string, key: NotificationKey, outcome: Outcome): Promise<void> {
+export async function markNotified(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  key: NotificationKey,
+  settled: Outcome | Settled,
+): Promise<void> {
+  const s: Settled = typeof settled === 'string' ? { outcome: settled } : settled;
+  const extra = [s.detail !== undefined ? 'detail = :d' : '', s.error !== undefined ? 'errorName = :er' : ''].filter(Boolean);
   await db.send(
     new UpdateCommand({
       TableName: tableName,
       Key: k.notification(key.messageId, key.channel, key.target),
-      UpdateExpression: 'SET #st = :done, outcome = :o, doneAt = :at REMOVE leaseUntil',
+      UpdateExpression: `SET #st = :done, outcome = :o, doneAt = :at${extra.map((x) => `, ${x}`).join('')} REMOVE leaseUntil`,
       ExpressionAttributeNames: { '#st': 'status' },
-      ExpressionAttributeValues: { ':done': 'done', ':o': outcome, ':at': new Date().toISOString() },
+      ExpressionAttributeValues: {
+        ':done': 'done',
+        ':o': s.outcome,
+        ':at': new Date().toISOString(),
+        ...(s.detail !== undefined ? { ':d': s.detail } : {}),
+        ...(s.error !== undefined ? { ':er': s.error } : {}),
+      },
     }),
   );
 }
@@ -113,7 +136,7 @@ export async function notifyOnce(
   db: DynamoDBDocumentClient,
   tableName: string,
   key: NotificationKey,
-  send: () => Promise<Outcome>,
+  send: () => Promise<Outcome | Settled>,
 ): Promise<OnceResult> {
   let claim = await claimNotification(db, tableName, key);
   if (claim.state === 'busy' && claim.leaseUntil !== undefined) {
@@ -129,13 +152,13 @@ export async function notifyOnce(
   }
   if (claim.state === 'done') return 'skipped';
   if (claim.state === 'busy') return 'busy';
-  let outcome: Outcome;
+  let settled: Outcome | Settled;
   try {
-    outcome = await send();
+    settled = await send();
   } catch (e) {
     await releaseNotification(db, tableName, key, claim.claimId).catch(() => undefined);
     throw e;
   }
-  await markNotified(db, tableName, key, outcome);
-  return outcome;
+  await markNotified(db, tableName, key, settled);
+  return typeof settled === 'string' ? settled : settled.outcome;
 }

@@ -6,6 +6,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -14,6 +15,8 @@ import type { StackParameters } from './parameters.js';
 /** CloudWatch allows at most 10 metrics in one alarm's math expression. */
 const MAX_METRICS_PER_ALARM = 10;
 const PERIOD = Duration.minutes(5);
+/** Where the metrics counted from log lines go. */
+export const LOG_METRICS_NAMESPACE = 'AgentChatNotifications';
 
 export class Alarms extends Construct {
   readonly topic: sns.Topic;
@@ -78,6 +81,27 @@ export class Alarms extends Construct {
       threshold: maxAge.toMilliseconds(),
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 5,
+    });
+  }
+
+  /**
+   * A log line a function writes when something failed for good (a JSON line whose `message` is
+   * exactly `message`): a metric filter on its log group counts them, and the first one alarms.
+   */
+  logMessage(id: string, logGroup: logs.ILogGroup, message: string, what: string): void {
+    const filter = new logs.MetricFilter(this, `${id}Filter`, {
+      logGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', message),
+      metricNamespace: LOG_METRICS_NAMESPACE,
+      metricName: id,
+      metricValue: '1',
+    });
+    this.add(id, {
+      alarmDescription: what,
+      metric: filter.metric({ period: PERIOD, statistic: 'Sum' }),
+      threshold: 0,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
     });
   }
 }

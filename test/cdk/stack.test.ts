@@ -364,6 +364,17 @@ describe('notification pipeline', () => {
     expect(resources[target!.DeadLetterConfig.Arn['Fn::GetAtt'][0]]!.Type).toBe('AWS::SQS::Queue');
   });
 
+  test("the fan-out's pushes refused for good are counted from its own log group and alarmed (SPEC §8)", () => {
+    const fanout = stack.functions.get(BACKGROUND.fanout.handler)!;
+    const groupId = stack.getLogicalId(fanout.logGroup.node.defaultChild as any);
+    const filters = ofType('AWS::Logs::MetricFilter').filter(([, f]) => JSON.stringify(f.Properties.LogGroupName) === JSON.stringify({ Ref: groupId }));
+    expect(filters.map(([, f]) => f.Properties.FilterPattern)).toContain('{ $.message = "push refused for good" }');
+    const [, filter] = filters.find(([, f]) => f.Properties.FilterPattern.includes('push refused for good'))!;
+    const { MetricNamespace, MetricName } = filter.Properties.MetricTransformations[0];
+    const alarm = ofType('AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.MetricName === MetricName && a.Properties.Namespace === MetricNamespace);
+    expect(alarm?.[1].Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [expect.anything()] });
+  });
+
   test('errors and throttles of every function are watched by an alarm', () => {
     const watched = new Map<string, Set<string>>([['Errors', new Set()], ['Throttles', new Set()]]);
     for (const [, a] of ofType('AWS::CloudWatch::Alarm')) {

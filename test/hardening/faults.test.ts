@@ -52,6 +52,8 @@ let crashes = 0;
 const handled = new Map<string, number>();
 /** Responses that reported failed records (the partial-batch retry path). */
 const partialFailures: DynamoDBBatchResponse[] = [];
+/** messageId → invocations that were handed it, failed or not (a retried record counts each time). */
+const invoked = new Map<string, number>();
 
 function messageIdOf(r: DynamoDBStreamEvent['Records'][number]): string | undefined {
   return r.dynamodb?.NewImage?.messageId?.S;
@@ -62,6 +64,7 @@ function note(event: DynamoDBStreamEvent, r: DynamoDBBatchResponse | undefined) 
   if (failed.size) partialFailures.push(r!);
   for (const rec of event.Records) {
     const id = messageIdOf(rec);
+    if (id) invoked.set(id, (invoked.get(id) ?? 0) + 1);
     if (id && !failed.has(rec.dynamodb?.SequenceNumber ?? '')) handled.set(id, (handled.get(id) ?? 0) + 1);
   }
 }
@@ -375,4 +378,79 @@ test('a reminder run killed after k of n agents: nothing is lost, nothing is sen
   expect(ses.held()).toBe(4); // the dead run's sends never went out
   const mails = await s.emails();
   expectClean(tally(`reminder run killed after ${k} of ${n} agents — email`, agents.map((a) => mailsTo(mails, a))));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Provider failures retrying cannot cure (SPEC §8): recorded, never retried, the shard moves on.
+
+test('a deleted endpoint and a disabled platform application: the others are notified once, the records are not retried', async () => {
+  const [ok] = await s.team(1, { scope: 'all' }, { sockets: 1, platform: 'GCM' });
+  const workspaceId = ok!.workspaceId;
+  const [deleted] = await s.team(1, { scope: 'all' }, { platform: 'GCM', workspaceId });
+  const [appOff] = await s.team(1, { scope: 'all' }, { platform: 'APNS_SANDBOX', workspaceId });
+  // Disabling an application disables all its endpoints: the sandbox one is used by no other case here.
+  for (const [a, mode] of [[deleted!, 'deleted'], [appOff!, 'application']] as const) {
+    const r = await call(stack.httpUrl, 'POST', '/_local/push/disable', { body: { token: a.device!.token, mode } });
+    expect(r.json).toEqual({ token: a.device!.token, disabled: true });
+  }
+  const failuresBefore = partialFailures.length;
+  const v1 = await s.visitor(workspaceId, 'Ida');
+  const v2 = await s.visitor(workspaceId, 'Jon');
+  const ids = [await s.says(v1, 'one'), await s.says(v2, 'two'), await s.says(v1, 'three')];
+  await fannedOut(ids);
+  await s.flush([ok!]);
+
+  expectClean(tally('deleted endpoint and disabled application — the healthy agent, mobile', await pushCounts([ok!], ids), await pushCounts([deleted!, appOff!], ids)));
+  expectClean(tally('deleted endpoint and disabled application — the healthy agent, desktop', frameCounts([ok!], ids)));
+  // Each record went through one invocation: nothing reported it failed, nothing handed it back.
+  expect(ids.map((id) => invoked.get(id))).toEqual([1, 1, 1]);
+  expect(partialFailures.length).toBe(failuresBefore);
+  // The deleted endpoint's device is disabled (not tried again); the application's device is not the
+  // device's fault and stays enabled, its refusals recorded on the guard items.
+  expect((await getDevice(dynamo(), stack.tableName, deleted!, deleted!.device!.deviceId))?.enabled).toBe(false);
+  expect((await getDevice(dynamo(), stack.tableName, appOff!, appOff!.device!.deviceId))?.enabled).toBe(true);
+  const guards = await dynamo().send(
+    new QueryCommand({ TableName: stack.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `NOTIF#${ids[0]}` }, ConsistentRead: true }),
+  );
+  const mobile = (guards.Items ?? []).filter((it) => it.channel === 'mobile').map((it) => [it.target, it.outcome, it.detail, it.errorName]);
+  expect(mobile).toEqual(
+    expect.arrayContaining([
+      [`${deleted!.agentId}#${deleted!.device!.deviceId}`, 'disabled', 'endpoint_deleted', 'InvalidParameterException'],
+      [`${appOff!.agentId}#${appOff!.device!.deviceId}`, 'rejected', 'provider_error', 'PlatformApplicationDisabledException'],
+      [`${ok!.agentId}#${ok!.device!.deviceId}`, 'sent', undefined, undefined],
+    ]),
+  );
+});
+
+test("the shard's delay with one broken device: a message in another conversation is not held behind it (measured, printed)", async () => {
+  const [ok] = await s.team(1, { scope: 'all', mobile: false }, { sockets: 1 });
+  const [broken] = await s.team(1, { scope: 'all', desktop: false }, { platform: 'APNS', workspaceId: ok!.workspaceId });
+  const v1 = await s.visitor(ok!.workspaceId, 'Kai');
+  const v2 = await s.visitor(ok!.workspaceId, 'Lou');
+  const socket = ok!.sockets[0]!.socket;
+  // Baseline: the same kind of message with nothing broken before it (the broken agent hears it too).
+  sns.setRule(undefined);
+  const baselineStart = Date.now();
+  const baseline = await s.says(v2, 'baseline');
+  await eventually(() => Scenario.frames(socket, baseline) > 0, 'the baseline frame', 60_000);
+  const baselineMs = Date.now() - baselineStart;
+  await fannedOut([baseline]);
+  // SNS answers as for an expired APNs certificate, for this device's endpoint only (the proxy, so the
+  // same measurement runs on a branch without the local SNS's application switch).
+  sns.setRule((r) =>
+    isPublish(r) && r.form.get('TargetArn') === broken!.device!.endpointArn ? queryError(400, 'PlatformApplicationDisabled', 'Platform application is disabled') : PASS,
+  );
+  const seenBefore = sns.seen((r) => isPublish(r) && r.form.get('TargetArn') === broken!.device!.endpointArn);
+  const first = await s.says(v1, 'to the broken phone');
+  const postedAt = Date.now();
+  const second = await s.says(v2, 'another conversation');
+  await eventually(() => Scenario.frames(socket, second) > 0, 'the second message\'s frame', 60_000);
+  const delayMs = Date.now() - postedAt;
+  const refusals = () => sns.seen((r) => isPublish(r) && r.form.get('TargetArn') === broken!.device!.endpointArn) - seenBefore;
+  console.log(
+    `shard delay with one broken device: the second message's frame arrived ${delayMs} ms after its POST (baseline, nothing broken: ${baselineMs} ms); by then, publishes to the broken endpoint: ${refusals()}, invocations done with the first record: ${invoked.get(first) ?? 0}`,
+  );
+  await fannedOut([first, second]);
+  console.log(`once both were fanned out: publishes to the broken endpoint ${refusals()}, invocations of the first record ${invoked.get(first)}, of the second ${invoked.get(second)}`);
+  expect([invoked.get(first), invoked.get(second)]).toEqual([1, 1]);
 });

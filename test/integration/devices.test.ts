@@ -4,7 +4,7 @@ import { createTestTable, type TestTable } from '../support/table.js';
 import { startTestIssuer, type TestIssuer } from '../support/auth.js';
 import { call, httpEvent } from '../support/events.js';
 import { startSnsServer, type SnsServer } from '../../local/sns-server.js';
-import { getDevice, listDevices } from '../../lambdas/store/devices.js';
+import { getDevice, getTokenOwner, listDevices } from '../../lambdas/store/devices.js';
 import { getAgent } from '../../lambdas/store/agents.js';
 import { newId } from '../../lambdas/domain/ids.js';
 import { localClientConfig } from '../../local/client-config.js';
@@ -140,4 +140,69 @@ test("an agent cannot delete another agent's device, nor a malformed id", async 
   expect(await getDevice(t.doc, t.tableName, a, body.deviceId)).toBeDefined();
   expect((await attributes(body.endpointArn))?.Enabled).toBe('true');
   expect((await del(a, 'bad#id')).status).toBe(404);
+});
+
+describe('one token, one owner (SPEC §8)', () => {
+  test('a token registered by an agent of another workspace moves: the earlier device is removed, the endpoint kept', async () => {
+    const a = me();
+    const b = me(); // another workspace
+    const first = await post(a, { platform: 'APNS', token: 'apns-moving' });
+    const second = await post(b, { platform: 'APNS', token: 'apns-moving' });
+    expect(second.status).toBe(201);
+    expect(second.body).toEqual(first.body); // same device id (platform and token), same endpoint
+    expect(await listDevices(t.doc, t.tableName, a)).toEqual([]);
+    expect(await listDevices(t.doc, t.tableName, b)).toHaveLength(1);
+    expect(await getTokenOwner(t.doc, t.tableName, 'APNS', 'apns-moving')).toMatchObject({ ...b, endpointArn: first.body.endpointArn });
+    expect((await attributes(first.body.endpointArn))?.Enabled).toBe('true');
+    // The earlier holder no longer has the device, so its delete cannot touch the endpoint.
+    expect((await del(a, first.body.deviceId)).status).toBe(404);
+    expect((await attributes(first.body.endpointArn))?.Enabled).toBe('true');
+    // And back: the token follows whoever registered it last.
+    expect((await post(a, { platform: 'APNS', token: 'apns-moving' })).status).toBe(201);
+    expect(await listDevices(t.doc, t.tableName, b)).toEqual([]);
+    expect(await del(a, first.body.deviceId)).toEqual({ status: 204, body: undefined });
+    await expect(attributes(first.body.endpointArn)).rejects.toMatchObject({ name: 'NotFoundException' });
+    expect(await getTokenOwner(t.doc, t.tableName, 'APNS', 'apns-moving')).toBeUndefined();
+  });
+
+  test('two agents registering one token at the same time: exactly one holds it afterwards', async () => {
+    const agents = Array.from({ length: 4 }, me);
+    const token = `fcm-race-${newId('t')}`;
+    const replies = await Promise.all(agents.map((a) => post(a, { platform: 'GCM', token })));
+    expect(replies.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    const holders = [];
+    for (const a of agents) holders.push((await listDevices(t.doc, t.tableName, a)).length);
+    expect(holders.reduce((x, y) => x + y, 0)).toBe(1);
+    const owner = await getTokenOwner(t.doc, t.tableName, 'GCM', token);
+    expect(holders[agents.findIndex((a) => a.agentId === owner?.agentId)]).toBe(1);
+    expect(new Set(replies.map((r) => r.body.endpointArn)).size).toBe(1);
+  });
+
+  test('the same platform and token under another platform application is another device', async () => {
+    const a = me();
+    const b = me();
+    await post(a, { platform: 'APNS', token: 'shared-text' });
+    await post(b, { platform: 'GCM', token: 'shared-text' });
+    expect(await listDevices(t.doc, t.tableName, a)).toHaveLength(1);
+    expect(await listDevices(t.doc, t.tableName, b)).toHaveLength(1);
+  });
+});
+
+describe('at most 10 devices per agent (SPEC §10.3)', () => {
+  test('an 11th removes the least recently registered one, and its endpoint', async () => {
+    const a = me();
+    const arns: string[] = [];
+    for (let i = 0; i < 10; i++) arns.push((await post(a, { platform: 'GCM', token: `cap-${a.agentId}-${i}` })).body.endpointArn);
+    // Registering the first again makes it recent: the second is now the least recently registered.
+    expect((await post(a, { platform: 'GCM', token: `cap-${a.agentId}-0` })).status).toBe(200);
+    const eleventh = await post(a, { platform: 'GCM', token: `cap-${a.agentId}-10` });
+    expect(eleventh.status).toBe(201);
+    const tokens = (await listDevices(t.doc, t.tableName, a)).map((d) => d.token).sort();
+    expect(tokens).toHaveLength(10);
+    expect(tokens).not.toContain(`cap-${a.agentId}-1`);
+    expect(tokens).toContain(`cap-${a.agentId}-0`);
+    await expect(attributes(arns[1]!)).rejects.toMatchObject({ name: 'NotFoundException' });
+    expect(await getTokenOwner(t.doc, t.tableName, 'GCM', `cap-${a.agentId}-1`)).toBeUndefined();
+    expect((await attributes(arns[0]!))?.Enabled).toBe('true');
+  });
 });

@@ -4,6 +4,7 @@
  * at a local @connections server (desktop frames) and the local SNS server (mobile pushes).
  */
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { createTestTable, type TestTable } from '../support/table.js';
 import { startTestIssuer, type TestIssuer } from '../support/auth.js';
@@ -394,5 +395,75 @@ describe('exactly once and failures (issue 4 item 3)', () => {
     const m = await visitorSays(await conversation(ws, 'Pia'), 'busy day');
     expect(batchesWith(m.messageId)[0]!.response.batchItemFailures).toHaveLength(1);
     expect(notified(A, m.messageId)).toEqual({ desktop: 1, mobile: 1 });
+  });
+});
+
+describe('provider failures that retrying cannot cure (SPEC §8)', () => {
+  /** The mobile guard items of a message: what the fan-out recorded for each device. */
+  async function mobileGuards(messageId: string) {
+    const r = await t.doc.send(
+      new QueryCommand({ TableName: t.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `NOTIF#${messageId}` }, ConsistentRead: true }),
+    );
+    return (r.Items ?? []).filter((it) => it.channel === 'mobile').map((it) => ({ target: it.target, status: it.status, outcome: it.outcome, detail: it.detail, errorName: it.errorName }));
+  }
+
+  test('a deleted endpoint (SNS: InvalidParameter "No endpoint found") marks the device disabled; the record is not retried', async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all' }, 'GCM');
+    const B = await agent(ws, 'B', { scope: 'all' }, 'GCM');
+    expect(sns.disable(A.deviceToken!, 'deleted')).toBe(true);
+    const m = await visitorSays(await conversation(ws, 'Quin'), 'hello');
+    expect(notified(A, m.messageId)).toEqual({ desktop: 1, mobile: 0 });
+    expect(notified(B, m.messageId)).toEqual({ desktop: 1, mobile: 1 });
+    expect(batchesWith(m.messageId).map((b) => b.response.batchItemFailures)).toEqual([[]]);
+    const deviceId = deviceIdFor('GCM', A.deviceToken!);
+    expect((await getDevice(t.doc, t.tableName, { workspaceId: ws, agentId: 'A' }, deviceId))?.enabled).toBe(false);
+    expect(await mobileGuards(m.messageId)).toContainEqual({
+      target: `A#${deviceId}`,
+      status: 'done',
+      outcome: 'disabled',
+      detail: 'endpoint_deleted',
+      errorName: 'InvalidParameterException',
+    });
+    // Registering the token again creates a new endpoint, and the next message reaches it.
+    const reg = await register(ws, 'A', 'GCM', A.deviceToken!);
+    expect(reg.status).toBe(200);
+    const next = await visitorSays(await conversation(ws, 'Quin'), 'again');
+    expect(notified(A, next.messageId)).toEqual({ desktop: 1, mobile: 1 });
+  });
+
+  test.each([
+    ['AuthorizationError', 'AuthorizationErrorException'],
+    ['InvalidParameter', 'InvalidParameterException'],
+    ['PlatformApplicationDisabled', 'PlatformApplicationDisabledException'],
+  ])('%s is recorded as refused for good, not retried, and the device stays enabled', async (code, errorName) => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all' }, 'APNS');
+    sns.failNext(code, 1, 'Publish');
+    const m = await visitorSays(await conversation(ws, 'Rae'), 'hello');
+    expect(notified(A, m.messageId)).toEqual({ desktop: 1, mobile: 0 });
+    expect(batchesWith(m.messageId).map((b) => b.response.batchItemFailures)).toEqual([[]]);
+    expect(await mobileGuards(m.messageId)).toEqual([
+      { target: `A#${deviceIdFor('APNS', A.deviceToken!)}`, status: 'done', outcome: 'rejected', detail: 'provider_error', errorName },
+    ]);
+    expect((await getDevice(t.doc, t.tableName, { workspaceId: ws, agentId: 'A' }, deviceIdFor('APNS', A.deviceToken!)))?.enabled).toBe(true);
+    expect(poller.failures()).toEqual([]);
+  });
+
+  test('a disabled platform application refuses every device on it; the other recipients are notified once and nothing is retried', async () => {
+    const ws = wsId();
+    // Last in this file: it disables the sandbox application for good.
+    const broken = await agent(ws, 'S', { scope: 'all' }, 'APNS_SANDBOX');
+    const fine = await agent(ws, 'F', { scope: 'all' }, 'GCM');
+    expect(sns.disable(broken.deviceToken!, 'application')).toBe(true);
+    const c = await conversation(ws, 'Sam');
+    const m1 = await visitorSays(c, 'one');
+    const m2 = await visitorSays(c, 'two');
+    for (const m of [m1, m2]) {
+      expect(notified(broken, m.messageId)).toEqual({ desktop: 1, mobile: 0 });
+      expect(notified(fine, m.messageId)).toEqual({ desktop: 1, mobile: 1 });
+      expect(batchesWith(m.messageId).map((b) => b.response.batchItemFailures)).toEqual([[]]);
+    }
+    expect(sns.refused().filter((r) => r.code === 'PlatformApplicationDisabled').length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -108,8 +108,72 @@ test('injected throttling fails the call, and the SDK retries it when allowed to
   retrying.destroy();
 });
 
-test('publishing to an endpoint that does not exist is NotFound', async () => {
+test('publishing to an endpoint that does not exist (or was deleted) is InvalidParameter "No endpoint found", as on SNS', async () => {
+  const noSuch = { name: 'InvalidParameterException', message: 'Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified' };
   await expect(
     sns.send(new PublishCommand({ TargetArn: `${APNS_APP.replace(':app/', ':endpoint/')}/nope`, MessageStructure: 'json', Message: '{"default":"x"}' })),
-  ).rejects.toMatchObject({ name: 'NotFoundException' });
+  ).rejects.toMatchObject(noSuch);
+  const arn = await create(APNS_APP, 'tok-deleted');
+  expect(server.disable('tok-deleted', 'deleted')).toBe(true);
+  const before = server.pushes().length;
+  await expect(sns.send(new PublishCommand({ TargetArn: arn, MessageStructure: 'json', Message: '{"default":"x","APNS":"{}"}' }))).rejects.toMatchObject({
+    ...noSuch,
+    $metadata: expect.objectContaining({ httpStatusCode: 400 }),
+  });
+  // Reading its attributes is NotFound ("Endpoint does not exist"), as on SNS.
+  await expect(sns.send(new GetEndpointAttributesCommand({ EndpointArn: arn }))).rejects.toMatchObject({ name: 'NotFoundException', message: 'Endpoint does not exist' });
+  expect(server.pushes()).toHaveLength(before);
+  expect(server.refused().at(-1)).toMatchObject({ endpointArn: arn, code: 'InvalidParameter' });
+});
+
+const apnsOf = (bytes: number) => JSON.stringify({ aps: { alert: { body: 'x'.repeat(bytes - '{"aps":{"alert":{"body":""}}}'.length) } } });
+
+test.each([
+  ['APNS', APNS_APP, 'Invalid parameter: Message Reason: Invalid notification for protocol APNS: Notification is too long'],
+  ['GCM', GCM_APP, 'Invalid parameter: Message Reason: Invalid notification for protocol GCM: Notification data is larger than allowed limit'],
+])('a %s payload of 4096 bytes is delivered, of 4097 refused with InvalidParameter and not recorded', async (platform, app, message) => {
+  const arn = await create(app, `tok-size-${platform}`);
+  const send = (member: string) => sns.send(new PublishCommand({ TargetArn: arn, MessageStructure: 'json', Message: JSON.stringify({ default: 'x', [platform]: member }) }));
+  expect(Buffer.byteLength(apnsOf(4096))).toBe(4096);
+  await send(apnsOf(4096));
+  const before = server.pushes().length;
+  await expect(send(apnsOf(4097))).rejects.toMatchObject({ name: 'InvalidParameterException', message });
+  // Bytes, not characters: 1363 three-byte characters and 8 bytes of JSON around them are 4097 bytes.
+  await expect(send(JSON.stringify({ t: '中'.repeat(1363) }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  expect(server.pushes()).toHaveLength(before);
+});
+
+test('an endpoint of a disabled platform application fails Publish with PlatformApplicationDisabled, every endpoint of that app', async () => {
+  const SANDBOX_APP = 'arn:aws:sns:us-east-1:000000000000:app/APNS_SANDBOX/agent-chat';
+  const a = await create(SANDBOX_APP, 'tok-app-a');
+  const b = await create(SANDBOX_APP, 'tok-app-b');
+  const other = await create(APNS_APP, 'tok-app-other');
+  const msg = (arn: string) => new PublishCommand({ TargetArn: arn, MessageStructure: 'json', Message: JSON.stringify({ default: 'x', APNS_SANDBOX: '{}', APNS: '{}' }) });
+  expect(server.disable('tok-app-a', 'application')).toBe(true);
+  for (const arn of [a, b]) {
+    await expect(sns.send(msg(arn))).rejects.toMatchObject({ name: 'PlatformApplicationDisabledException', $metadata: expect.objectContaining({ httpStatusCode: 400 }) });
+  }
+  await sns.send(msg(other)); // another application is unaffected
+  expect(server.pushes().at(-1)?.endpointArn).toBe(other);
+});
+
+test('each recorded push carries the publish\'s message attributes, name → string value', async () => {
+  const arn = await create(APNS_APP, 'tok-attributes');
+  await sns.send(
+    new PublishCommand({
+      TargetArn: arn,
+      MessageStructure: 'json',
+      Message: JSON.stringify({ default: 'x', APNS: '{"aps":{}}' }),
+      MessageAttributes: {
+        'AWS.SNS.MOBILE.APNS.COLLAPSE_ID': { DataType: 'String', StringValue: 'conv_1' },
+        'AWS.SNS.MOBILE.APNS.PUSH_TYPE': { DataType: 'String', StringValue: 'alert' },
+      },
+    }),
+  );
+  expect(server.pushes().at(-1)).toMatchObject({
+    endpointArn: arn,
+    attributes: { 'AWS.SNS.MOBILE.APNS.COLLAPSE_ID': 'conv_1', 'AWS.SNS.MOBILE.APNS.PUSH_TYPE': 'alert' },
+  });
+  await sns.send(new PublishCommand({ TargetArn: arn, MessageStructure: 'json', Message: JSON.stringify({ default: 'x', APNS: '{}' }) }));
+  expect(server.pushes().at(-1)?.attributes).toEqual({});
 });

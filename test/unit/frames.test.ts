@@ -38,3 +38,13 @@ test('the preview is cut like the push: 500 code points, surrogate pairs whole',
   const body = `${'b'.repeat(499)}🎉${'c'.repeat(10)}`;
   expect(chatMessageFrame(msg({ body }), null).preview).toBe(`${'b'.repeat(499)}🎉`);
 });
+
+test('the preview and the name carry no control or bidi override characters (SPEC §8)', () => {
+  const f = chatMessageFrame(msg({ fromName: 'Eve\u202E', body: 'abc\u202Edef\u0007\u0001 ok\nnext\tcol' }), null);
+  expect(f.preview).toBe('abcdef ok\nnext\tcol');
+  expect(f.from.name).toBe('Eve');
+});
+
+test('the 500-code-point preview counts the text left after removing them', () => {
+  expect(chatMessageFrame(msg({ body: `${'\u202E'.repeat(50)}${'y'.repeat(600)}` }), null).preview).toBe('y'.repeat(500));
+});
