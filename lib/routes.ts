@@ -39,6 +39,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'PUT', path: '/v1/me/notification-settings', handler: 'http/put-settings', grants: ['table:read', 'table:write'] },
   { method: 'POST', path: '/v1/me/devices', handler: 'http/register-device', grants: ['table:read', 'table:write', 'sns:endpoints'] },
   { method: 'DELETE', path: '/v1/me/devices/{deviceId}', handler: 'http/delete-device', grants: ['table:read', 'table:write', 'sns:endpoints'] },
+  { method: 'DELETE', path: '/v1/workspace/agents/{agentId}', handler: 'http/remove-agent', grants: ['table:read', 'table:write', 'sns:endpoints', 'ws:manage'] },
 ];
 
 /** The `$connect` authorizer: its identity source is the `token` query parameter. */

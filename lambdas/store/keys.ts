@@ -43,6 +43,8 @@ export const k = {
   activitySk: (at: string, conv: string) => `${at}#${conv}`,
   duePk: () => 'DUE',
   dueSk: (ws: string, agentId: string, conv: string) => `${ws}#${agentId}#${conv}`,
+  /** Every due entry of one agent: ids hold no `#`, so the trailing one ends the agent id exactly. */
+  dueAgentPrefix: (ws: string, agentId: string) => `${ws}#${agentId}#`,
   notification: (messageId: string, channel: string, target: string) => ({
     pk: `NOTIF#${messageId}`,
     sk: `${channel}#${target}`,
