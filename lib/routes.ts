@@ -60,6 +60,8 @@ export const WS_ROUTES: readonly WsRoute[] = [
 export const BACKGROUND = {
   fanout: { handler: 'fanout', grants: ['table:read', 'table:write', 'sns:publish', 'ws:manage'] as Grant[] },
   reminder: { handler: 'reminder', grants: ['table:read', 'table:write', 'ses:send'] as Grant[] },
+  /** SES bounces and complaints (configuration set → SNS topic) mark the agent's email failing. */
+  sesEvents: { handler: 'ses-events', grants: ['table:write'] as Grant[] },
 };
 
 /** Every handler named above, once each. */
@@ -70,5 +72,6 @@ export const ALL_HANDLERS: readonly string[] = [
     WS_AUTHORIZER.handler,
     BACKGROUND.fanout.handler,
     BACKGROUND.reminder.handler,
+    BACKGROUND.sesEvents.handler,
   ]),
 ];
