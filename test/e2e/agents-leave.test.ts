@@ -118,7 +118,15 @@ async function setLastSeen(a: TestAgent, at: string, onLists: string[]) {
   // As if the agent last used the product then: the profile and the recipient-list copies.
   await db.send(new UpdateCommand({ TableName: stack.tableName, Key: k.agent(a.workspaceId, a.agentId), UpdateExpression: 'SET lastSeenAt = :t', ExpressionAttributeValues: { ':t': at } }));
   for (const pk of onLists) {
-    await db.send(new UpdateCommand({ TableName: stack.tableName, Key: { pk, sk: a.agentId }, UpdateExpression: 'SET lastSeenAt = :t', ExpressionAttributeValues: { ':t': at } }));
+    await db.send(
+      new UpdateCommand({
+        TableName: stack.tableName,
+        Key: { pk, sk: a.agentId },
+        UpdateExpression: 'SET lastSeenAt = :t',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':t': at },
+      }),
+    );
   }
 }
 
@@ -182,7 +190,7 @@ describe('DELETE /v1/workspace/agents/{agentId}', () => {
     void m2;
   });
 
-  test('signing in again restores a removed agent (fresh sign-in, not an old token); they hear about new messages again', async () => {
+  test("a removed agent's token stays refused; signing in again restores them and they hear about new messages again", async () => {
     const ws = uid('ws');
     const admin = await newAgent(ws, 'admin', {}, 'admin');
     const back = await newAgent(ws, 'back', { scope: 'all' });
@@ -216,7 +224,7 @@ describe('AgentInactiveDays', () => {
     const m0 = await visitorSays(conv, 'while you were here');
     await Promise.all([pushFor(awayDevice, m0), pushFor(witnessDevice, m0)]);
 
-    await setLastSeen(away, new Date(Date.now() - 31 * 86_400_000).toISOString(), [k.recipientsAllPk(ws)]);
+    await setLastSeen(away, new Date(Date.now() - 31 * 86_400_000).toISOString(), [k.recipientsAllPk(ws), k.recipientsUnassignedPk(ws)]);
     const m1 = await visitorSays(conv, 'anyone?');
     const m2 = await visitorSays(conv, 'hello?');
     await pushFor(witnessDevice, m2);
