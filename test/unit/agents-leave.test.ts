@@ -96,3 +96,12 @@ describe('SES events (configuration set → SNS)', () => {
     expect(readSesEvent('not json').kind).toBe('ignore');
   });
 });
+
+describe("the console opens the email's unread-list link", () => {
+  test('#/?filter=unread is the conversation list with the unread filter; unknown filters are the plain list', async () => {
+    const { parseHash } = await import('../../web/src/console/routes.js');
+    expect(parseHash('#/?filter=unread')).toEqual({ name: 'conversations', filter: 'unread' });
+    expect(parseHash('#/?filter=bogus')).toEqual({ name: 'conversations' });
+    expect(parseHash('#/c/conv_1')).toEqual({ name: 'conversations', openId: 'conv_1' });
+  });
+});
