@@ -16,6 +16,7 @@ import { DEFAULT_SETTINGS, type NotificationSettings as Settings } from '../../l
 import { k } from '../../lambdas/store/keys.js';
 import { listDevices } from '../../lambdas/store/devices.js';
 import { connectionsOf } from '../../lambdas/store/connections.js';
+import { dueOfAgent } from '../../lambdas/store/reminders.js';
 import { startSesFaults, type SesFaults } from '../support/ses-faults.js';
 import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
 
@@ -162,6 +163,7 @@ describe('DELETE /v1/workspace/agents/{agentId}', () => {
     const m1 = await visitorSays(conv, 'first');
     await Promise.all([pushFor(goneDevice, m1), goneSocket.waitFor((f) => f.messageId === m1), pushFor(witnessDevice, m1)]);
     // gone is now owed a reminder for m1 (email on) — removal must cancel it.
+    await eventually(async () => (await dueOfAgent(db, stack.tableName, ws, gone.agentId)).length === 1, 'the due entry');
 
     const r = await removeAgent(admin, gone.agentId);
     expect(r.status).toBe(204);
@@ -175,6 +177,7 @@ describe('DELETE /v1/workspace/agents/{agentId}', () => {
     await expect(AgentSocket.open(stack.wsUrl, gone.token)).rejects.toMatchObject({ statusCode: 401 });
     expect(await listDevices(db, stack.tableName, { workspaceId: ws, agentId: gone.agentId })).toEqual([]);
     expect(await connectionsOf(db, stack.tableName, ws, gone.agentId)).toEqual([]);
+    expect(await dueOfAgent(db, stack.tableName, ws, gone.agentId)).toEqual([]);
 
     const m2 = await visitorSays(conv, 'second');
     const m3 = await visitorSays(conv, 'third');
