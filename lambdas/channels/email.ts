@@ -14,7 +14,9 @@ export interface OutgoingEmail {
   /**
    * SES message tags. SES copies them into the bounce and complaint events a configuration set
    * publishes (`mail.tags`), so an event names the agent without an email-to-agent index.
-   * Names and values: ASCII letters, digits, `_` and `-`, at most 256 characters (ids fit).
+   * Names and values: ASCII letters, digits, `_` and `-`, at most 256 characters (ids fit;
+   * https://docs.aws.amazon.com/ses/latest/APIReference/API_MessageTag.html). aws-ses-v2-local's
+   * v1 SendEmail accepts `Tags` and `ConfigurationSetName` (its schema lists both) and ignores them.
    */
   tags?: Record<string, string>;
   /** SES_CONFIGURATION_SET: only when set, as a name SES does not know fails the send. */
