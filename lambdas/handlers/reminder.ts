@@ -164,10 +164,10 @@ async function remindAgent(deps: Deps, due: DueAgent): Promise<AgentOutcome> {
     if (sent.status === 'failed-permanent') {
       if (sent.recipient) {
         // Not retried every 5 minutes: the agent's email is failing until a settings save or a sign-in.
-        logger.error('reminder refused by SES for good; the agent\'s email is marked failing', { ...log, code: sent.code, conversations: planned.length });
+        logger.error('reminder email failed', { ...log, status: sent.status, code: sent.code, emailStatus: 'failing', conversations: planned.length });
         await markEmailFailing(deps.db, deps.tableName, ids, sent.code, new Date().toISOString());
       } else {
-        logger.error('reminder refused by SES: the sending setup is at fault', { ...log, code: sent.code });
+        logger.error('reminder email failed', { ...log, status: sent.status, code: sent.code, cause: 'sending setup', conversations: planned.length });
       }
       return { kind: 'failed' };
     }
