@@ -31,8 +31,9 @@ export interface WsRoute {
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/workspaces/{workspaceId}/conversations', handler: 'http/create-conversation', grants: ['table:write'] },
   { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: ['table:read', 'table:write'] },
-  { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: ['table:read'] },
-  { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: ['table:read'] },
+  // table:write for the agent marks every agent request may refresh (lastSeenAt about daily, email_verified; SPEC §10.3–10.4).
+  { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: ['table:read', 'table:write'] },
+  { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: ['table:read', 'table:write'] },
   { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: ['table:read', 'table:write'] },
   { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: ['table:read', 'table:write'] },
   { method: 'GET', path: '/v1/me', handler: 'http/get-me', grants: ['table:read', 'table:write'] },

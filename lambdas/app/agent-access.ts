@@ -18,7 +18,7 @@ export interface AccessDeps {
   db: DynamoDBDocumentClient;
   tableName: string;
   now?: () => number;
-  log?: (message: string, fields: Record<string, unknown>) => void;
+  log?: (level: 'info' | 'warn', message: string, fields: Record<string, unknown>) => void;
 }
 
 /** What a verified token tells beyond the identity; the WebSocket's `$connect` has only the identity. */
@@ -57,7 +57,7 @@ export async function admitAgent(deps: AccessDeps, token: TokenFacts): Promise<A
       if (!again || again.removedAt) throw new AgentRemovedError();
       agent = again;
     } else {
-      deps.log?.('removed agent signed in again', { ...ids, removedAt: agent.removedAt });
+      deps.log?.('info', 'removed agent signed in again', { ...ids, removedAt: agent.removedAt });
       const { removedAt: _gone, ...rest } = agent;
       agent = { ...rest, lastSeenAt: now };
     }
@@ -77,7 +77,11 @@ export async function admitAgent(deps: AccessDeps, token: TokenFacts): Promise<A
     const { emailStatus: _s, emailFailure: _f, ...rest } = agent;
     agent = rest;
   }
-  await Promise.all(writes);
+  // Best effort: the request is served even when a mark cannot be written now (throttling, say);
+  // the next use finds it stale and tries again.
+  for (const r of await Promise.allSettled(writes)) {
+    if (r.status === 'rejected') deps.log?.('warn', 'agent marks not updated', { ...ids, error: (r.reason as Error)?.name ?? 'Error' });
+  }
   return agent;
 }
 

@@ -101,7 +101,7 @@ async function identify(auth: Auth, event: APIGatewayProxyEventV2): Promise<Call
 /** SPEC §10.4: a removed agent's tokens are refused; every use keeps the profile's marks current. */
 async function admitted(agent: AgentToken): Promise<void> {
   try {
-    await admitAgent({ db: dynamo(), tableName: config().tableName, log: (m, f) => logger.info(m, f) }, agent);
+    await admitAgent({ db: dynamo(), tableName: config().tableName, log: (level, m, f) => logger[level](m, f) }, agent);
   } catch (e) {
     if (e instanceof AgentRemovedError) throw unauthorized('this agent was removed from the workspace');
     throw e;
