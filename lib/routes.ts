@@ -40,8 +40,9 @@ export interface WsRoute {
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/workspaces/{workspaceId}/conversations', handler: 'http/create-conversation', grants: ['table:read', 'table:write'], cors: 'any-origin' },
   { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: ['table:read', 'table:write'], cors: 'any-origin' },
-  { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: ['table:read'] },
-  { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: ['table:read'], cors: 'any-origin' },
+  // table:write for the agent marks every agent request may refresh (lastSeenAt about daily, email_verified; SPEC §10.3–10.4).
+  { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: ['table:read', 'table:write'] },
+  { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: ['table:read', 'table:write'], cors: 'any-origin' },
   { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: ['table:read', 'table:write'] },
   { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: ['table:read', 'table:write'] },
   { method: 'GET', path: '/v1/me', handler: 'http/get-me', grants: ['table:read', 'table:write'] },
@@ -50,6 +51,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'DELETE', path: '/v1/me/devices/{deviceId}', handler: 'http/delete-device', grants: ['table:read', 'table:write', 'sns:endpoints'] },
   { method: 'GET', path: '/v1/workspace/widget', handler: 'http/get-widget', grants: ['table:read', 'table:write'] },
   { method: 'PUT', path: '/v1/workspace/widget', handler: 'http/put-widget', grants: ['table:read', 'table:write'] },
+  { method: 'DELETE', path: '/v1/workspace/agents/{agentId}', handler: 'http/remove-agent', grants: ['table:read', 'table:write', 'sns:endpoints', 'ws:manage', 'ws:close'] },
   // CORS preflights for every route above (no CORS on the API itself: it would answer them all alike).
   { method: 'OPTIONS', path: '/{proxy+}', handler: 'http/preflight', grants: [] },
 ];
@@ -74,6 +76,8 @@ export const BACKGROUND = {
   reminder: { handler: 'reminder', grants: ['table:read', 'table:write', 'ses:send'] as Grant[] },
   /** Every minute: closes connections whose token expired (SPEC §10.4). */
   connectionExpiry: { handler: 'connection-expiry', grants: ['table:read', 'table:write', 'ws:close'] as Grant[] },
+  /** SES bounces and complaints (configuration set → SNS topic) mark the agent's email failing. */
+  sesEvents: { handler: 'ses-events', grants: ['table:write'] as Grant[] },
 };
 
 /** Every handler named above, once each. */
@@ -85,5 +89,6 @@ export const ALL_HANDLERS: readonly string[] = [
     BACKGROUND.fanout.handler,
     BACKGROUND.reminder.handler,
     BACKGROUND.connectionExpiry.handler,
+    BACKGROUND.sesEvents.handler,
   ]),
 ];

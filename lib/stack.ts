@@ -18,6 +18,7 @@ import { NotificationPipeline } from './constructs/pipeline.js';
 import { ConnectionExpirySweep } from './constructs/connection-expiry.js';
 import { WebConsole } from './constructs/web-console.js';
 import { WebSocketEndpoint } from './constructs/websocket-api.js';
+import { EmailEvents } from './constructs/email-events.js';
 
 export interface AgentChatStackProps extends StackProps {
   /** The built console (web/build.ts output). */
@@ -71,6 +72,7 @@ export class AgentChatStack extends Stack {
     this.webSocket = new WebSocketEndpoint(this, 'WebSocket');
     this.http = new HttpEndpoint(this, 'Http');
 
+    const emailEvents = new EmailEvents(this, 'EmailEvents');
     const platformApp = (p: string) => params.platformApps.find((a) => a.platform === p)?.arn ?? '';
     // Every name lambdas/platform/config.ts reads; an empty value reads as unset there.
     const environment: Record<string, string> = {
@@ -85,11 +87,14 @@ export class AgentChatStack extends Stack {
       PLATFORM_APP_ARN_GCM: platformApp('GCM'),
       EMAIL_FROM: params.emailFrom.valueAsString,
       CONSOLE_URL: consoleUrl,
+      AGENT_INACTIVE_DAYS: params.agentInactiveDays.valueAsString,
+      SES_CONFIGURATION_SET: emailEvents.configurationSet.configurationSetName,
     };
     const targets: GrantTargets = {
       table: this.table,
       platformApps: params.platformApps,
       emailFrom: params.emailFrom.valueAsString,
+      emailConfigurationSet: emailEvents.configurationSet.configurationSetName,
       webSocket: { apiId: this.webSocket.api.apiId, stageName: this.webSocket.stage.stageName },
     };
     const fn = (handler: string, grants: readonly Grant[], opts: { memorySize?: number; timeout?: Duration } = {}) => {
@@ -110,6 +115,8 @@ export class AgentChatStack extends Stack {
 
     const fanout = fn(BACKGROUND.fanout.handler, BACKGROUND.fanout.grants, { memorySize: 512, timeout: Duration.minutes(1) });
     const reminder = fn(BACKGROUND.reminder.handler, BACKGROUND.reminder.grants, { memorySize: 512, timeout: Duration.minutes(2) });
+    const sesEvents = fn(BACKGROUND.sesEvents.handler, BACKGROUND.sesEvents.grants);
+    emailEvents.subscribe(sesEvents.fn);
     this.pipeline = new NotificationPipeline(this, 'Pipeline', { table: this.table, fanout, reminder });
     const connectionExpiry = fn(BACKGROUND.connectionExpiry.handler, BACKGROUND.connectionExpiry.grants, { timeout: Duration.seconds(50) });
     new ConnectionExpirySweep(this, 'ConnectionExpirySweep', { sweep: connectionExpiry });
@@ -120,6 +127,7 @@ export class AgentChatStack extends Stack {
     alarms.errorsAndThrottles('Fanout', [fanout.fn], 'Fan-out');
     alarms.errorsAndThrottles('Reminder', [reminder.fn], 'Reminder');
     alarms.errorsAndThrottles('ConnectionExpiry', [connectionExpiry.fn], 'Connection expiry sweep');
+    alarms.errorsAndThrottles('SesEvents', [sesEvents.fn], 'SES bounce and complaint events');
     alarms.errorsAndThrottles('HttpRoutes', HTTP_ROUTES.map((r) => fn(r.handler, r.grants).fn), 'HTTP API routes');
     alarms.errorsAndThrottles('WebSocketRoutes', [authorizer.fn, ...WS_ROUTES.map((r) => fn(r.handler, r.grants).fn)], 'WebSocket routes');
     alarms.iteratorAge('FanoutIteratorAge', fanout.fn, Duration.minutes(1));

@@ -3,7 +3,7 @@
  * visitor's name, the newest message text, how many messages are unread and a link into the
  * console. Everything a visitor typed is escaped in the HTML part: it is untrusted input.
  */
-import { cutCodePoints, PREVIEW_CODE_POINTS } from './text.js';
+import { cutCodePoints, PREVIEW_CODE_POINTS, stripUnsafeChars } from './text.js';
 import { visitorDisplayName } from './visitor-message.js';
 
 export interface DigestConversation {
@@ -19,6 +19,8 @@ export interface DigestInput {
   agentName?: string | null;
   consoleUrl: string;
   conversations: readonly DigestConversation[];
+  /** Further due conversations the email does not list one by one (SPEC §10.3): counted and linked. */
+  more?: number;
 }
 
 export interface Digest {
@@ -29,6 +31,13 @@ export interface Digest {
 
 const NAME_CODE_POINTS = 80;
 
+/**
+ * SPEC §10.3: at most this many conversations are listed; the rest are one line. Each listed one
+ * is at most ~1 KB of text and ~2 KB of HTML (a 500-code-point preview, escaped), so a digest stays
+ * around 150 KB, far below SES's 10 MB, however much is due.
+ */
+export const DIGEST_MAX_CONVERSATIONS = 50;
+
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function escapeHtml(s: string): string {
@@ -37,38 +46,52 @@ export function escapeHtml(s: string): string {
 
 /** A name on one line (a subject cannot hold line breaks), short, and never empty. */
 export function visitorLabel(name: string | null | undefined): string {
-  return cutCodePoints(visitorDisplayName(name?.replace(/\s+/g, ' ')), NAME_CODE_POINTS);
+  // Controls and bidi overrides never reach a subject (SPEC §8); nor the name anywhere else in the email.
+  return cutCodePoints(visitorDisplayName(stripUnsafeChars(name ?? '').replace(/\s+/g, ' ').trim() || undefined), NAME_CODE_POINTS);
 }
 
 export function conversationLink(consoleUrl: string, conversationId: string): string {
   return `${consoleUrl.replace(/\/+$/, '')}/#/c/${encodeURIComponent(conversationId)}`;
 }
 
+/** The console's list filtered to the agent's unread conversations (web/src/console/routes.ts). */
+export function unreadListLink(consoleUrl: string): string {
+  return `${consoleUrl.replace(/\/+$/, '')}/#/?filter=unread`;
+}
+
+export function moreLine(n: number): string {
+  return n === 1 ? '… and 1 more unread conversation' : `… and ${n} more unread conversations`;
+}
+
 export function unreadPhrase(n: number): string {
   return n === 1 ? '1 unread message' : `${n} unread messages`;
 }
 
-function subjectFor(convs: readonly DigestConversation[]): string {
+function subjectFor(convs: readonly DigestConversation[], total: number): string {
   const [only] = convs;
-  if (convs.length === 1 && only) {
+  if (total === 1 && only) {
     return only.unreadCount === 1
       ? `Unread chat message from ${visitorLabel(only.visitorName)}`
       : `${unreadPhrase(only.unreadCount)} from ${visitorLabel(only.visitorName)}`;
   }
-  return `Unread chat messages in ${convs.length} conversations`;
+  return `Unread chat messages in ${total} conversations`;
 }
 
-function intro(convs: readonly DigestConversation[]): string {
-  return convs.length === 1
+function intro(total: number): string {
+  return total === 1
     ? 'A visitor is waiting for an answer in 1 conversation.'
-    : `Visitors are waiting for an answer in ${convs.length} conversations.`;
+    : `Visitors are waiting for an answer in ${total} conversations.`;
 }
 
 const FOOTER = 'You get this email because reminders about unread chat messages are on in your notification settings.';
 
 export function buildDigest(input: DigestInput): Digest {
-  const convs = input.conversations;
-  if (convs.length === 0) throw new Error('a digest needs at least one conversation');
+  const all = input.conversations;
+  if (all.length === 0) throw new Error('a digest needs at least one conversation');
+  const convs = all.slice(0, DIGEST_MAX_CONVERSATIONS);
+  const more = Math.max(0, input.more ?? 0) + (all.length - convs.length);
+  const total = convs.length + more;
+  const moreLink = unreadListLink(input.consoleUrl);
   const greeting = input.agentName?.trim() ? `Hi ${input.agentName.trim()},` : 'Hi,';
 
   const items = convs.map((c) => ({
@@ -81,9 +104,10 @@ export function buildDigest(input: DigestInput): Digest {
   const text = [
     greeting,
     '',
-    intro(convs),
+    intro(total),
     '',
     ...items.flatMap((i) => [`${i.name} (${i.unread})`, ...i.text.split('\n').map((l) => `> ${l}`), `Open the conversation: ${i.link}`, '']),
+    ...(more > 0 ? [`${moreLine(more)}: ${moreLink}`, ''] : []),
     FOOTER,
     '',
   ].join('\n');
@@ -93,7 +117,7 @@ export function buildDigest(input: DigestInput): Digest {
     '<html><head><meta charset="utf-8"></head>',
     '<body style="font-family: sans-serif; line-height: 1.4">',
     `<p>${escapeHtml(greeting)}</p>`,
-    `<p>${escapeHtml(intro(convs))}</p>`,
+    `<p>${escapeHtml(intro(total))}</p>`,
     ...items.map(
       (i) =>
         '<div style="margin: 0 0 1.2em 0">' +
@@ -102,9 +126,10 @@ export function buildDigest(input: DigestInput): Digest {
         `<div><a href="${escapeHtml(i.link)}">Open the conversation</a></div>` +
         '</div>',
     ),
+    ...(more > 0 ? [`<p>${escapeHtml(moreLine(more))}: <a href="${escapeHtml(moreLink)}">see them all in the console</a></p>`] : []),
     `<p style="color: #666; font-size: 0.9em">${escapeHtml(FOOTER)}</p>`,
     '</body></html>',
   ].join('\n');
 
-  return { subject: subjectFor(convs), text, html };
+  return { subject: stripUnsafeChars(subjectFor(convs, total)), text, html };
 }

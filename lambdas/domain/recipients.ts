@@ -7,6 +7,8 @@ import type { NotificationSettings } from './settings.js';
 export interface AgentSettings {
   agentId: string;
   settings: NotificationSettings;
+  /** Last use (or first sign-in when never refreshed), for the AgentInactiveDays rule (SPEC §10.4). */
+  lastSeenAt?: string;
 }
 
 /** Candidates the store must load: the assignee (if any) and the agents listed as scope-all or unassigned-on. */

@@ -5,6 +5,7 @@
 import { isRecipient, type AgentSettings } from './recipients.js';
 import { wantsEmail } from './settings.js';
 import { isDue, type Position } from './read-state.js';
+import { isInactive } from './agent-activity.js';
 
 export interface ObligationState {
   agent: AgentSettings;
@@ -34,4 +35,37 @@ export function planReminder(s: ObligationState): ReminderPlan {
     afterSeq: Math.max(s.position.readSeq, s.position.emailedSeq),
     upToSeq: s.conversation.lastVisitorSeq,
   };
+}
+
+/** The agent-level part of the check, before any conversation is read (SPEC §10.3–10.4). */
+export interface AgentState {
+  removedAt?: string;
+  lastSeenAt?: string;
+  createdAt?: string;
+  /** The token's `email_verified` as last seen; missing = not said, so verified. */
+  emailVerified?: boolean;
+  emailStatus?: 'failing';
+}
+
+export type AgentVerdict =
+  | { kind: 'send' }
+  /** Nothing owed is ever to be emailed: forget it. */
+  | { kind: 'drop'; reason: 'removed' | 'inactive' }
+  /** Send nothing now, keep what is owed (it goes out once the cause is fixed). */
+  | { kind: 'hold'; reason: 'email-unverified' | 'email-failing' };
+
+export function planAgentReminder(a: AgentState, nowMs: number, inactiveDays: number): AgentVerdict {
+  if (a.removedAt) return { kind: 'drop', reason: 'removed' };
+  // Away for AgentInactiveDays: no emails until they sign in again, and what they missed meanwhile
+  // is in the console, not in a late digest.
+  if (isInactive(a, nowMs, inactiveDays)) return { kind: 'drop', reason: 'inactive' };
+  if (a.emailVerified === false) return { kind: 'hold', reason: 'email-unverified' };
+  // A permanent refusal or a bounce: not retried every 5 minutes; a settings save or sign-in clears it.
+  if (a.emailStatus === 'failing') return { kind: 'hold', reason: 'email-failing' };
+  return { kind: 'send' };
+}
+
+/** The digest's order (SPEC §10.3): newest activity first; ties by id, so the order is stable. */
+export function newestActivityFirst<T extends { lastActivityAt: string; conversationId: string }>(xs: readonly T[]): T[] {
+  return [...xs].sort((a, b) => (a.lastActivityAt === b.lastActivityAt ? a.conversationId.localeCompare(b.conversationId) : a.lastActivityAt < b.lastActivityAt ? 1 : -1));
 }

@@ -64,7 +64,8 @@ async function handleRecord(deps: FanoutDeps, r: DynamoDBRecord): Promise<boolea
     const found = await conversationWithCandidates(deps.db, deps.tableName, m.workspaceId, m.conversationId);
     if (!found) return true;
     const { conversation: conv, candidates } = found;
-    const plan = planFanout(m, conv.assigneeId, candidates);
+    // SPEC §10.4: agents unseen for AgentInactiveDays get nothing (removed ones are not candidates at all).
+    const plan = planFanout(m, conv.assigneeId, candidates, { nowMs: Date.now(), inactiveDays: config().agentInactiveDays });
     const reports = await mapLimit(plan, RECIPIENT_CONCURRENCY, (d) => notifyRecipient(deps, m, d, conv.assigneeId));
     const total = reports.reduce(addReports, emptyReport());
     logger.info('message fanned out', {

@@ -15,8 +15,10 @@ import { dynamo, sesClient } from '../platform/clients.js';
 import { config } from '../platform/config.js';
 import { errorInfo, logger } from '../platform/logger.js';
 import { newId } from '../domain/ids.js';
-import { planReminder } from '../domain/reminder-plan.js';
-import { buildDigest, type DigestConversation } from '../domain/digest.js';
+import { newestActivityFirst, planAgentReminder, planReminder } from '../domain/reminder-plan.js';
+import { buildDigest, DIGEST_MAX_CONVERSATIONS, type DigestConversation } from '../domain/digest.js';
+import { mapLimit } from '../platform/map-limit.js';
+import { markEmailFailing } from '../store/agent-status.js';
 import { getAgent, type Agent } from '../store/agents.js';
 import { getConversation } from '../store/conversations.js';
 import { visitorMessagesAfter } from '../store/messages.js';
@@ -36,6 +38,8 @@ const LEASE_MS = 4 * 60_000;
 const SEND_MARGIN_MS = 90_000;
 /** Agents worked on at once: bounded, so SES throttling and DynamoDB stay calm. */
 const CONCURRENCY = 4;
+/** Reads and writes of one agent's conversations in flight at once (an agent may be owed 1,500). */
+const READ_CONCURRENCY = 16;
 
 interface Deps {
   db: DynamoDBDocumentClient;
@@ -44,6 +48,8 @@ interface Deps {
   emailFrom: string;
   consoleUrl: string;
   runId: string;
+  inactiveDays: number;
+  configurationSet?: string;
 }
 
 type AgentOutcome = { kind: 'emailed'; conversations: number } | { kind: 'failed' } | { kind: 'none' };
@@ -51,6 +57,16 @@ type AgentOutcome = { kind: 'emailed'; conversations: number } | { kind: 'failed
 interface Listed extends DigestConversation {
   /** The newest visitor seq listed: the emailed position to record. */
   seq: number;
+}
+
+/** A due conversation the email will tell about, before its messages are read. */
+interface Planned {
+  conversationId: string;
+  lastActivityAt: string;
+  visitorName?: string | null;
+  afterSeq: number;
+  upToSeq: number;
+  dueSeq: number;
 }
 
 export const handler = async (_event?: unknown, context?: Pick<Context, 'awsRequestId'>): Promise<ReminderSummary> => {
@@ -61,6 +77,8 @@ export const handler = async (_event?: unknown, context?: Pick<Context, 'awsRequ
     tableName: c.tableName,
     emailFrom: c.emailFrom,
     consoleUrl: c.consoleUrl,
+    inactiveDays: c.agentInactiveDays,
+    ...(c.sesConfigurationSet ? { configurationSet: c.sesConfigurationSet } : {}),
     // One id per attempt, not the request id: Lambda reuses that when it retries an event, and a
     // lease's owner should name the attempt that holds it.
     runId: newId('run'),
@@ -99,41 +117,76 @@ async function remindAgent(deps: Deps, due: DueAgent): Promise<AgentOutcome> {
   if (claim === 'busy') return { kind: 'none' }; // another run has this agent right now
   if (claim === 'missing') {
     // No such agent any more: nobody can be reminded of these.
-    await Promise.all(due.conversationIds.map((conv) => dropDue(deps.db, deps.tableName, conv, due.agentId, Number.MAX_SAFE_INTEGER))).catch(
-      (e: unknown) => logger.warn('dropping a missing agent\'s reminders failed', { ...log, error: errorInfo(e) }),
-    );
+    await dropAll(deps, due, log);
     return { kind: 'none' };
   }
   try {
     const agent = await getAgent(deps.db, deps.tableName, due.workspaceId, due.agentId);
     if (!agent) return { kind: 'none' };
-    const listed = (await Promise.all(due.conversationIds.map((conv) => planConversation(deps, agent, conv)))).filter(
-      (x): x is Listed => x !== undefined,
+    // Removed, inactive, unverified or failing: decided before any conversation is read.
+    const verdict = planAgentReminder(agent, Date.now(), deps.inactiveDays);
+    if (verdict.kind === 'drop') {
+      logger.info('reminder obligations dropped', { ...log, reason: verdict.reason, conversations: due.conversationIds.length });
+      await dropAll(deps, due, log);
+      return { kind: 'none' };
+    }
+    if (verdict.kind === 'hold') {
+      logger.info('reminder held', { ...log, reason: verdict.reason, conversations: due.conversationIds.length });
+      return { kind: 'none' };
+    }
+    const planned = (await mapLimit(due.conversationIds, READ_CONCURRENCY, (conv) => planConversation(deps, agent, conv))).filter(
+      (x): x is Planned => x !== undefined,
     );
-    if (listed.length === 0) return { kind: 'none' };
+    if (planned.length === 0) return { kind: 'none' };
     if (!agent.email) {
-      logger.warn('reminder skipped: agent has no email address', { ...log, conversations: listed.length });
+      logger.warn('reminder skipped: agent has no email address', { ...log, conversations: planned.length });
       return { kind: 'failed' };
     }
+    // SPEC §10.3: the newest 50 are listed one by one; the others are one line with a link.
+    const ordered = newestActivityFirst(planned);
+    const top = ordered.slice(0, DIGEST_MAX_CONVERSATIONS);
+    const rest = ordered.slice(DIGEST_MAX_CONVERSATIONS);
+    const listed = (await mapLimit(top, READ_CONCURRENCY, (p) => describe(deps, agent, p))).filter((x): x is Listed => x !== undefined);
+    if (listed.length === 0) return { kind: 'none' };
     if (Date.now() > claimedAt + LEASE_MS - SEND_MARGIN_MS) {
       // Too slow to still trust the lease: leave the obligations for the next run.
       logger.warn('reminder lease too close to expiry, not sending', log);
       return { kind: 'failed' };
     }
-    const digest = buildDigest({ agentName: agent.name, consoleUrl: deps.consoleUrl, conversations: listed });
-    const sent = await sendEmail(deps.ses, { from: deps.emailFrom, to: agent.email, ...digest });
-    if (sent.status !== 'sent') {
-      logger.warn('reminder email failed', { ...log, status: sent.status, code: sent.code, conversations: listed.length });
+    const digest = buildDigest({ agentName: agent.name, consoleUrl: deps.consoleUrl, conversations: listed, more: rest.length });
+    const sent = await sendEmail(deps.ses, {
+      from: deps.emailFrom,
+      to: agent.email,
+      ...digest,
+      tags: { workspace: agent.workspaceId, agent: agent.agentId },
+      ...(deps.configurationSet ? { configurationSet: deps.configurationSet } : {}),
+    });
+    if (sent.status === 'failed-permanent') {
+      if (sent.recipient) {
+        // Not retried every 5 minutes: the agent's email is failing until a settings save or a sign-in.
+        logger.error('reminder email failed', { ...log, status: sent.status, code: sent.code, emailStatus: 'failing', conversations: planned.length });
+        await markEmailFailing(deps.db, deps.tableName, ids, sent.code, new Date().toISOString());
+      } else {
+        logger.error('reminder email failed', { ...log, status: sent.status, code: sent.code, cause: 'sending setup', conversations: planned.length });
+      }
       return { kind: 'failed' };
     }
+    if (sent.status !== 'sent') {
+      logger.warn('reminder email failed', { ...log, status: sent.status, code: sent.code, conversations: planned.length });
+      return { kind: 'failed' };
+    }
+    // Every due conversation counts as emailed, the ones past the first 50 too: the email told the
+    // agent about all of them (counted, with a link to the unread list); leaving those due would
+    // send the next 50 five minutes later, and so on. Reading state is untouched: they stay unread.
+    const emailed = [...listed.map((l) => ({ conv: l.conversationId, seq: l.seq })), ...rest.map((p) => ({ conv: p.conversationId, seq: p.upToSeq }))];
     try {
-      for (const l of listed) await recordEmailed(deps.db, deps.tableName, l.conversationId, agent.agentId, l.seq);
+      await mapLimit(emailed, READ_CONCURRENCY, (e) => recordEmailed(deps.db, deps.tableName, e.conv, agent.agentId, e.seq));
     } catch (e) {
       // The email went out; what was not recorded stays due and may be listed once more.
       logger.error('reminder sent but not fully recorded', { ...log, error: errorInfo(e) });
     }
-    logger.info('reminder emailed', { ...log, conversations: listed.length });
-    return { kind: 'emailed', conversations: listed.length };
+    logger.info('reminder emailed', { ...log, conversations: emailed.length, listed: listed.length });
+    return { kind: 'emailed', conversations: emailed.length };
   } catch (e) {
     logger.error('reminder failed for agent', { ...log, error: errorInfo(e) });
     return { kind: 'failed' };
@@ -144,33 +197,48 @@ async function remindAgent(deps: Deps, due: DueAgent): Promise<AgentOutcome> {
   }
 }
 
-/** One due conversation, decided from its state now: listed in the email, or its obligation dropped. */
-async function planConversation(deps: Deps, agent: Agent, conv: string): Promise<Listed | undefined> {
+async function dropAll(deps: Deps, due: DueAgent, log: Record<string, unknown>): Promise<void> {
+  await mapLimit(due.conversationIds, READ_CONCURRENCY, (conv) => dropDue(deps.db, deps.tableName, conv, due.agentId, Number.MAX_SAFE_INTEGER)).catch(
+    (e: unknown) => logger.warn("dropping an agent's reminders failed", { ...log, error: errorInfo(e) }),
+  );
+}
+
+/** One due conversation, decided from its state now: to be emailed, or its obligation dropped. */
+async function planConversation(deps: Deps, agent: Agent, conv: string): Promise<Planned | undefined> {
   const [conversation, position] = await Promise.all([
     getConversation(deps.db, deps.tableName, conv),
     getPosition(deps.db, deps.tableName, conv, agent.agentId),
   ]);
   // The index entry lives on the position item: none means it went away since the index was read.
   if (!position) return undefined;
-  const plan = planReminder({
-    agent: { agentId: agent.agentId, settings: agent.settings },
-    conversation: conversation && conversation.workspaceId === agent.workspaceId ? conversation : undefined,
-    position,
-  });
-  if (plan.kind !== 'email') {
+  const mine = conversation && conversation.workspaceId === agent.workspaceId ? conversation : undefined;
+  const plan = planReminder({ agent: { agentId: agent.agentId, settings: agent.settings }, conversation: mine, position });
+  if (plan.kind !== 'email' || !mine) {
     // Up to the seq this entry was recorded for: a newer obligation written meanwhile survives.
-    await dropDue(deps.db, deps.tableName, conv, agent.agentId, position.dueSeq);
-    return undefined;
-  }
-  const messages = await visitorMessagesAfter(deps.db, deps.tableName, conv, plan.afterSeq, plan.upToSeq);
-  const newest = messages[0];
-  if (!newest) {
     await dropDue(deps.db, deps.tableName, conv, agent.agentId, position.dueSeq);
     return undefined;
   }
   return {
     conversationId: conv,
-    visitorName: conversation?.visitor.name,
+    lastActivityAt: mine.lastActivityAt,
+    visitorName: mine.visitor.name,
+    afterSeq: plan.afterSeq,
+    upToSeq: plan.upToSeq,
+    dueSeq: position.dueSeq,
+  };
+}
+
+/** A listed conversation's lines: its newest visitor text and how many are unread. */
+async function describe(deps: Deps, agent: Agent, p: Planned): Promise<Listed | undefined> {
+  const messages = await visitorMessagesAfter(deps.db, deps.tableName, p.conversationId, p.afterSeq, p.upToSeq);
+  const newest = messages[0];
+  if (!newest) {
+    await dropDue(deps.db, deps.tableName, p.conversationId, agent.agentId, p.dueSeq);
+    return undefined;
+  }
+  return {
+    conversationId: p.conversationId,
+    visitorName: p.visitorName,
     newestText: newest.body,
     unreadCount: messages.length,
     seq: newest.seq,

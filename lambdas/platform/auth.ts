@@ -35,6 +35,13 @@ export interface AgentToken extends Identity {
   expiresAt: number;
   /** False only when the token says `email_verified: false`: no email is sent then (SPEC §10.4). */
   emailVerified: boolean;
+  /**
+   * When the person last authenticated at the identity provider, epoch seconds: `auth_time`, which
+   * a refreshed ID token keeps from the original sign-in (OpenID Connect Core 1.0 §12.2,
+   * https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse), else `iat`.
+   * A token signed in after an agent's removal or email failure restores / clears it (SPEC §10.3–10.4).
+   */
+  authTime: number;
 }
 
 /** A verified agent, or a 401. Every failure looks the same to the caller. */
@@ -60,7 +67,8 @@ export async function verifyAgentToken(token: string | undefined): Promise<Agent
   // Cognito sends email_verified as a boolean; some issuers send the string "false".
   const verified = payload.email_verified;
   const emailVerified = !(verified === false || verified === 'false');
-  return { agentId, workspaceId, email, name, admin: payload[roleClaim] === 'admin', expiresAt: payload.exp, emailVerified };
+  const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : typeof payload.iat === 'number' ? payload.iat : 0;
+  return { agentId, workspaceId, email, name, admin: payload[roleClaim] === 'admin', expiresAt: payload.exp, emailVerified, authTime };
 }
 
 const VISITOR_PREFIX = 'vt1';

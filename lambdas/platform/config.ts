@@ -15,6 +15,10 @@ export interface Config {
   consoleUrl: string;
   /** SPEC §10.2 rate limits; `RATE_LIMITS=off` turns them off (the offline stack's LOCAL_RATE_LIMITS=0, tests). */
   rateLimits: boolean;
+  /** SPEC §10.4: an agent unseen for this many days gets no pushes and no emails; 0 = never. */
+  agentInactiveDays: number;
+  /** The SES configuration set reminders are sent with (bounces and complaints); unset offline. */
+  sesConfigurationSet?: string;
 }
 
 let cached: Config | undefined;
@@ -22,6 +26,11 @@ let cached: Config | undefined;
 function opt(name: string): string | undefined {
   const v = process.env[name];
   return v === undefined || v === '' ? undefined : v;
+}
+
+function nonNegative(v: string | undefined, fallback: number): number {
+  const n = v === undefined ? NaN : Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
 export function config(): Config {
@@ -52,6 +61,8 @@ export function config(): Config {
     emailFrom: opt('EMAIL_FROM') ?? 'notifications@example.com',
     consoleUrl: (opt('CONSOLE_URL') ?? 'http://127.0.0.1:3000').replace(/\/$/, ''),
     rateLimits: opt('RATE_LIMITS') !== 'off',
+    agentInactiveDays: nonNegative(opt('AGENT_INACTIVE_DAYS'), 30),
+    sesConfigurationSet: opt('SES_CONFIGURATION_SET'),
   };
   return cached;
 }

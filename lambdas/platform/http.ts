@@ -7,7 +7,10 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { AppError, badRequest, errorBody, forbidden, invalid, notFound, tooLarge } from './errors.js';
+import { AppError, badRequest, errorBody, forbidden, invalid, notFound, tooLarge, unauthorized } from './errors.js';
+import { dynamo } from './clients.js';
+import { config } from './config.js';
+import { admitAgent, AgentRemovedError } from '../app/agent-access.js';
 import { bearer, verifyAgentToken, visitorTokenConversation } from './auth.js';
 import { errorInfo, logger } from './logger.js';
 import { withCors } from './cors.js';
@@ -91,7 +94,19 @@ async function identify(auth: Auth, event: APIGatewayProxyEventV2): Promise<Call
     const v = visitorTokenConversation(token);
     if (v) return { kind: 'visitor', ...v };
   }
-  return { kind: 'agent', agent: await verifyAgentToken(token) };
+  const agent = await verifyAgentToken(token);
+  await admitted(agent);
+  return { kind: 'agent', agent };
+}
+
+/** SPEC §10.4: a removed agent's tokens are refused; every use keeps the profile's marks current. */
+async function admitted(agent: AgentToken): Promise<void> {
+  try {
+    await admitAgent({ db: dynamo(), tableName: config().tableName, log: (level, m, f) => logger[level](m, f) }, agent);
+  } catch (e) {
+    if (e instanceof AgentRemovedError) throw unauthorized('this agent was removed from the workspace');
+    throw e;
+  }
 }
 
 export function httpHandler<B = undefined, Q = Record<string, never>>(

@@ -17,6 +17,12 @@ export interface Agent {
   name: string;
   settings: NotificationSettings;
   createdAt: string;
+  /** SPEC §10.3–10.4 (agent-status.ts writes these): last use, removal, the token's email_verified, a failing address. */
+  lastSeenAt?: string;
+  removedAt?: string;
+  emailVerified?: boolean;
+  emailStatus?: 'failing';
+  emailFailure?: { reason: string; at: string };
 }
 
 export interface Identity {
@@ -26,8 +32,8 @@ export interface Identity {
   name: string;
 }
 
-function listWrites(tableName: string, a: Agent, present: boolean[]) {
-  const entry = { agentId: a.agentId, settings: a.settings };
+export function listWrites(tableName: string, a: Agent, present: boolean[]) {
+  const entry = { agentId: a.agentId, settings: a.settings, lastSeenAt: a.lastSeenAt ?? a.createdAt };
   const lists: Array<[string, boolean]> = [
     [k.recipientsAllPk(a.workspaceId), a.settings.scope === 'all'],
     [k.recipientsUnassignedPk(a.workspaceId), a.settings.unassigned],
@@ -54,6 +60,7 @@ function toAgent(item: Record<string, unknown>): Agent {
     name: (item.name as string) ?? '',
     settings: { ...defaultSettings(), ...(item.settings as Partial<NotificationSettings>) },
     createdAt: item.createdAt as string,
+    ...statusOf(item),
   };
 }
 
@@ -70,6 +77,20 @@ async function retryConflicts<T>(fn: () => Promise<T>, attempts = 6): Promise<T>
       await new Promise((r) => setTimeout(r, Math.random() * 20 * i));
     }
   }
+}
+
+/** The optional §10.3–10.4 attributes, present only when set. */
+function statusOf(item: Record<string, unknown>): Partial<Agent> {
+  const out: Partial<Agent> = {};
+  if (typeof item.lastSeenAt === 'string') out.lastSeenAt = item.lastSeenAt;
+  if (typeof item.removedAt === 'string') out.removedAt = item.removedAt;
+  if (typeof item.emailVerified === 'boolean') out.emailVerified = item.emailVerified;
+  if (item.emailStatus === 'failing') {
+    out.emailStatus = 'failing';
+    const f = item.emailFailure as { reason?: unknown; at?: unknown } | undefined;
+    out.emailFailure = { reason: String(f?.reason ?? 'unknown'), at: String(f?.at ?? '') };
+  }
+  return out;
 }
 
 /**
@@ -117,7 +138,8 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
     );
     return { ...existing, email: id.email, name: id.name };
   }
-  const agent: Agent = { ...id, settings: defaultSettings(), createdAt: new Date().toISOString() };
+  const now = new Date().toISOString();
+  const agent: Agent = { ...id, settings: defaultSettings(), createdAt: now, lastSeenAt: now };
   const created = await writtenIf(
     retryConflicts(() =>
       db.send(
@@ -159,8 +181,9 @@ export async function putSettings(
           Update: {
             TableName: tableName,
             Key: k.agent(agent.workspaceId, agent.agentId),
-            UpdateExpression: 'SET settings = :s',
-            ConditionExpression: 'attribute_exists(pk)',
+            // A save clears a failing email (SPEC §10.3); a removed agent's save writes nothing.
+            UpdateExpression: 'SET settings = :s REMOVE emailStatus, emailFailure',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt)',
             ExpressionAttributeValues: { ':s': settings },
           },
         },
@@ -177,7 +200,11 @@ async function queryList(db: DynamoDBDocumentClient, tableName: string, pk: stri
     ExpressionAttributeValues: { ':pk': pk },
     ConsistentRead: true,
   });
-  return items.map((it) => ({ agentId: it.agentId as string, settings: { ...defaultSettings(), ...(it.settings as object) } }));
+  return items.map((it) => ({
+    agentId: it.agentId as string,
+    settings: { ...defaultSettings(), ...(it.settings as object) },
+    ...(typeof it.lastSeenAt === 'string' ? { lastSeenAt: it.lastSeenAt } : {}),
+  }));
 }
 
 /** Agents of the workspace whose scope is "all": recipients of every conversation, whatever its assignee. */
@@ -194,5 +221,8 @@ export async function assigneeCandidates(
 ): Promise<AgentSettings[]> {
   if (!assigneeId) return queryList(db, tableName, k.recipientsUnassignedPk(ws));
   const assignee = await getAgent(db, tableName, ws, assigneeId);
-  return assignee ? [{ agentId: assignee.agentId, settings: assignee.settings }] : [];
+  // A removed assignee is nobody's recipient (SPEC §10.4), not even of their own conversations.
+  return assignee && !assignee.removedAt
+    ? [{ agentId: assignee.agentId, settings: assignee.settings, lastSeenAt: assignee.lastSeenAt ?? assignee.createdAt }]
+    : [];
 }

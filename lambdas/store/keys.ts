@@ -50,6 +50,8 @@ export const k = {
   /** A connection's token-expiry bucket in the `due` index: one partition per UTC minute. */
   connExpiryPk: (epochS: number) => `CONNEXP#${new Date(epochS * 1000).toISOString().slice(0, 16)}`,
   connExpirySk: (epochS: number, connectionId: string) => `${String(epochS).padStart(10, '0')}#${connectionId}`,
+  /** Every due entry of one agent: ids hold no `#`, so the trailing one ends the agent id exactly. */
+  dueAgentPrefix: (ws: string, agentId: string) => `${ws}#${agentId}#`,
   notification: (messageId: string, channel: string, target: string) => ({
     pk: `NOTIF#${messageId}`,
     sk: `${channel}#${target}`,

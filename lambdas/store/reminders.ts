@@ -55,6 +55,32 @@ export async function* dueAgents(db: DynamoDBDocumentClient, tableName: string, 
   if (current) yield current;
 }
 
+/**
+ * The conversations one agent is owed a reminder for: a Query of the `due` index on the agent's
+ * sort-key prefix (SPEC §10.4 clears them when the agent is removed). Eventually consistent, like
+ * the index: an entry written a moment ago may be missed, and the reminder skips a removed agent anyway.
+ */
+export async function dueOfAgent(db: DynamoDBDocumentClient, tableName: string, ws: string, agentId: string): Promise<string[]> {
+  const out: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: DUE.name,
+        KeyConditionExpression: '#p = :p AND begins_with(#s, :prefix)',
+        ExpressionAttributeNames: { '#p': DUE.partitionKey, '#s': DUE.sortKey },
+        ExpressionAttributeValues: { ':p': k.duePk(), ':prefix': k.dueAgentPrefix(ws, agentId) },
+        ProjectionExpression: 'conversationId',
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const it of r.Items ?? []) out.push(it.conversationId as string);
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
 export type ClaimResult = 'claimed' | 'busy' | 'missing';
 
 /**

@@ -33,6 +33,8 @@ export interface GrantTargets {
   table: dynamodb.ITable;
   platformApps: readonly PlatformApp[];
   emailFrom: string;
+  /** The reminders' SES configuration set: sending with one is authorised on it too. */
+  emailConfigurationSet?: string;
   webSocket: { apiId: string; stageName: string };
 }
 
@@ -95,7 +97,10 @@ export function applyGrants(role: iam.Role, grants: readonly Grant[], t: GrantTa
         const identities = `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/*`;
         // In the SES sandbox the recipients' identities are authorised too, so the resource is
         // every identity and the from-address is pinned by the condition instead.
-        add(['ses:SendEmail', 'ses:SendRawEmail'], [identities], { StringEquals: { 'ses:FromAddress': t.emailFrom } });
+        const configurationSets = t.emailConfigurationSet
+          ? [`arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:configuration-set/${t.emailConfigurationSet}`]
+          : [];
+        add(['ses:SendEmail', 'ses:SendRawEmail'], [identities, ...configurationSets], { StringEquals: { 'ses:FromAddress': t.emailFrom } });
         acknowledgeWildcards(role, [identities], 'SES authorises sender and (in the sandbox) recipient identities; the ses:FromAddress condition pins the sender to the EmailFrom parameter.');
         break;
       }

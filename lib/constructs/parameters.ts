@@ -28,6 +28,7 @@ export class StackParameters extends Construct {
   readonly emailFrom: CfnParameter;
   readonly consoleOrigin: CfnParameter;
   readonly alarmEmail: CfnParameter;
+  readonly agentInactiveDays: CfnParameter;
   readonly platformApps: PlatformApp[];
   /** True when OidcIssuer is empty: agents sign in with the stack's Cognito user pool. */
   readonly useCognito: CfnCondition;
@@ -85,6 +86,14 @@ export class StackParameters extends Construct {
       type: 'String',
       default: '',
       description: 'Address subscribed to the alarm topic. Empty: no subscription.',
+    });
+
+    this.agentInactiveDays = param('AgentInactiveDays', {
+      type: 'Number',
+      default: 30,
+      minValue: 0,
+      maxValue: 3650,
+      description: 'An agent who has not used the API or the WebSocket for this many days gets no pushes and no emails until they sign in again. 0: never.',
     });
 
     this.platformApps = PLATFORMS.map((platform) => {

@@ -433,3 +433,53 @@ describe('cdk-nag AwsSolutions', () => {
     expect(Annotations.fromStack(stack as Stack).findError('*', Match.anyValue())).toEqual([]);
   });
 });
+
+describe('SES bounces and complaints (SPEC §10.3)', () => {
+  test('a configuration set whose event destination sends bounces and complaints to a topic the ses-events function is subscribed to', () => {
+    const sets = ofType('AWS::SES::ConfigurationSet');
+    expect(sets).toHaveLength(1);
+    const [setId] = sets[0]!;
+    const destinations = ofType('AWS::SES::ConfigurationSetEventDestination');
+    expect(destinations).toHaveLength(1);
+    const d = destinations[0]![1].Properties;
+    expect(d.ConfigurationSetName).toEqual({ Ref: setId });
+    expect(d.EventDestination.Enabled).toBe(true);
+    expect([...d.EventDestination.MatchingEventTypes].sort()).toEqual(['bounce', 'complaint']);
+    const topicRef = d.EventDestination.SnsDestination.TopicARN;
+    const topicId = (topicRef as { Ref: string }).Ref;
+    expect(resources[topicId]!.Type).toBe('AWS::SNS::Topic');
+
+    // SES may publish to it, for this configuration set only.
+    const policies = ofType('AWS::SNS::TopicPolicy').filter(([, p]) => JSON.stringify(p.Properties.Topics) === JSON.stringify([{ Ref: topicId }]));
+    const statements = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement as any[]);
+    const sesPublish = statements.find((s) => s.Principal?.Service === 'ses.amazonaws.com');
+    expect(sesPublish.Action).toBe('sns:Publish');
+    expect(JSON.stringify(sesPublish.Condition)).toContain('configuration-set/');
+
+    const subs = ofType('AWS::SNS::Subscription').filter(([, s]) => JSON.stringify(s.Properties.TopicArn) === JSON.stringify({ Ref: topicId }));
+    expect(subs).toHaveLength(1);
+    expect(subs[0]![1].Properties.Protocol).toBe('lambda');
+    const fnId = functionFor(BACKGROUND.sesEvents.handler);
+    expect(subs[0]![1].Properties.Endpoint).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties.FunctionName).includes(fnId));
+    expect(permissions.some(([, p]) => p.Properties.Principal === 'sns.amazonaws.com')).toBe(true);
+  });
+
+  test('the functions name the configuration set; the reminder may send with it; ses-events only writes the table', () => {
+    const [setId] = ofType('AWS::SES::ConfigurationSet')[0]!;
+    const reminder = resources[functionFor(BACKGROUND.reminder.handler)]!;
+    expect(reminder.Properties.Environment.Variables.SES_CONFIGURATION_SET).toEqual({ Ref: setId });
+    const send = statementsOf(BACKGROUND.reminder.handler).find((s) => [s.Action].flat().includes('ses:SendEmail'))!;
+    expect(JSON.stringify(send.Resource)).toContain('configuration-set/');
+    const actions = statementsOf(BACKGROUND.sesEvents.handler).flatMap((s) => [s.Action].flat());
+    expect(actions).toContain('dynamodb:UpdateItem');
+    expect(actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('logs:'))).toEqual([]);
+  });
+
+  test('AgentInactiveDays: a number, default 30, handed to the functions as AGENT_INACTIVE_DAYS', () => {
+    const p = (template.toJSON().Parameters as Record<string, any>).AgentInactiveDays;
+    expect(p).toMatchObject({ Type: 'Number', Default: 30, MinValue: 0 });
+    const fanout = resources[functionFor(BACKGROUND.fanout.handler)]!;
+    expect(fanout.Properties.Environment.Variables.AGENT_INACTIVE_DAYS).toEqual({ Ref: 'AgentInactiveDays' });
+  });
+});

@@ -169,6 +169,7 @@ describe('me and settings (SPEC §2)', () => {
     expect(r.body).toEqual({
       agentId: 'newbie', workspaceId: 'acme', email: 'newbie@example.com', name: 'newbie',
       settings: { desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'assigned', unassigned: true },
+      emailStatus: 'ok',
     });
     const next = { desktop: false, mobile: true, email: true, emailUnreadReminder: true, scope: 'all', unassigned: false };
     const put = await call(h['put-settings'], httpEvent({ method: 'PUT', path: '', body: next, token: me }));

@@ -10,6 +10,8 @@ export interface SesFaults {
   url: string;
   /** SendEmail requests seen, including the ones answered with a fault. */
   readonly sendAttempts: number;
+  /** SendEmail requests to this address seen, including the ones answered with a fault. */
+  attemptsTo(address: string): number;
   /** Answer the next `n` SendEmail requests with `Throttling` (400). */
   throttleNext(n: number): void;
   /** Answer every SendEmail to one of these addresses with `MessageRejected` (400). */
@@ -46,6 +48,7 @@ export async function startSesFaults(targetUrl: string): Promise<SesFaults> {
     get sendAttempts() {
       return proxy.seen(isSendEmail);
     },
+    attemptsTo: (address) => proxy.seen((r) => isSendEmail(r) && r.form.get('Destination.ToAddresses.member.1') === address),
     throttleNext: (n) => void (throttles = n),
     rejectTo: (addresses) => void (rejected = new Set(addresses)),
     failAfter: (k) => void (passesLeft = k),

@@ -92,3 +92,46 @@ describe('reminder digest (SPEC §4)', () => {
     expect(() => buildDigest({ consoleUrl: CONSOLE, conversations: [] })).toThrow();
   });
 });
+
+describe('the reminder cap (SPEC §10.3) and its size', () => {
+  const conv = (i: number, text = `message ${i}`) => ({ conversationId: `conv_${i}`, visitorName: `Visitor ${i}`, newestText: text, unreadCount: 1 });
+
+  test('at most 50 listed, in the given order, then one "… and N more" line with the unread list link', () => {
+    const d = buildDigest({ consoleUrl: CONSOLE, conversations: Array.from({ length: 55 }, (_, i) => conv(i + 1)), more: 5 });
+    for (const part of [d.text, d.html]) {
+      expect(part.match(/#\/c\//g)).toHaveLength(50);
+      expect(part).toContain('… and 10 more unread conversations');
+      expect(part).toContain('https://console.example.com/#/?filter=unread');
+      expect(part).toContain('Visitor 50');
+      expect(part).not.toContain('Visitor 51');
+      expect(part).toContain('60 conversations');
+    }
+    expect(d.subject).toBe('Unread chat messages in 60 conversations');
+  });
+
+  test('no "more" line when everything is listed; singular for one more', () => {
+    expect(buildDigest({ consoleUrl: CONSOLE, conversations: [conv(1)] }).text).not.toContain('more unread');
+    expect(buildDigest({ consoleUrl: CONSOLE, conversations: [conv(1)], more: 1 }).text).toContain('… and 1 more unread conversation:');
+  });
+
+  test('control and bidi characters never reach the subject', () => {
+    const d = buildDigest({ consoleUrl: CONSOLE, conversations: [{ conversationId: 'c', visitorName: 'Eve\u202E\u0007gpj.exe\u2066', newestText: 'hi', unreadCount: 1 }] });
+    expect(d.subject).toBe('Unread chat message from Evegpj.exe');
+    expect(d.subject).not.toMatch(/[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/);
+  });
+
+  test('1,500 due conversations, worst-case text: the email stays far below SES 10 MB', () => {
+    // Worst case per listed conversation: a 100-code-point name and a 500-code-point preview of
+    // characters that are 4 bytes in UTF-8, or of '<' which the HTML part escapes to 4 bytes.
+    const worst = (i: number) => ({
+      conversationId: `conv_${String(i).padStart(26, '0')}`,
+      visitorName: '😀'.repeat(100),
+      newestText: (i % 2 ? '😀' : '<').repeat(10000),
+      unreadCount: 99,
+    });
+    const d = buildDigest({ consoleUrl: CONSOLE, conversations: Array.from({ length: 1500 }, (_, i) => worst(i)) });
+    const bytes = Buffer.byteLength(d.text) + Buffer.byteLength(d.html) + Buffer.byteLength(d.subject);
+    console.log(`digest with 1,500 due conversations (worst-case text): ${bytes} bytes (text ${Buffer.byteLength(d.text)}, html ${Buffer.byteLength(d.html)})`);
+    expect(bytes).toBeLessThan(500_000);
+  });
+});

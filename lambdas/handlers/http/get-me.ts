@@ -5,5 +5,16 @@ import { ensureAgent } from '../../store/agents.js';
 
 export const handler = httpHandler({ auth: 'agent' }, async ({ caller }) => {
   const a = await ensureAgent(dynamo(), config().tableName, agentOf(caller));
-  return { status: 200, body: { agentId: a.agentId, workspaceId: a.workspaceId, email: a.email, name: a.name, settings: a.settings } };
+  return {
+    status: 200,
+    body: {
+      agentId: a.agentId,
+      workspaceId: a.workspaceId,
+      email: a.email,
+      name: a.name,
+      settings: a.settings,
+      // SPEC §10.3: SES refused the address for good, or it bounced or complained.
+      emailStatus: a.emailStatus === 'failing' ? 'failing' : 'ok',
+    },
+  };
 });

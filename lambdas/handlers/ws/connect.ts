@@ -7,12 +7,15 @@ import { putConnection } from '../../store/connections.js';
 import { ensureAgent } from '../../store/agents.js';
 import { logger } from '../../platform/logger.js';
 import { enforceConnectionCap } from '../../app/connections.js';
+import { admitConnection } from '../../app/agent-access.js';
 
 export const handler = middy<WsEvent, APIGatewayProxyResultV2, Error, Context>().handler(async (event) => {
   const a = await connectionAgent(event);
   if (!a) return { statusCode: 401 };
   const db = dynamo();
   const { tableName } = config();
+  // SPEC §10.4: a removed agent cannot connect; a connection counts as use (lastSeenAt).
+  if (!(await admitConnection({ db, tableName }, a))) return { statusCode: 401 };
   await ensureAgent(db, tableName, a);
   const { connectionId } = event.requestContext;
   await putConnection(db, tableName, {

@@ -132,6 +132,7 @@ export class ConsoleApp {
     } else {
       if (prev.name !== 'conversations' || !byId('main').querySelector('#list-pane')) this.renderConversations();
       if (next.openId !== this.thread?.id) void this.openThread(next.openId);
+      if (next.filter && next.filter !== this.filter) void this.setFilter(next.filter);
       renderList(this);
     }
     document.querySelectorAll<HTMLAnchorElement>('#main-nav a').forEach((a) => {

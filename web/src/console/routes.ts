@@ -2,11 +2,16 @@
  * The console's views live in the location hash, so a reload or a link (the reminder email's, a
  * notification's click) lands on the same view: `#/`, `#/c/{conversationId}`, `#/settings`.
  */
-export type View = { name: 'conversations'; openId?: string } | { name: 'settings' };
+import { FILTERS, type Filter } from '../shared/types.js';
+
+/** `#/?filter=unread`: the list with that filter (the reminder email's "… and N more" link). */
+export type View = { name: 'conversations'; openId?: string; filter?: Filter } | { name: 'settings' };
 
 export function parseHash(hash: string): View {
   const h = hash.replace(/^#/, '');
   if (h === '/settings') return { name: 'settings' };
+  const f = /^\/\?filter=([a-z]+)$/.exec(h)?.[1] as Filter | undefined;
+  if (f && FILTERS.includes(f)) return { name: 'conversations', filter: f };
   const m = /^\/c\/([A-Za-z0-9_-]{1,128})$/.exec(h);
   return m ? { name: 'conversations', openId: m[1] } : { name: 'conversations' };
 }

@@ -17,6 +17,8 @@ export interface Me {
   email: string;
   name: string;
   settings: Settings;
+  /** SPEC §10.3: reminder emails to this address were refused for good or bounced. */
+  emailStatus?: 'ok' | 'failing';
 }
 
 export interface Message {

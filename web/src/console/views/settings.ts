@@ -71,7 +71,12 @@ export function renderSettings(app: ConsoleApp, main: HTMLElement): void {
     status.textContent = 'Saving…';
     app
       .saveSettings(next)
-      .then(() => (status.textContent = 'Settings saved.'))
+      .then(() => {
+        status.textContent = 'Settings saved.';
+        // A save clears a failing email on the server (SPEC §10.3): the next reminder tries again.
+        app.me.emailStatus = 'ok';
+        emailWarning.remove();
+      })
       .catch((err: unknown) => {
         status.className = 'status-line error';
         status.textContent = `Not saved: ${errorText(err)}`;
@@ -79,8 +84,14 @@ export function renderSettings(app: ConsoleApp, main: HTMLElement): void {
       .finally(() => (save.disabled = false));
   });
 
+  const emailWarning = h(
+    'p',
+    { id: 'email-failing', class: 'status-line error', role: 'alert' },
+    `Reminder emails to ${app.me.email || 'your address'} are failing: the address was refused or bounced. Check it, then save these settings to try again.`,
+  );
+
   main.replaceChildren(
-    h('div', { class: 'page' }, h('h1', { id: 'settings-title', tabindex: '-1' }, 'Notifications'), h('p', { class: 'muted' }, `Signed in as ${app.me.name || app.me.agentId}${app.me.email ? ` <${app.me.email}>` : ''}.`), form, devicesSection(app)),
+    h('div', { class: 'page' }, h('h1', { id: 'settings-title', tabindex: '-1' }, 'Notifications'), h('p', { class: 'muted' }, `Signed in as ${app.me.name || app.me.agentId}${app.me.email ? ` <${app.me.email}>` : ''}.`), ...(app.me.emailStatus === 'failing' ? [emailWarning] : []), form, devicesSection(app)),
   );
 }
 
