@@ -11,7 +11,7 @@ import { AgentSignIn } from './constructs/agent-sign-in.js';
 import { Alarms } from './constructs/alarms.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import type { GrantTargets } from './constructs/grants.js';
-import { HttpEndpoint } from './constructs/http-api.js';
+import { HttpEndpoint, VISITOR_ROUTE_THROTTLE } from './constructs/http-api.js';
 import { ifElse, StackParameters } from './constructs/parameters.js';
 import { NotificationPipeline } from './constructs/pipeline.js';
 import { WebConsole } from './constructs/web-console.js';
@@ -31,6 +31,9 @@ export function functionId(handler: string): string {
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join('');
 }
+
+/** The one route anyone may call without a token: new conversations. */
+export const VISITOR_ROUTE = 'POST /v1/workspaces/{workspaceId}/conversations';
 
 export class AgentChatStack extends Stack {
   readonly table: dynamodb.Table;
@@ -90,7 +93,7 @@ export class AgentChatStack extends Stack {
       emailFrom: params.emailFrom.valueAsString,
       webSocket: { apiId: this.webSocket.api.apiId, stageName: this.webSocket.stage.stageName },
     };
-    const fn = (handler: string, grants: readonly Grant[], opts: { memorySize?: number; timeout?: Duration } = {}) => {
+    const fn = (handler: string, grants: readonly Grant[], opts: { memorySize?: number; timeout?: Duration; reservedConcurrentExecutions?: number } = {}) => {
       const existing = this.functions.get(handler);
       if (existing) return existing;
       const f = new HandlerFunction(this, functionId(handler), { handler, grants, targets, environment, ...opts });
@@ -98,7 +101,12 @@ export class AgentChatStack extends Stack {
       return f;
     };
 
-    for (const route of HTTP_ROUTES) this.http.addRoute(route, fn(route.handler, route.grants).fn);
+    // The anonymous route: its own reserved concurrency (VisitorConcurrency) and route throttle, so
+    // a flood of new conversations cannot starve the agent routes of Lambda or gateway capacity.
+    const visitorOpts = (r: (typeof HTTP_ROUTES)[number]) =>
+      `${r.method} ${r.path}` === VISITOR_ROUTE ? { reservedConcurrentExecutions: params.visitorConcurrency.valueAsNumber } : {};
+    for (const route of HTTP_ROUTES) this.http.addRoute(route, fn(route.handler, route.grants, visitorOpts(route)).fn);
+    this.http.throttleRoute(VISITOR_ROUTE, VISITOR_ROUTE_THROTTLE);
 
     const authorizer = fn(WS_AUTHORIZER.handler, WS_AUTHORIZER.grants, { timeout: Duration.seconds(5) });
     for (const route of WS_ROUTES) {
@@ -119,6 +127,7 @@ export class AgentChatStack extends Stack {
     alarms.errorsAndThrottles('WebSocketRoutes', [authorizer.fn, ...WS_ROUTES.map((r) => fn(r.handler, r.grants).fn)], 'WebSocket routes');
     alarms.iteratorAge('FanoutIteratorAge', fanout.fn, Duration.minutes(1));
 
+    web.allowConnections({ apiUrl: this.http.api.apiEndpoint, wsUrl: this.webSocket.url, issuer: signIn.issuer, tokenEndpoint: signIn.tokenEndpoint });
     web.deploy({
       apiUrl: this.http.api.apiEndpoint,
       wsUrl: this.webSocket.url,
