@@ -22,8 +22,10 @@ import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '
 import { connectionIdOf, connectionsError, PASS, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { checkCalls, formatReport, readCalls, type IamReport } from '../support/iam-check.js';
 
-const logDir = mkdtempSync(join(tmpdir(), 'iam-tour-'));
+// Its own log (so the check below sees this tour's calls only), inside the run's log when there is
+// one, so the global teardown's suite-wide check counts these calls too.
 const previous = process.env.AWS_CALL_LOG;
+const logDir = previous ? join(previous, `tour-${process.pid}`) : mkdtempSync(join(tmpdir(), 'iam-tour-'));
 let stack: OfflineStack;
 let conns: FaultProxy;
 
@@ -41,9 +43,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await conns?.close();
   await stack?.stop();
-  if (previous === undefined) delete process.env.AWS_CALL_LOG;
-  else process.env.AWS_CALL_LOG = previous;
-  rmSync(logDir, { recursive: true, force: true });
+  if (previous === undefined) {
+    delete process.env.AWS_CALL_LOG;
+    rmSync(logDir, { recursive: true, force: true });
+  } else {
+    process.env.AWS_CALL_LOG = previous;
+  }
 });
 
 async function ok(r: Promise<{ status: number; text: string }>, status: number, what: string) {
@@ -157,4 +162,24 @@ test('every function of the route table was called, and every action granted to 
   expect(report).toBeDefined();
   expect(ALL_HANDLERS.filter((h) => !report.functionsSeen.includes(h) && report.grantedUnits.some((u) => u.function === h))).toEqual([]);
   expect(report.unused).toEqual([]);
+});
+
+test('the check can fail: the anonymous function writing an agent item, a Query on the due index, an unknown handler', async () => {
+  const r = await checkCalls(
+    [
+      { function: 'http/create-conversation', action: 'dynamodb:PutItem', command: 'TransactWriteItems', table: 't', pk: 'AGENT#ws#a' },
+      { function: 'http/list-conversations', action: 'dynamodb:Query', command: 'Query', table: 't', index: 'due', pk: 'DUE' },
+      { function: 'http/delete-device', action: 'sns:CreatePlatformEndpoint', command: 'CreatePlatformEndpoint', arn: 'arn:aws:sns:us-east-1:000000000000:app/GCM/agent-chat-local' },
+      { function: 'reminder', action: 'ses:SendEmail', command: 'SendEmail', from: 'someone@else.example' },
+      { function: 'http/not-a-route', action: 'dynamodb:GetItem', command: 'GetItem', table: 't', pk: 'CONV#c' },
+    ],
+    { unused: false },
+  );
+  expect(r.denied).toEqual([
+    expect.stringMatching(/^http\/create-conversation called dynamodb:PutItem key AGENT#\* \(inside TransactWriteItems\).*Add \{ table: \['PutItem'\], keys: \['AGENT#\*'\] \} to the grants of 'http\/create-conversation' in lib\/routes\.ts/),
+    expect.stringMatching(/^http\/delete-device called sns:CreatePlatformEndpoint.*Add \{ sns: \['CreatePlatformEndpoint'\] \}/),
+    expect.stringMatching(/^http\/list-conversations called dynamodb:Query on index due.*Add \{ query: 'due' \}/),
+    expect.stringMatching(/^http\/not-a-route: .*no function for this handler/),
+    expect.stringMatching(/^reminder called ses:SendEmail from someone@else\.example/),
+  ]);
 });
