@@ -36,8 +36,9 @@ export interface RecordedCall {
   pk?: string;
   /** SNS: the application or endpoint ARN. */
   arn?: string;
-  /** SES: the Source address. */
+  /** SES: the Source address, and the configuration set named by the call (also authorised). */
   from?: string;
+  configurationSet?: string;
   /** @connections: the HTTP method. */
   method?: string;
 }
@@ -134,7 +135,9 @@ function otherCalls(service: 'sns' | 'ses' | 'execute-api', command: string, inp
     const arn = input.PlatformApplicationArn ?? input.EndpointArn ?? input.TargetArn ?? input.TopicArn;
     return [{ action: `sns:${command}`, command, arn }];
   }
-  if (service === 'ses') return [{ action: `ses:${command}`, command, from: input.Source }];
+  if (service === 'ses') {
+    return [{ action: `ses:${command}`, command, from: input.Source, ...(input.ConfigurationSetName ? { configurationSet: input.ConfigurationSetName } : {}) }];
+  }
   const method = command === 'PostToConnection' ? 'POST' : command === 'GetConnection' ? 'GET' : command === 'DeleteConnection' ? 'DELETE' : command;
   return [{ action: 'execute-api:ManageConnections', command, method }];
 }

@@ -217,6 +217,17 @@ function leadingKeysOf(s: Statement): string[] {
 // ---------------------------------------------------------------------------------------------
 // Recorded call → IAM request.
 
+/**
+ * The IAM requests one call makes. SendEmail with a configuration set is authorised on the
+ * identity and on the configuration set.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsimpleemailservice.html
+ */
+function requestsOf(c: RecordedCall, s: Synthesized): Request[] {
+  const r = requestOf(c, s);
+  if (!c.configurationSet) return [r];
+  return [r, { ...r, resource: `arn:aws:ses:${REGION}:${ACCOUNT}:configuration-set/${c.configurationSet}` }];
+}
+
 function requestOf(c: RecordedCall, s: Synthesized): Request {
   const [service] = c.action.split(':');
   if (service === 'dynamodb') {
@@ -281,19 +292,24 @@ export async function checkCalls(calls: readonly RecordedCall[], opts: { unused:
       denied.add(`${c.function}: recorded ${describe(c)}, but the stack has no function for this handler (is it in lib/routes.ts?)`);
       continue;
     }
-    const req = requestOf(c, s);
-    let allowed = false;
-    statements.forEach((st, i) => {
-      const hit = statementAllows(st, req);
-      if (hit) {
-        allowed = true;
-        used.add(`${c.function}|${i}|${hit.action}|${hit.keys}`);
+    for (const req of requestsOf(c, s)) {
+      let allowed = false;
+      statements.forEach((st, i) => {
+        const hit = statementAllows(st, req);
+        if (hit) {
+          allowed = true;
+          used.add(`${c.function}|${i}|${hit.action}|${hit.keys}`);
+        }
+      });
+      if (allowed) continue;
+      if (req.resource.includes(':configuration-set/')) {
+        denied.add(`${c.function} called ${describe(c)} with configuration set ${c.configurationSet}, which its policy does not allow: add the set's ARN to the 'ses:send' statement in lib/constructs/grants.ts.`);
+        continue;
       }
-    });
-    if (!allowed) {
       denied.add(
         `${c.function} called ${describe(c)} (${req.resource}), which its policy does not allow. ` +
-          `Add ${neededGrant(c)} to the grants of '${c.function}' in lib/routes.ts (or add the action/key to an entry it already has).`,
+          `Add ${neededGrant(c)} to the grants of '${c.function}' in lib/routes.ts (or add the action/key to an entry it already has; ` +
+          `key patterns come from LEADING_KEYS in lambdas/store/keys.ts, add a new family there).`,
       );
     }
   }
