@@ -349,7 +349,7 @@ export async function checkCalls(calls: readonly RecordedCall[], opts: { unused:
 export function formatReport(r: IamReport, unusedChecked = true): string {
   const lines = [
     `least privilege: ${r.callsChecked} recorded AWS calls checked against the synthesized policies; ` +
-      `${r.grantedUnits.length} grants (statement × action × LeadingKeys pattern) in ${new Set(r.grantedUnits.map((u) => u.function)).size} functions; ` +
+      `${r.grantedUnits.length} grants (statement × action × LeadingKeys pattern; ${new Set(r.grantedUnits.map((u) => `${u.function} ${u.action}`)).size} function × action pairs) in ${new Set(r.grantedUnits.map((u) => u.function)).size} functions; ` +
       `${r.denied.length} calls denied; ${unusedChecked ? `${r.unused.length} grants unused` : 'unused grants not checked (partial run)'}`,
     'calls by function:',
     ...Object.entries(r.inventory).map(([fn, calls]) => `  ${fn}: ${calls.join('; ')}`),
