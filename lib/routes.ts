@@ -41,7 +41,11 @@ export type Grant =
  */
 export type CoarseGrant = 'table:read' | 'table:write' | 'sns:endpoints' | 'sns:publish' | 'ws:manage';
 
-/** What a first request of an agent writes (store/agents.ts ensureAgent): the profile and its recipient lists. */
+/**
+ * What a first request of an agent writes (store/agents.ts ensureAgent): the profile and its
+ * recipient lists. Its Put/Update on AGENT#… also cover what register-device writes (device items
+ * live under the agent) and its Put on the lists what put-settings adds there.
+ */
 const ENSURE_AGENT: readonly Grant[] = [
   { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.agent] },
   { table: ['PutItem'], keys: [K.recipients] },
@@ -70,8 +74,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: [{ table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
   { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: [{ table: ['GetItem'], keys: [K.agent] }, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
   { method: 'GET', path: '/v1/me', handler: 'http/get-me', grants: [...ENSURE_AGENT] },
-  { method: 'PUT', path: '/v1/me/notification-settings', handler: 'http/put-settings', grants: [...ENSURE_AGENT, { table: ['PutItem', 'DeleteItem'], keys: [K.recipients] }] },
-  { method: 'POST', path: '/v1/me/devices', handler: 'http/register-device', grants: [...ENSURE_AGENT, { table: ['PutItem', 'UpdateItem'], keys: [K.agent] }, { sns: ['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes'] }] },
+  { method: 'PUT', path: '/v1/me/notification-settings', handler: 'http/put-settings', grants: [...ENSURE_AGENT, { table: ['DeleteItem'], keys: [K.recipients] }] },
+  { method: 'POST', path: '/v1/me/devices', handler: 'http/register-device', grants: [...ENSURE_AGENT, { sns: ['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes'] }] },
   { method: 'DELETE', path: '/v1/me/devices/{deviceId}', handler: 'http/delete-device', grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.agent] }, { sns: ['DeleteEndpoint'] }] },
 ];
 
