@@ -17,10 +17,11 @@ import { desktopLatency } from './desktop.js';
 import { mobileLatency } from './mobile.js';
 import { capacityPerMessage } from './capacity.js';
 import { reminderCost } from './reminder.js';
+import { loadRun } from './load.js';
 import { benchId } from './agents.js';
 import { localDocClient } from '../local/client-config.js';
 
-export type Scenario = 'pipeline' | 'poller500' | 'reminder';
+export type Scenario = 'pipeline' | 'poller500' | 'reminder' | 'load';
 
 export interface ChildRequest {
   scenario: Scenario;
@@ -75,6 +76,11 @@ async function runScenario(req: ChildRequest, stack: OfflineStack, seedDb: Dynam
       const meter = attachMeter(dynamo());
       const r = await reminderCost(stack, meter, seedDb, { small: [10, 100], added: [99, 1000], repeat: 5, progress });
       progress(`  read units ${r.small.readUnits} → ${r.large.readUnits}; ${r.small.ms} ms → ${r.large.ms} ms`);
+      return r;
+    }
+    case 'load': {
+      const r = await loadRun(stack, { visitors: q ? 20 : 50, messages: q ? 10 : 20, agents: q ? 10 : 20, perVisitorInFlight: 4, progress });
+      progress(`  ${r.posted} posted, ${r.stored} stored, ${r.seqProblems} seq problems, ${r.fiveXX} 5xx, frames lost ${r.framesLost} / duplicated ${r.framesDuplicated}; POST p99 ${r.post.p99} ms`);
       return r;
     }
   }

@@ -18,6 +18,8 @@ export const TARGETS: Target[] = [
   { key: 'reminder_cost_ratio', label: 'reminder read-capacity ratio, 100k / 1k read pairs', op: '<=', limit: 1.2 },
   { key: 'max_bundle_kb', label: 'largest deployed bundle (KB)', op: '<=', limit: 250 },
   { key: 'init_ratio_vs_naive', label: 'cold init vs naive CJS bundle (ratio of sums)', op: '<=', limit: 0.7 },
+  { key: 'load_5xx', label: 'load: 5xx answers (full run: 50 visitors × 20 messages, 4 in flight each, 20 agents)', op: '<=', limit: 0 },
+  { key: 'load_lost_or_duplicated', label: 'load: messages or frames lost, duplicated or out of seq', op: '<=', limit: 0 },
 ];
 
 /** Figures shown without a target, for context. */
@@ -33,6 +35,7 @@ export const INFO: Array<{ key: string; label: string }> = [
   { key: 'reminder_ms_1k', label: 'reminder run: ms with 1k / 100k read pairs' },
   { key: 'max_bundle_kb_sdk_external', label: 'largest bundle with the SDK external (KB)' },
   { key: 'init_ratio_vs_naive_sdk_external', label: 'cold init with the SDK external vs naive (ratio of sums)' },
+  { key: 'load_messages', label: 'load: messages posted / POST p99 (ms)' },
 ];
 
 /** Second figure shown after a slash on the same row. */
@@ -43,6 +46,7 @@ const PAIRED: Record<string, string> = {
   mobile_p50_ms: 'mobile_p99_ms',
   reminder_rcu_1k: 'reminder_rcu_100k',
   reminder_ms_1k: 'reminder_ms_100k',
+  load_messages: 'load_post_p99_ms',
 };
 
 export function verdicts(figures: Record<string, number>): Record<string, { value: number; limit: number; pass: boolean }> {

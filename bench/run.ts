@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick]`: the product's speed and cost promises, measured side by side on the
- * offline stack (issue 7). Writes bench/results/latest.json and latest.md; a full run also
- * refreshes the generated table in BENCHMARKS.md.
+ * offline stack (issue 7), and the load run (issue 11 moved it here from npm test). Writes
+ * bench/results/latest.json and latest.md; a full run also refreshes the generated table in
+ * BENCHMARKS.md. `-- --only <scenario>` runs one scenario and prints its figures, writing nothing.
  *
  * Each scenario runs in a child process with its own stack (child.ts) and a fresh DynamoDB Local
  * started here: a java heap that earlier scenarios filled slows the next one down several times
@@ -20,6 +21,7 @@ import type { ChildRequest, Scenario } from './child.js';
 import type { DesktopFigures } from './desktop.js';
 import type { CapacityResult } from './capacity.js';
 import type { ReminderResult } from './reminder.js';
+import type { LoadResult } from './load.js';
 import type { Spread } from './util.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -28,6 +30,8 @@ const RESULTS = join(HERE, 'results');
 const SCENARIO_TIMEOUT_MS = 10 * 60_000;
 
 const quick = process.argv.includes('--quick');
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? (process.argv[onlyAt + 1] as Scenario | undefined) : undefined;
 const started = Date.now();
 const log = (line: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 
@@ -110,7 +114,7 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function headline(p: PipelineResult, slow: DesktopFigures, r: ReminderResult, b: BundleFigures[]): Record<string, number> {
+function headline(p: PipelineResult, slow: DesktopFigures, r: ReminderResult, b: BundleFigures[], load: LoadResult): Record<string, number> {
   const d = (n: number) => p.desktop[String(n)]!;
   return {
     desktop_p50_ms: d(10).frame.p50,
@@ -137,6 +141,10 @@ function headline(p: PipelineResult, slow: DesktopFigures, r: ReminderResult, b:
     init_ratio_vs_naive_median: round(median(b.map((x) => x.initMs / x.naiveInitMs)), 3),
     max_bundle_kb_sdk_external: round(Math.max(...b.map((x) => x.sdkExternalKb))),
     init_ratio_vs_naive_sdk_external: round(sum(b.map((x) => x.sdkExternalInitMs)) / sum(b.map((x) => x.naiveInitMs)), 3),
+    load_5xx: load.fiveXX,
+    load_lost_or_duplicated: load.framesLost + load.framesDuplicated + load.seqProblems + Math.abs(load.posted - load.stored),
+    load_messages: load.posted,
+    load_post_p99_ms: load.post.p99,
   };
 }
 
@@ -144,17 +152,25 @@ const GENERATED = /(<!-- bench:results:start -->\n)[\s\S]*?(<!-- bench:results:e
 
 async function main() {
   const m = machine();
+  if (only) {
+    log(`only ${only}${quick ? ' (quick)' : ''}: ${m.nproc} CPUs, load ${m.loadAtStart}`);
+    const r = await runScenario(only);
+    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    log(`done in ${Math.round((Date.now() - started) / 1000)} s (nothing written)`);
+    return;
+  }
   const command = `npm run bench${quick ? ' -- --quick' : ''}`;
   log(`${command}: ${m.nproc} CPUs, load ${m.loadAtStart}`);
   const pipeline = (await runScenario('pipeline')) as PipelineResult;
   const slow = (await runScenario('poller500')) as DesktopFigures;
   const reminder = (await runScenario('reminder')) as ReminderResult;
+  const load = (await runScenario('load')) as LoadResult;
   log('bundles: building and timing cold init');
   const bundles = await measureBundles(quick ? 3 : 5, log);
 
   const seconds = (Date.now() - started) / 1000;
   const date = new Date().toISOString();
-  const figures = headline(pipeline, slow, reminder, bundles);
+  const figures = headline(pipeline, slow, reminder, bundles, load);
   const result = {
     ...figures,
     targets: verdicts(figures),
@@ -175,6 +191,7 @@ async function main() {
       mobile: pipeline.mobile,
       capacity: pipeline.capacity,
       reminder,
+      load,
       bundles: bundles.map((b) => ({
         ...b,
         kb: round(b.kb),

@@ -12,7 +12,7 @@ import { AgentSignIn } from './constructs/agent-sign-in.js';
 import { Alarms } from './constructs/alarms.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import type { GrantTargets } from './constructs/grants.js';
-import { HttpEndpoint } from './constructs/http-api.js';
+import { HttpEndpoint, VISITOR_ROUTE_THROTTLE } from './constructs/http-api.js';
 import { ifElse, StackParameters } from './constructs/parameters.js';
 import { NotificationPipeline } from './constructs/pipeline.js';
 import { ConnectionExpirySweep } from './constructs/connection-expiry.js';
@@ -34,6 +34,9 @@ export function functionId(handler: string): string {
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join('');
 }
+
+/** The one route anyone may call without a token: new conversations. */
+export const VISITOR_ROUTE = 'POST /v1/workspaces/{workspaceId}/conversations';
 
 export class AgentChatStack extends Stack {
   readonly table: dynamodb.Table;
@@ -97,7 +100,7 @@ export class AgentChatStack extends Stack {
       emailConfigurationSet: emailEvents.configurationSet.configurationSetName,
       webSocket: { apiId: this.webSocket.api.apiId, stageName: this.webSocket.stage.stageName },
     };
-    const fn = (handler: string, grants: readonly Grant[], opts: { memorySize?: number; timeout?: Duration } = {}) => {
+    const fn = (handler: string, grants: readonly Grant[], opts: { memorySize?: number; timeout?: Duration; reservedConcurrentExecutions?: number } = {}) => {
       const existing = this.functions.get(handler);
       if (existing) return existing;
       const f = new HandlerFunction(this, functionId(handler), { handler, grants, targets, environment, ...opts });
@@ -105,7 +108,12 @@ export class AgentChatStack extends Stack {
       return f;
     };
 
-    for (const route of HTTP_ROUTES) this.http.addRoute(route, fn(route.handler, route.grants).fn);
+    // The anonymous route: its own reserved concurrency (VisitorConcurrency) and route throttle, so
+    // a flood of new conversations cannot starve the agent routes of Lambda or gateway capacity.
+    const visitorOpts = (r: (typeof HTTP_ROUTES)[number]) =>
+      `${r.method} ${r.path}` === VISITOR_ROUTE ? { reservedConcurrentExecutions: params.visitorConcurrency.valueAsNumber } : {};
+    for (const route of HTTP_ROUTES) this.http.addRoute(route, fn(route.handler, route.grants, visitorOpts(route)).fn);
+    this.http.throttleRoute(VISITOR_ROUTE, VISITOR_ROUTE_THROTTLE);
 
     const authorizer = fn(WS_AUTHORIZER.handler, WS_AUTHORIZER.grants, { timeout: Duration.seconds(5) });
     for (const route of WS_ROUTES) {
@@ -134,6 +142,7 @@ export class AgentChatStack extends Stack {
     // SPEC §8: pushes refused for good (a disabled platform application, a missing permission, an invalid payload) are not retried, so they alarm.
     alarms.logMessage('FanoutPushRefused', fanout.logGroup, PUSH_REFUSED_FOR_GOOD, 'Fan-out: mobile pushes refused for good (disabled platform application, missing permission, invalid payload)');
 
+    web.allowConnections({ apiUrl: this.http.api.apiEndpoint, wsUrl: this.webSocket.url, issuer: signIn.issuer, tokenEndpoint: signIn.tokenEndpoint });
     web.deploy({
       apiUrl: this.http.api.apiEndpoint,
       wsUrl: this.webSocket.url,

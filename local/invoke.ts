@@ -5,6 +5,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
+import { asFunction } from '../lambdas/platform/call-log.js';
 
 export type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -52,7 +53,8 @@ export async function loadHandler(name: string): Promise<LoadedHandler> {
   const fn = mod.handler;
   if (typeof fn !== 'function') throw new Error(`lambdas/handlers/${name}.ts does not export a handler`);
   const functionName = functionNameOf(name);
-  return { name, invoke: (event) => fn(event, lambdaContext(functionName)) };
+  // asFunction: the AWS call recorder (AWS_CALL_LOG) attributes this invocation's calls to `name`.
+  return { name, invoke: (event) => asFunction(name, () => fn(event, lambdaContext(functionName))) };
 }
 
 /** A short random id in the style of API Gateway's request ids. */

@@ -8,6 +8,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SESClient } from '@aws-sdk/client-ses';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { config } from './config.js';
+import { recordCalls } from './call-log.js';
+import { TABLE } from '../store/table.js';
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -17,14 +19,19 @@ function common(endpoint: string | undefined) {
 }
 
 let ddb: DynamoDBDocumentClient | undefined;
+
+const INDEX_KEYS = Object.fromEntries(Object.values(TABLE.indexes).map((ix) => [ix.name, ix.partitionKey]));
 let sns: SNSClient | undefined;
 let ses: SESClient | undefined;
 let ws: ApiGatewayManagementApiClient | undefined;
 
 export function dynamo(): DynamoDBDocumentClient {
-  ddb ??= DynamoDBDocumentClient.from(new DynamoDBClient(common(config().endpoints.dynamodb)), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  if (!ddb) {
+    const low = new DynamoDBClient(common(config().endpoints.dynamodb));
+    // The least-privilege proof's recorder (dormant unless AWS_CALL_LOG is set): lambdas/platform/call-log.ts.
+    recordCalls(low.middlewareStack, { service: 'dynamodb', tablePk: TABLE.partitionKey, indexKeys: INDEX_KEYS });
+    ddb = DynamoDBDocumentClient.from(low, { marshallOptions: { removeUndefinedValues: true } });
+  }
   return ddb;
 }
 
@@ -35,13 +42,19 @@ export function dynamo(): DynamoDBDocumentClient {
 const BOUNDED_SEND = { requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 }, maxAttempts: 3 };
 
 export function snsClient(): SNSClient {
-  sns ??= new SNSClient({ ...common(config().endpoints.sns), ...BOUNDED_SEND });
+  if (!sns) {
+    sns = new SNSClient({ ...common(config().endpoints.sns), ...BOUNDED_SEND });
+    recordCalls(sns.middlewareStack, { service: 'sns' });
+  }
   return sns;
 }
 
 export function sesClient(): SESClient {
   // SES throttling is retried by the SDK with backoff; a few more attempts than the default 3.
-  ses ??= new SESClient({ ...common(config().endpoints.ses), maxAttempts: 6 });
+  if (!ses) {
+    ses = new SESClient({ ...common(config().endpoints.ses), maxAttempts: 6 });
+    recordCalls(ses.middlewareStack, { service: 'ses' });
+  }
   return ses;
 }
 
@@ -53,6 +66,7 @@ export function connectionsClient(): ApiGatewayManagementApiClient {
     // Unlike the other clients, the endpoint is set on AWS too (the stage's callback URL): only a
     // local gateway gets the local credentials.
     ws = new ApiGatewayManagementApiClient({ ...(local ? common(endpoint) : { region: config().region, endpoint }), ...BOUNDED_SEND });
+    recordCalls(ws.middlewareStack, { service: 'execute-api' });
   }
   return ws;
 }

@@ -62,6 +62,18 @@ export const k = {
   tokenOwner: (platform: string, tokenHash: string) => ({ pk: `TOKEN#${platform}#${tokenHash}`, sk: 'OWNER' }),
 };
 
+/**
+ * The partition-key families as dynamodb:LeadingKeys patterns (IAM StringLike): lib/routes.ts
+ * grants each function item actions on these families only.
+ */
+export const LEADING_KEYS = {
+  agent: 'AGENT#*',
+  recipients: 'WS#*#RCPT#*',
+  conversation: 'CONV#*',
+  connection: 'CONN#*',
+  notification: 'NOTIF#*',
+} as const;
+
 export const PREFIX = { message: 'MSG#', connection: 'CONN#', device: 'DEV#', position: 'POS#' } as const;
 
 export function seqKey(seq: number): string {

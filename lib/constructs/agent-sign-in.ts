@@ -29,6 +29,8 @@ export class AgentSignIn extends Construct {
   readonly audience: string;
   readonly workspaceClaim: string;
   readonly logoutEndpoint: string;
+  /** Where the console trades its code for tokens (its CSP allows it): Cognito's hosted domain, or the external issuer. */
+  readonly tokenEndpoint: string;
 
   constructor(scope: Construct, id: string, props: AgentSignInProps) {
     super(scope, id);
@@ -91,5 +93,6 @@ export class AgentSignIn extends Construct {
     );
     // Cognito's hosted sign-out, which its discovery document does not list; empty otherwise.
     this.logoutEndpoint = ifElse(params.useCognito, `${hosted}/logout`, '');
+    this.tokenEndpoint = ifElse(params.useCognito, `${hosted}/oauth2/token`, params.oidcIssuer.valueAsString);
   }
 }

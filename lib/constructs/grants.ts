@@ -7,26 +7,15 @@
 import { Aws, Fn, Stack, ArnFormat } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type { Grant } from '../routes.js';
+import { TABLE } from '../../lambdas/store/table.js';
+import type { Grant, SnsAction } from '../routes.js';
 import { acknowledgeWildcards } from './nag.js';
 import { ifElse, type PlatformApp } from './parameters.js';
 
-export const TABLE_READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-];
-export const TABLE_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-];
-export const SNS_ENDPOINT_ACTIONS = ['sns:GetEndpointAttributes', 'sns:SetEndpointAttributes', 'sns:DeleteEndpoint'];
+/** What the deprecated coarse grants (lib/routes.ts CoarseGrant) still expand to. */
+const COARSE_READ = ['GetItem', 'BatchGetItem', 'Query'] as const;
+const COARSE_WRITE = ['PutItem', 'UpdateItem', 'DeleteItem'] as const;
+const SNS_ON_APPS: readonly SnsAction[] = ['CreatePlatformEndpoint'];
 
 /** What the grants point at. */
 export interface GrantTargets {
@@ -56,7 +45,7 @@ function notConfigured(kind: 'app' | 'endpoint', platform: string): string {
   return `arn:${Aws.PARTITION}:sns:${Aws.REGION}:${Aws.ACCOUNT_ID}:${kind}/${platform}/not-configured`;
 }
 
-export function connectionsArn(scope: Stack, ws: GrantTargets['webSocket'], method: 'POST' | 'DELETE' = 'POST'): string {
+export function connectionsArn(scope: Stack, ws: GrantTargets['webSocket'], method = 'POST'): string {
   return scope.formatArn({
     service: 'execute-api',
     resource: ws.apiId,
@@ -65,55 +54,83 @@ export function connectionsArn(scope: Stack, ws: GrantTargets['webSocket'], meth
   });
 }
 
+/** A grant's identity, so the same grant listed twice (ENSURE_AGENT plus its own) is one statement. */
+function grantKey(g: Grant): string {
+  return typeof g === 'string' ? g : JSON.stringify(g);
+}
+
 export function applyGrants(role: iam.Role, grants: readonly Grant[], t: GrantTargets): void {
   const stack = Stack.of(role);
-  const add = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources, conditions }));
-  const indexes = `${t.table.tableArn}/index/*`;
+  const add = (actions: readonly string[], resources: string[], conditions?: Record<string, unknown>) =>
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources, conditions }));
+  const indexArn = (name: string) => `${t.table.tableArn}/index/${name}`;
+  const tableItems = (actions: readonly string[], keys?: readonly string[]) =>
+    // dynamodb:LeadingKeys holds the partition key of every item the request touches; ForAllValues
+    // requires each to match a pattern. Statements are on the table ARN only: how LeadingKeys
+    // applies to an index Query is not documented, so index grants are narrowed by index ARN.
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+    add(
+      actions.map((a) => `dynamodb:${a}`),
+      [t.table.tableArn],
+      keys ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...keys] } } : undefined,
+    );
+  const sns = (actions: readonly SnsAction[]) => {
+    const onApps = actions.filter((a) => SNS_ON_APPS.includes(a));
+    const onEndpoints = actions.filter((a) => !SNS_ON_APPS.includes(a));
+    if (onApps.length) add(onApps.map((a) => `sns:${a}`), t.platformApps.map(appArn));
+    if (onEndpoints.length) {
+      const endpoints = t.platformApps.map(endpointArns);
+      add(onEndpoints.map((a) => `sns:${a}`), endpoints);
+      acknowledgeWildcards(role, endpoints, 'Device endpoints are created at run time; the grant covers only endpoints of the configured platform applications.');
+    }
+  };
+  const ws = (methods: readonly string[]) => {
+    const arns = methods.map((m) => connectionsArn(stack, t.webSocket, m));
+    add(['execute-api:ManageConnections'], arns);
+    acknowledgeWildcards(role, arns, 'Connection ids are known only at run time; the grant is these @connections methods of this WebSocket API stage only.');
+  };
 
-  for (const grant of new Set(grants)) {
+  const seen = new Set<string>();
+  for (const grant of grants) {
+    if (seen.has(grantKey(grant))) continue;
+    seen.add(grantKey(grant));
+    if (typeof grant !== 'string') {
+      if ('table' in grant) tableItems(grant.table, grant.keys);
+      else if ('query' in grant) add(['dynamodb:Query'], [indexArn(grant.query)]);
+      else if ('sns' in grant) sns(grant.sns);
+      else ws(grant.ws);
+      continue;
+    }
     switch (grant) {
-      case 'table:read':
-        add(TABLE_READ_ACTIONS, [t.table.tableArn, indexes]);
-        acknowledgeWildcards(role, [indexes], 'Queries the GSIs of its own table (conversation lists, due reminders); index names are part of the table definition.');
+      case 'table:read': {
+        const indexes = Object.values(TABLE.indexes).map((ix) => indexArn(ix.name));
+        tableItems(COARSE_READ);
+        add(['dynamodb:Query'], indexes);
         break;
+      }
       case 'table:write':
-        add(TABLE_WRITE_ACTIONS, [t.table.tableArn]);
+        tableItems(COARSE_WRITE);
         break;
-      case 'sns:endpoints': {
-        add(['sns:CreatePlatformEndpoint'], t.platformApps.map(appArn));
-        const endpoints = t.platformApps.map(endpointArns);
-        add(SNS_ENDPOINT_ACTIONS, endpoints);
-        acknowledgeWildcards(role, endpoints, 'Device endpoints are created at run time; the grant covers only endpoints of the configured platform applications.');
+      case 'sns:endpoints':
+        sns(['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes', 'DeleteEndpoint']);
         break;
-      }
-      case 'sns:publish': {
-        const endpoints = t.platformApps.map(endpointArns);
-        add(['sns:Publish'], endpoints);
-        acknowledgeWildcards(role, endpoints, 'Pushes go to device endpoints created at run time; the grant covers only endpoints of the configured platform applications.');
+      case 'sns:publish':
+        sns(['Publish']);
         break;
-      }
+      case 'ws:manage':
+        ws(['POST', 'GET', 'DELETE']);
+        break;
       case 'ses:send': {
         const identities = `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/*`;
         // In the SES sandbox the recipients' identities are authorised too, so the resource is
-        // every identity and the from-address is pinned by the condition instead.
+        // every identity and the from-address is pinned by the condition instead. SendRawEmail
+        // is not granted: the reminder sends with SendEmail only. With a configuration set, SES
+        // authorises the send on the set too.
         const configurationSets = t.emailConfigurationSet
           ? [`arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:configuration-set/${t.emailConfigurationSet}`]
           : [];
-        add(['ses:SendEmail', 'ses:SendRawEmail'], [identities, ...configurationSets], { StringEquals: { 'ses:FromAddress': t.emailFrom } });
+        add(['ses:SendEmail'], [identities, ...configurationSets], { StringEquals: { 'ses:FromAddress': t.emailFrom } });
         acknowledgeWildcards(role, [identities], 'SES authorises sender and (in the sandbox) recipient identities; the ses:FromAddress condition pins the sender to the EmailFrom parameter.');
-        break;
-      }
-      case 'ws:manage': {
-        const arn = connectionsArn(stack, t.webSocket);
-        add(['execute-api:ManageConnections'], [arn]);
-        acknowledgeWildcards(role, [arn], 'Connection ids are known only at run time; the grant is POST to @connections of this WebSocket API stage only.');
-        break;
-      }
-      case 'ws:close': {
-        const arn = connectionsArn(stack, t.webSocket, 'DELETE');
-        add(['execute-api:ManageConnections'], [arn]);
-        acknowledgeWildcards(role, [arn], 'Connection ids are known only at run time; the grant is DELETE on @connections of this WebSocket API stage only.');
         break;
       }
       default: {

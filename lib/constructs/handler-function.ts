@@ -32,6 +32,8 @@ export interface HandlerFunctionProps {
   description?: string;
   memorySize?: number;
   timeout?: Duration;
+  /** Reserved concurrency (a cap and a guarantee); unset: the account's unreserved pool. */
+  reservedConcurrentExecutions?: number;
 }
 
 export class HandlerFunction extends Construct {
@@ -58,6 +60,7 @@ export class HandlerFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
+      ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       description: props.description ?? props.handler,
       role: this.role,
       logGroup: this.logGroup,

@@ -33,6 +33,10 @@ const ACCESS_LOG = AccessLogFormat.custom(
   }),
 );
 
+export const STAGE_THROTTLE = { rateLimit: 500, burstLimit: 1000 };
+/** The anonymous conversation route's own throttle (lib/stack.ts applies it), well under the stage's. */
+export const VISITOR_ROUTE_THROTTLE = { rateLimit: 20, burstLimit: 40 };
+
 export class HttpEndpoint extends Construct {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
@@ -48,9 +52,23 @@ export class HttpEndpoint extends Construct {
     this.stage = this.api.addStage('Stage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: 500, burstLimit: 1000 },
+      throttle: STAGE_THROTTLE,
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs), format: ACCESS_LOG },
     });
+  }
+
+  /**
+   * A route-level throttle below the stage's: one route's flood (the anonymous conversation
+   * route) is refused with 429 before it takes the stage's whole rate from every other route.
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html
+   */
+  throttleRoute(routeKey: string, limits: { rateLimit: number; burstLimit: number }): void {
+    const route = this.routes.find((r) => (r.node.defaultChild as apigw.CfnRoute).routeKey === routeKey);
+    if (!route) throw new Error(`no route ${routeKey} to throttle`);
+    const cfn = this.stage.node.defaultChild as apigw.CfnStage;
+    cfn.routeSettings = { ...((cfn.routeSettings as Record<string, unknown> | undefined) ?? {}), [routeKey]: { ThrottlingRateLimit: limits.rateLimit, ThrottlingBurstLimit: limits.burstLimit } };
+    // Route settings name an existing route: the stage is updated after it.
+    this.stage.node.addDependency(route);
   }
 
   get url(): string {

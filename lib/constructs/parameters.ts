@@ -3,7 +3,7 @@
  * may be left empty, so `cdk synth` runs offline with no arguments; an empty value means "use the
  * stack's own resource" (Cognito pool, CloudFront URL) or "this platform is not configured".
  */
-import { CfnCondition, CfnParameter, Fn } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnParameter, CfnWaitCondition, CfnWaitConditionHandle, Fn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { PLATFORMS, type Platform } from '../../lambdas/domain/push.js';
 
@@ -29,6 +29,7 @@ export class StackParameters extends Construct {
   readonly consoleOrigin: CfnParameter;
   readonly alarmEmail: CfnParameter;
   readonly agentInactiveDays: CfnParameter;
+  readonly visitorConcurrency: CfnParameter;
   readonly platformApps: PlatformApp[];
   /** True when OidcIssuer is empty: agents sign in with the stack's Cognito user pool. */
   readonly useCognito: CfnCondition;
@@ -79,8 +80,18 @@ export class StackParameters extends Construct {
     this.consoleOrigin = param('ConsoleOrigin', {
       type: 'String',
       default: '',
-      description: 'Origin of the agent console (email links, CORS, sign-in redirect): https://host, no path or trailing slash. Empty: the CloudFront URL.',
-      allowedPattern: '^$|^https?://[^/\\s]+$',
+      description: 'Origin of the agent console (email links, CORS, sign-in redirect): https://host, no path or trailing slash (http only for localhost or 127.0.0.1). Empty: the CloudFront URL.',
+      // Browsers send a secure context's Origin; a plain-http console on a public host would be
+      // refused by the CSP/HSTS of the API's clients and leaks tokens on the wire.
+      allowedPattern: '^$|^https://[^/\\s]+$|^http://(localhost|127\\.0\\.0\\.1)(:[0-9]+)?$',
+      constraintDescription: 'must be https://host (no path, no trailing slash); http:// only for localhost or 127.0.0.1',
+    });
+    this.visitorConcurrency = param('VisitorConcurrency', {
+      type: 'Number',
+      default: 20,
+      minValue: 1,
+      description:
+        'Reserved concurrency of the anonymous create-conversation function: a flood of new conversations cannot take the account concurrency the agent routes need. Lambda refuses a reservation that leaves fewer than 10 unreserved (accounts with a low quota: lower this).',
     });
     this.alarmEmail = param('AlarmEmail', {
       type: 'String',
@@ -103,7 +114,9 @@ export class StackParameters extends Construct {
         description: `SNS platform application ARN for ${platform} devices. Empty: ${platform} registration is refused.`,
         allowedPattern: '^$|^arn:aws[a-z-]*:sns:[a-z0-9-]+:\\d{12}:app/[A-Z_]+/\\S+$',
       });
-      return { platform, arn: p.valueAsString, configured: this.notEmpty(`${platform}Configured`, p) };
+      const configured = this.notEmpty(`${platform}Configured`, p);
+      this.refuseOtherRegion(platform, p, configured);
+      return { platform, arn: p.valueAsString, configured };
     });
 
     this.useCognito = new CfnCondition(this, 'UseCognito', {
@@ -112,6 +125,26 @@ export class StackParameters extends Construct {
     this.consoleOriginGiven = this.notEmpty('ConsoleOriginGiven', this.consoleOrigin);
     this.alarmEmailGiven = this.notEmpty('AlarmEmailGiven', this.alarmEmail);
     this.workspaceClaimGiven = this.notEmpty('WorkspaceClaimGiven', this.workspaceClaim);
+  }
+
+  /**
+   * An SNS platform application of another region cannot be used (endpoints live in the
+   * application's region, the functions' SNS client is the stack's). CloudFormation's Rules
+   * offer no substring test, so the check is a Condition (Split/Select on the ARN) and a wait
+   * condition that nobody signals, created only when the region differs: the deployment fails on
+   * the resource named for the parameter, before the functions exist, and rolls back.
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-rules.html
+   */
+  private refuseOtherRegion(platform: Platform, p: CfnParameter, configured: CfnCondition): void {
+    const region = Fn.select(3, Fn.split(':', Fn.join('', [p.valueAsString, '::::'])));
+    const wrong = new CfnCondition(this, `${platform}OtherRegion`, {
+      expression: Fn.conditionAnd(configured, Fn.conditionNot(Fn.conditionEquals(region, Aws.REGION))),
+    });
+    const handle = new CfnWaitConditionHandle(this, `${PLATFORM_PARAM[platform]}RegionHandle`);
+    handle.cfnOptions.condition = wrong;
+    const refuse = new CfnWaitCondition(this, `${PLATFORM_PARAM[platform]}MustBeInTheStackRegion`, { handle: handle.ref, timeout: '1', count: 1 });
+    refuse.cfnOptions.condition = wrong;
+    refuse.overrideLogicalId(`${PLATFORM_PARAM[platform]}MustBeInTheStackRegion`);
   }
 
   /** True when the parameter was given a value (every optional one defaults to ''). */

@@ -3,7 +3,7 @@
  * control), the built files deployed with a `config.json` that tells the page where the APIs and
  * the sign-in are (values known only at deploy time, so not baked into the bundle).
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -89,6 +89,46 @@ export class WebConsole extends Construct {
 
   get url(): string {
     return `https://${this.distribution.distributionDomainName}`;
+  }
+
+  /**
+   * The console's response headers: the managed security headers plus a Content-Security-Policy
+   * whose connect-src names only what the console calls (its own origin, the HTTP API, the
+   * WebSocket API, the issuer's discovery document and the token endpoint), no framing, and HSTS.
+   * Called once the API URLs exist (the distribution is created before them).
+   */
+  allowConnections(urls: { apiUrl: string; wsUrl: string; issuer: string; tokenEndpoint: string }): cloudfront.ResponseHeadersPolicy {
+    // scheme://host of a URL token ('wss://id.execute-api.…/live' → 'wss://id.execute-api.…').
+    const origin = (url: string) => {
+      const parts = Fn.split('/', url);
+      return Fn.join('', [Fn.select(0, parts), '//', Fn.select(2, parts)]);
+    };
+    // The HTTP API by its region's execute-api domain, not its id: the API's CORS names this
+    // distribution's domain, so a Ref to the API here would be a dependency cycle
+    // (Cdn → Headers → HttpApi → Cdn). The WebSocket API has no such edge and is named exactly.
+    // Once the HTTP API's allowed origins no longer name the distribution, use origin(urls.apiUrl).
+    const httpApis = `https://*.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`;
+    const csp = Fn.join(' ', [
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none';",
+      "connect-src 'self'",
+      httpApis,
+      origin(urls.wsUrl),
+      origin(urls.issuer),
+      Fn.join('', [origin(urls.tokenEndpoint), ';']),
+    ]);
+    const policy = new cloudfront.ResponseHeadersPolicy(this, 'Headers', {
+      comment: 'Agent console: CSP (connect-src: this stack\'s APIs and sign-in only), no framing, HSTS',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy: csp, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+      },
+    });
+    const cfn = this.distribution.node.defaultChild as cloudfront.CfnDistribution;
+    cfn.addPropertyOverride('DistributionConfig.DefaultCacheBehavior.ResponseHeadersPolicyId', policy.responseHeadersPolicyId);
+    return policy;
   }
 
   /** Upload the built files and `config.json`. Called once the API URLs exist. */

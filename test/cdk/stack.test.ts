@@ -253,44 +253,99 @@ describe('grants follow the route table', () => {
     expect(actions.some((a) => a.startsWith('sns:') || a.startsWith('execute-api:'))).toBe(false);
   });
 
-  test('device routes may create and manage platform endpoints of the configured applications', () => {
-    for (const handler of ['http/register-device', 'http/delete-device']) {
-      const create = statementsOf(handler).find((s) => [s.Action].flat().includes('sns:CreatePlatformEndpoint'))!;
-      const refs = JSON.stringify(create.Resource);
-      for (const p of ['PlatformAppArnApns', 'PlatformAppArnApnsSandbox', 'PlatformAppArnGcm']) expect(refs).toContain(`{"Ref":"${p}"}`);
-      expect(actionsOf(handler)).toEqual(expect.arrayContaining(['sns:SetEndpointAttributes', 'sns:DeleteEndpoint']));
-      expect(actionsOf(handler)).not.toContain('sns:Publish');
+  test('register-device may create and read/set endpoints but not delete them; delete-device may delete but not create', () => {
+    const create = statementsOf('http/register-device').find((st) => [st.Action].flat().includes('sns:CreatePlatformEndpoint'))!;
+    const refs = JSON.stringify(create.Resource);
+    for (const p of ['PlatformAppArnApns', 'PlatformAppArnApnsSandbox', 'PlatformAppArnGcm']) expect(refs).toContain(`{"Ref":"${p}"}`);
+    const register = actionsOf('http/register-device').filter((a) => a.startsWith('sns:'));
+    expect(register.sort()).toEqual(['sns:CreatePlatformEndpoint', 'sns:GetEndpointAttributes', 'sns:SetEndpointAttributes']);
+    expect(actionsOf('http/delete-device').filter((a) => a.startsWith('sns:'))).toEqual(['sns:DeleteEndpoint']);
+  });
+
+  test('no function holds an action nobody calls (SendRawEmail, ConditionCheckItem, DescribeTable, BatchWriteItem) or a wildcard index', () => {
+    for (const handler of allHandlers) {
+      for (const a of ['ses:SendRawEmail', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:BatchWriteItem']) expect(actionsOf(handler)).not.toContain(a);
+      expect(JSON.stringify(statementsOf(handler))).not.toContain('/index/*');
     }
   });
 
-  test('each function has exactly the kinds of permission its grants list', () => {
-    const kinds = (handler: string) => {
-      const a = actionsOf(handler);
-      return {
-        read: a.includes('dynamodb:Query'),
-        write: a.includes('dynamodb:PutItem'),
-        endpoints: a.includes('sns:CreatePlatformEndpoint'),
-        publish: a.includes('sns:Publish'),
-        ses: a.includes('ses:SendEmail'),
-        ws: a.includes('execute-api:ManageConnections'),
-        wsPost: JSON.stringify(statementsOf(handler)).includes('/POST/@connections/*'),
-        wsDelete: JSON.stringify(statementsOf(handler)).includes('/DELETE/@connections/*'),
-      };
-    };
-    const entries = [...HTTP_ROUTES, ...WS_ROUTES, WS_AUTHORIZER, BACKGROUND.fanout, BACKGROUND.reminder, BACKGROUND.connectionExpiry];
-    for (const e of entries) {
-      expect({ handler: e.handler, ...kinds(e.handler) }).toEqual({
-        handler: e.handler,
-        read: e.grants.includes('table:read'),
-        write: e.grants.includes('table:write'),
-        endpoints: e.grants.includes('sns:endpoints'),
-        publish: e.grants.includes('sns:publish'),
-        ses: e.grants.includes('ses:send'),
-        ws: e.grants.includes('ws:manage') || e.grants.includes('ws:close'),
-        wsPost: e.grants.includes('ws:manage'),
-        wsDelete: e.grants.includes('ws:close'),
-      });
+  test('only the reminder may query the cross-tenant due index; list-conversations queries gsi1 and gsi2 only', () => {
+    const indexesOf = (handler: string) =>
+      statementsOf(handler)
+        .flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r).match(/\/index\/([A-Za-z0-9]+)/)?.[1]))
+        .filter((x): x is string => Boolean(x))
+        .sort();
+    for (const handler of allHandlers) {
+      const expected = handler === BACKGROUND.reminder.handler ? ['due'] : handler === 'http/list-conversations' ? ['gsi1', 'gsi2'] : [];
+      expect({ handler, indexes: indexesOf(handler) }).toEqual({ handler, indexes: expected });
     }
+  });
+
+  test('every item statement carries a dynamodb:LeadingKeys condition; the anonymous route may write conversation items only', () => {
+    for (const handler of allHandlers) {
+      for (const st of statementsOf(handler).filter((x) => [x.Action].flat().some((a) => /^dynamodb:(Get|Put|Update|Delete|BatchGet)Item$/.test(a)))) {
+        expect(st.Condition?.['ForAllValues:StringLike']).toEqual({ 'dynamodb:LeadingKeys': expect.any(Array) });
+      }
+    }
+    const visitor = statementsOf('http/create-conversation').filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(visitor).toHaveLength(1);
+    expect([visitor[0]!.Action].flat()).toEqual(['dynamodb:PutItem']);
+    expect(visitor[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CONV#*'] } });
+  });
+});
+
+describe('abuse limits and parameters', () => {
+  test("the anonymous route has its own throttle below the stage's, and its function a reserved concurrency from VisitorConcurrency", () => {
+    const [, stage] = ofType('AWS::ApiGatewayV2::Stage').find(([, st]) => st.Properties.StageName === '$default')!;
+    const stageLimits = stage.Properties.DefaultRouteSettings;
+    const route = stage.Properties.RouteSettings['POST /v1/workspaces/{workspaceId}/conversations'];
+    expect(route.ThrottlingRateLimit).toBeLessThan(stageLimits.ThrottlingRateLimit);
+    expect(route.ThrottlingBurstLimit).toBeLessThan(stageLimits.ThrottlingBurstLimit);
+    expect(Object.keys(stage.Properties.RouteSettings)).toEqual(['POST /v1/workspaces/{workspaceId}/conversations']);
+    expect(resources[functionFor('http/create-conversation')]!.Properties.ReservedConcurrentExecutions).toEqual({ Ref: 'VisitorConcurrency' });
+    const params = template.toJSON().Parameters;
+    expect(params.VisitorConcurrency).toMatchObject({ Type: 'Number', Default: 20, MinValue: 1 });
+    for (const h of allHandlers) if (h !== 'http/create-conversation') expect(resources[functionFor(h)]!.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  test('ConsoleOrigin must be https (http only for localhost and 127.0.0.1)', () => {
+    const re = new RegExp(template.toJSON().Parameters.ConsoleOrigin.AllowedPattern);
+    for (const ok of ['', 'https://console.example.com', 'https://a.b:8443', 'http://localhost:5173', 'http://127.0.0.1:3000', 'http://localhost']) expect({ ok, match: re.test(ok) }).toEqual({ ok, match: true });
+    for (const bad of ['http://console.example.com', 'http://localhost.evil.com', 'https://console.example.com/', 'https://x/path', 'ftp://x', 'http://127.0.0.1.nip.io']) expect({ bad, match: re.test(bad) }).toEqual({ bad, match: false });
+  });
+
+  test('a PlatformAppArn of another region fails the deployment on a resource named for the parameter', () => {
+    const t = template.toJSON();
+    for (const p of ['PlatformAppArnApns', 'PlatformAppArnApnsSandbox', 'PlatformAppArnGcm']) {
+      const refuse = t.Resources[`${p}MustBeInTheStackRegion`];
+      expect(refuse.Type).toBe('AWS::CloudFormation::WaitCondition');
+      const text = JSON.stringify(t.Conditions[refuse.Condition]);
+      expect(text).toContain(`{"Ref":"${p}"}`);
+      expect(text).toContain('{"Ref":"AWS::Region"}');
+      expect(text).toContain('"Fn::Not"');
+    }
+  });
+});
+
+describe('console headers', () => {
+  test("CloudFront sends a CSP whose connect-src is self, this region's HTTP APIs, this WebSocket API and sign-in only, with frame-ancestors none and HSTS", () => {
+    const [policyId, policy] = ofType('AWS::CloudFront::ResponseHeadersPolicy')[0]!;
+    const [, cdn] = ofType('AWS::CloudFront::Distribution')[0]!;
+    expect(cdn.Properties.DistributionConfig.DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
+    const sec = policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    expect(sec.StrictTransportSecurity).toMatchObject({ AccessControlMaxAgeSec: 31536000, IncludeSubdomains: true, Override: true });
+    const csp = JSON.stringify(sec.ContentSecurityPolicy.ContentSecurityPolicy);
+    expect(csp).toContain("frame-ancestors 'none'");
+    const connect = csp.slice(csp.indexOf('connect-src'));
+    const wsApi = ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'WEBSOCKET')![0];
+    expect(connect).toContain(`{"Ref":"${wsApi}"}`);
+    // The HTTP API by its region's domain (a Ref would be a cycle with its CORS origin, see web-console.ts).
+    expect(connect).toContain('https://*.execute-api.');
+    expect(connect).toContain('{"Ref":"AWS::Region"}');
+    expect(connect.split('*').length - 1).toBe(1);
+    // Sign-in: the issuer (discovery document) and the Cognito hosted domain's token endpoint.
+    expect(connect).toContain('"ProviderURL"');
+    expect(connect).toContain('.amazoncognito.com/oauth2/token');
   });
 });
 

@@ -1,4 +1,7 @@
 // jest loads globalSetup outside its transform pipeline, so TypeScript is loaded through tsx here.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 
 export default async function globalSetup() {
@@ -10,5 +13,8 @@ export default async function globalSetup() {
   process.env.AWS_ACCESS_KEY_ID = 'local';
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
   process.env.POWERTOOLS_DEV = process.env.POWERTOOLS_DEV ?? '';
+  // The AWS call recorder (lambdas/platform/call-log.ts): every handler's SDK calls in the offline
+  // stacks of this run, checked against the synthesized policies by the global teardown.
+  process.env.AWS_CALL_LOG = mkdtempSync(join(tmpdir(), 'aws-calls-'));
   globalThis.__DDB__ = ddb;
 }

@@ -1,3 +1,37 @@
-export default async function globalTeardown() {
+import { rmSync } from 'node:fs';
+import { tsImport } from 'tsx/esm/api';
+
+/**
+ * Least privilege over the whole run: every AWS call a handler made in any offline stack of this
+ * run (the recorder's log, see global-setup.mjs) must be allowed by that function's synthesized
+ * policy. "Every grant used" needs every path exercised, so it is checked only when the whole
+ * suite ran (no file or name filter) or IAM_CHECK_UNUSED=1; test/e2e/least-privilege.test.ts
+ * checks both halves on every run of its own tour.
+ */
+export default async function globalTeardown(globalConfig) {
   await globalThis.__DDB__?.stop();
+  const dir = process.env.AWS_CALL_LOG;
+  if (!dir) return;
+  try {
+    const { checkCalls, formatReport, readCalls } = await tsImport('./iam-check.ts', import.meta.url);
+    const calls = readCalls(dir);
+    if (calls.length === 0) return;
+    const whole =
+      process.env.IAM_CHECK_UNUSED === '1' ||
+      ((globalConfig?.nonFlagArgs ?? []).length === 0 &&
+        (globalConfig?.testPathPatterns?.patterns ?? []).length === 0 &&
+        !globalConfig?.testNamePattern &&
+        !globalConfig?.onlyChanged &&
+        !globalConfig?.findRelatedTests &&
+        !globalConfig?.shard);
+    const report = await checkCalls(calls, { unused: whole });
+    console.log(`\n${formatReport(report, whole)}`);
+    if (report.denied.length || report.unused.length) {
+      throw new Error(
+        `least privilege: ${report.denied.length} recorded AWS call(s) not allowed by their function's policy, ${report.unused.length} grant(s) unused — see the report above; fix the grants in lib/routes.ts`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
