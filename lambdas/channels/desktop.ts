@@ -1,16 +1,15 @@
 /**
- * Desktop: the `chat.message` frame to every live WebSocket connection of an agent through the
- * @connections management API. A 410 means the connection is gone (it can come even for an id
- * that looks live): it is forgotten at once and not retried; the agent's other connections are
- * still served. Any other failure is left for the stream retry.
+ * Desktop: one `chat.message` frame to one live WebSocket connection through the @connections
+ * management API. A 410 means the connection is gone (it can come even for an id that looks live):
+ * it is forgotten at once (its items and its copies on the recipient items) and not retried. Any
+ * other failure is thrown, left for the retry.
  */
 import { PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { connectionsOf, deleteConnection, type Connection } from '../store/connections.js';
-import { notifyOnce, type Outcome } from '../store/notifications.js';
-import type { ChatMessageFrame } from '../domain/frames.js';
+import { deleteConnection } from '../store/connections.js';
+import type { Settled } from '../store/notifications.js';
 import { logger } from '../platform/logger.js';
-import { errorName, httpStatusOf, tally, type ChannelReport } from './report.js';
+import { errorName, httpStatusOf } from './report.js';
 
 export interface DesktopDeps {
   db: DynamoDBDocumentClient;
@@ -23,10 +22,15 @@ export function isGone(e: unknown): boolean {
   return errorName(e) === 'GoneException' || httpStatusOf(e) === 410;
 }
 
-async function post(deps: DesktopDeps, c: Connection, data: Uint8Array, messageId: string): Promise<Outcome> {
+export async function postFrame(
+  deps: DesktopDeps,
+  c: { workspaceId: string; agentId: string; connectionId: string },
+  data: Uint8Array,
+  messageId: string,
+): Promise<Settled> {
   try {
     await deps.connections().send(new PostToConnectionCommand({ ConnectionId: c.connectionId, Data: data }));
-    return 'sent';
+    return { outcome: 'sent' };
   } catch (e) {
     if (!isGone(e)) {
       logger.warn('post to connection failed', { messageId, connectionId: c.connectionId, agentId: c.agentId, error: errorName(e), status: httpStatusOf(e) });
@@ -34,23 +38,6 @@ async function post(deps: DesktopDeps, c: Connection, data: Uint8Array, messageI
     }
     await deleteConnection(deps.db, deps.tableName, c);
     logger.info('connection gone, forgotten', { messageId, connectionId: c.connectionId, agentId: c.agentId });
-    return 'gone';
+    return { outcome: 'gone' };
   }
-}
-
-export async function notifyDesktop(
-  deps: DesktopDeps,
-  agent: { workspaceId: string; agentId: string },
-  frame: ChatMessageFrame,
-): Promise<ChannelReport> {
-  const conns = await connectionsOf(deps.db, deps.tableName, agent.workspaceId, agent.agentId);
-  const data = new TextEncoder().encode(JSON.stringify(frame));
-  const results = await Promise.allSettled(
-    conns.map((c) =>
-      notifyOnce(deps.db, deps.tableName, { messageId: frame.messageId, channel: 'desktop', target: `${c.agentId}#${c.connectionId}` }, () =>
-        post(deps, c, data, frame.messageId),
-      ),
-    ),
-  );
-  return tally(results);
 }

@@ -1,20 +1,21 @@
 /**
- * Mobile: one SNS Publish (`MessageStructure: "json"`) per enabled device endpoint of an agent.
- * An endpoint SNS reports disabled (APNs/FCM rejected the token) or gone is marked disabled and
- * skipped from then on, until the app registers its token again. A refusal that retrying cannot
- * cure (a disabled platform application, a missing permission, an invalid payload) is recorded
- * on the guard item and logged as PUSH_REFUSED_FOR_GOOD, and the record is not retried: one
- * broken device or application must not hold up its stream shard (SPEC §8). Throttling and
- * server errors (after the SDK's own retries) are left for the stream retry.
+ * Mobile: one SNS Publish (`MessageStructure: "json"`) to one enabled device endpoint, with the
+ * platform's collapse key (domain/push.ts) so that a push repeated by a retry replaces the first.
+ * An endpoint SNS reports disabled (APNs/FCM rejected the token) or gone is marked disabled (and
+ * leaves the recipient items' copies) until the app registers its token again. A refusal that
+ * retrying cannot cure (a disabled platform application, a missing permission, an invalid payload)
+ * is recorded on the guard item and logged as PUSH_REFUSED_FOR_GOOD, and not retried: one broken
+ * device or application must not hold up its stream shard (SPEC §8). Throttling and server errors
+ * (after the SDK's own retries) are thrown, left for the retry.
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { listDevices, markDeviceDisabled, type Device } from '../store/devices.js';
-import { notifyOnce, type Outcome, type Settled } from '../store/notifications.js';
-import { snsPushMessage } from '../domain/push.js';
+import { markDeviceDisabled } from '../store/devices.js';
+import type { Settled } from '../store/notifications.js';
+import { pushMessageAttributes, snsPushMessage, type Platform } from '../domain/push.js';
 import type { VisitorMessage } from '../domain/visitor-message.js';
 import { logger } from '../platform/logger.js';
-import { emptyReport, errorName, httpStatusOf, tally, type ChannelReport } from './report.js';
+import { errorName, httpStatusOf } from './report.js';
 import { isEndpointDisabled, isEndpointMissing, isPermanent, PUSH_REFUSED_FOR_GOOD } from './sns-errors.js';
 
 export interface MobileDeps {
@@ -23,12 +24,26 @@ export interface MobileDeps {
   sns: SNSClient;
 }
 
-async function publish(deps: MobileDeps, d: Device, m: VisitorMessage): Promise<Outcome | Settled> {
+export interface DeviceRef {
+  workspaceId: string;
+  agentId: string;
+  deviceId: string;
+  platform: Platform;
+  endpointArn: string;
+}
+
+export async function publishPush(deps: MobileDeps, d: DeviceRef, m: VisitorMessage): Promise<Settled> {
   try {
+    const attributes = pushMessageAttributes(d.platform, m);
     await deps.sns.send(
-      new PublishCommand({ TargetArn: d.endpointArn, MessageStructure: 'json', Message: snsPushMessage(d.platform, m) }),
+      new PublishCommand({
+        TargetArn: d.endpointArn,
+        MessageStructure: 'json',
+        Message: snsPushMessage(d.platform, m),
+        ...(attributes ? { MessageAttributes: attributes } : {}),
+      }),
     );
-    return 'sent';
+    return { outcome: 'sent' };
   } catch (e) {
     const log = { messageId: m.messageId, deviceId: d.deviceId, agentId: d.agentId, platform: d.platform, error: errorName(e), status: httpStatusOf(e) };
     if (isEndpointDisabled(e) || isEndpointMissing(e)) {
@@ -44,17 +59,4 @@ async function publish(deps: MobileDeps, d: Device, m: VisitorMessage): Promise<
     logger.warn('push failed', log);
     throw e;
   }
-}
-
-export async function notifyMobile(deps: MobileDeps, agent: { workspaceId: string; agentId: string }, m: VisitorMessage): Promise<ChannelReport> {
-  const devices = (await listDevices(deps.db, deps.tableName, agent)).filter((d) => d.enabled);
-  if (devices.length === 0) return emptyReport();
-  const results = await Promise.allSettled(
-    devices.map((d) =>
-      notifyOnce(deps.db, deps.tableName, { messageId: m.messageId, channel: 'mobile', target: `${d.agentId}#${d.deviceId}` }, () =>
-        publish(deps, d, m),
-      ),
-    ),
-  );
-  return tally(results);
 }

@@ -1,30 +1,17 @@
-/** What a channel did for one recipient of one message. `failed` ones must be retried. */
-import type { OnceResult } from '../store/notifications.js';
-
+/** What the fan-out did for one message (or one work item). `failed` ones must be retried. */
 export interface ChannelReport {
   /** Delivered now. */
   sent: number;
-  /** Already handled by an earlier delivery of the same record. */
+  /** Already handled by an earlier delivery of the same record or work item. */
   skipped: number;
   /** Settled without delivery: connection gone, endpoint disabled, rejected for good. */
   dropped: number;
-  /** Not delivered and worth retrying (includes targets still claimed by another attempt). */
+  /** Not delivered and worth retrying. */
   failed: number;
 }
 
 export function emptyReport(): ChannelReport {
   return { sent: 0, skipped: 0, dropped: 0, failed: 0 };
-}
-
-export function tally(results: PromiseSettledResult<OnceResult>[]): ChannelReport {
-  const r = emptyReport();
-  for (const x of results) {
-    if (x.status === 'rejected' || x.value === 'busy') r.failed++;
-    else if (x.value === 'sent') r.sent++;
-    else if (x.value === 'skipped') r.skipped++;
-    else r.dropped++;
-  }
-  return r;
 }
 
 export function addReports(a: ChannelReport, b: ChannelReport): ChannelReport {

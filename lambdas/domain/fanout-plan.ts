@@ -6,6 +6,7 @@ import { recipients, type AgentSettings } from './recipients.js';
 import { channelsOn, type Channel } from './settings.js';
 import { isInactive } from './agent-activity.js';
 import type { VisitorMessage } from './visitor-message.js';
+import type { Platform } from './push.js';
 
 export interface Delivery {
   agentId: string;
@@ -32,4 +33,67 @@ export function planFanout(
     .filter((r) => !activity || !isInactive(r, activity.nowMs, activity.inactiveDays))
     .map((r) => ({ agentId: r.agentId, channels: channelsOn(r.settings) }))
     .filter((d) => d.channels.length > 0);
+}
+
+/** A live connection as the recipient items carry it: `until` is when it ends at the latest (epoch s). */
+export interface ConnectionTarget {
+  connectionId: string;
+  until: number;
+}
+
+/** An enabled device as the recipient items carry it. */
+export interface DeviceTarget {
+  deviceId: string;
+  platform: Platform;
+  endpointArn: string;
+}
+
+export interface Targets {
+  connections: ConnectionTarget[];
+  devices: DeviceTarget[];
+}
+
+/** One frame or one push. */
+export type Send =
+  | { channel: 'desktop'; agentId: string; connectionId: string }
+  | { channel: 'mobile'; agentId: string; deviceId: string; platform: Platform; endpointArn: string };
+
+/** The name a send has in its guard's set of targets done. */
+export function sendKey(s: Send): string {
+  return s.channel === 'desktop' ? `${s.agentId}#${s.connectionId}` : `${s.agentId}#${s.deviceId}`;
+}
+
+/**
+ * Every frame and push the deliveries call for, from each recipient's targets (a connection past its
+ * end is skipped), and the recipients owed an email. Sorted, so a redelivery plans in the same order.
+ */
+export function planSends(deliveries: readonly Delivery[], targetsOf: (agentId: string) => Targets | undefined, nowS: number): { sends: Send[]; due: string[] } {
+  const sends: Send[] = [];
+  const due: string[] = [];
+  for (const d of deliveries) {
+    const t = targetsOf(d.agentId) ?? { connections: [], devices: [] };
+    if (d.channels.includes('desktop')) {
+      for (const c of t.connections) if (!(c.until <= nowS)) sends.push({ channel: 'desktop', agentId: d.agentId, connectionId: c.connectionId });
+    }
+    if (d.channels.includes('mobile')) {
+      for (const x of t.devices) sends.push({ channel: 'mobile', agentId: d.agentId, deviceId: x.deviceId, platform: x.platform, endpointArn: x.endpointArn });
+    }
+    if (d.channels.includes('email')) due.push(d.agentId);
+  }
+  sends.sort((a, b) => (a.channel + sendKey(a) < b.channel + sendKey(b) ? -1 : 1));
+  return { sends, due };
+}
+
+/**
+ * The work bucket of an agent (FNV-1a of the id): a message too big for one invocation is split by
+ * bucket, so an agent's targets always fall in the same bucket whatever else changed between two
+ * deliveries of the same record, and each bucket's guard sees every attempt at its targets.
+ */
+export function bucketOf(agentId: string, buckets: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < agentId.length; i++) {
+    h ^= agentId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % buckets;
 }

@@ -77,10 +77,22 @@ export function apnsPayload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYTE
 }
 
 export interface FcmV1Payload {
-  fcmV1Message: { message: { notification: PushText; data: Record<string, string> } };
+  fcmV1Message: {
+    message: {
+      notification: PushText;
+      data: Record<string, string>;
+      android: { collapse_key: string; notification: { tag: string } };
+    };
+  };
 }
 
-/** FCM HTTP v1 through SNS. FCM rejects a `data` value that is not a string, so every value is one. */
+/**
+ * FCM HTTP v1 through SNS. FCM rejects a `data` value that is not a string, so every value is one.
+ * SPEC §11.1: `android.collapse_key` (a newer message replaces a waiting one) and
+ * `android.notification.tag` (a shown notification with the same tag is replaced, not stacked) are
+ * the conversation id, so a push repeated by a retry replaces the first
+ * (https://firebase.google.com/docs/reference/fcm/rest/v1/projects.messages#androidconfig).
+ */
 export function fcmV1Payload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYTES): FcmV1Payload {
   return fitPayload(
     pushText(m),
@@ -94,6 +106,7 @@ export function fcmV1Payload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYT
             messageId: m.messageId,
             seq: String(m.seq),
           },
+          android: { collapse_key: m.conversationId, notification: { tag: m.conversationId } },
         },
       },
     }),
@@ -111,4 +124,24 @@ export function platformPayload(platform: Platform, m: VisitorMessage): ApnsPayl
  */
 export function snsPushMessage(platform: Platform, m: VisitorMessage): string {
   return JSON.stringify({ default: pushText(m).body, [platform]: JSON.stringify(platformPayload(platform, m)) });
+}
+
+/**
+ * The SNS message attributes of a Publish to an endpoint of `platform` (SPEC §11.1). For APNs:
+ * `AWS.SNS.MOBILE.APNS.COLLAPSE_ID` (sent as the `apns-collapse-id` header: APNs shows one
+ * notification for pushes with the same id, so a push repeated by a retry replaces the first) and
+ * `AWS.SNS.MOBILE.APNS.PUSH_TYPE` `alert` (the `apns-push-type` header APNs requires for alerts).
+ * These reserved attributes structure the push and are not delivered to the device
+ * (https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html, "Reserved message
+ * attributes for mobile push notifications"). FCM carries its collapse key in the payload instead.
+ */
+export function pushMessageAttributes(
+  platform: Platform,
+  m: Pick<VisitorMessage, 'conversationId'>,
+): Record<string, { DataType: 'String'; StringValue: string }> | undefined {
+  if (platform === 'GCM') return undefined;
+  return {
+    'AWS.SNS.MOBILE.APNS.COLLAPSE_ID': { DataType: 'String', StringValue: m.conversationId },
+    'AWS.SNS.MOBILE.APNS.PUSH_TYPE': { DataType: 'String', StringValue: 'alert' },
+  };
 }

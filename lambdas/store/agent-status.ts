@@ -8,6 +8,7 @@ import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from
 import { k } from './keys.js';
 import { writtenIf } from './errors.js';
 import { listWrites, type Agent } from './agents.js';
+import { readProfileState, versionCondition } from './targets.js';
 
 export type AgentIds = { workspaceId: string; agentId: string };
 
@@ -112,9 +113,10 @@ export async function markRemoved(db: DynamoDBDocumentClient, tableName: string,
           Update: {
             TableName: tableName,
             Key: k.agent(ids.workspaceId, ids.agentId),
-            UpdateExpression: 'SET removedAt = if_not_exists(removedAt, :now)',
+            // The version (store/targets.ts) moves: a target write that read the lists retries without them.
+            UpdateExpression: 'SET removedAt = if_not_exists(removedAt, :now) ADD tv :one',
             ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':now': now },
+            ExpressionAttributeValues: { ':now': now, ':one': 1 },
           },
         },
         { Delete: { TableName: tableName, Key: { pk: k.recipientsAllPk(ids.workspaceId), sk: ids.agentId } } },
@@ -131,7 +133,10 @@ export async function markRemoved(db: DynamoDBDocumentClient, tableName: string,
 export async function restoreAgent(db: DynamoDBDocumentClient, tableName: string, agent: Agent, now: string): Promise<boolean> {
   if (!agent.removedAt) return false;
   const back: Agent = { ...agent, lastSeenAt: now };
-  const lists = listWrites(tableName, back, [false, false]).filter((x) => x !== undefined);
+  // The list items come back with the targets the profile holds, under its version as read.
+  const state = await readProfileState(db, tableName, agent);
+  const lists = listWrites(tableName, back, [false, false], state.item).filter((x) => x !== undefined);
+  const v = versionCondition(state.tv);
   return writtenIf(
     db.send(
       new TransactWriteCommand({
@@ -140,9 +145,9 @@ export async function restoreAgent(db: DynamoDBDocumentClient, tableName: string
             Update: {
               TableName: tableName,
               Key: k.agent(agent.workspaceId, agent.agentId),
-              UpdateExpression: 'SET lastSeenAt = :now REMOVE removedAt',
-              ConditionExpression: 'removedAt = :r',
-              ExpressionAttributeValues: { ':now': now, ':r': agent.removedAt },
+              UpdateExpression: 'SET lastSeenAt = :now REMOVE removedAt ADD tv :one',
+              ConditionExpression: `removedAt = :r AND ${v.ConditionExpression}`,
+              ExpressionAttributeValues: { ':now': now, ':r': agent.removedAt, ':one': 1, ...v.ExpressionAttributeValues },
             },
           },
           ...lists,

@@ -5,9 +5,11 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { defaultSettings, type NotificationSettings } from '../domain/settings.js';
 import type { AgentSettings } from '../domain/recipients.js';
+import type { Targets } from '../domain/fanout-plan.js';
 import { k } from './keys.js';
 import { queryAll } from './query.js';
-import { isTransactionConflict, writtenIf } from './errors.js';
+import { isConditionalFailure, isTransactionConflict, writtenIf } from './errors.js';
+import { readProfileState, targetAttributes, targetsOf, versionCondition } from './targets.js';
 import { recordWorkspaceItem } from './workspaces.js';
 
 export interface Agent {
@@ -32,7 +34,13 @@ export interface Identity {
   name: string;
 }
 
-export function listWrites(tableName: string, a: Agent, present: boolean[]) {
+/**
+ * The agent's recipient-list items after a change of settings (`present`: on each list before).
+ * A list item that stays is updated, never replaced, so the targets it carries (store/targets.ts)
+ * survive; one that appears gets the targets of `profile` (the profile item as read, under the
+ * version condition of the same transaction).
+ */
+export function listWrites(tableName: string, a: Agent, present: boolean[], profile?: Record<string, unknown>) {
   const entry = { agentId: a.agentId, settings: a.settings, lastSeenAt: a.lastSeenAt ?? a.createdAt };
   const lists: Array<[string, boolean]> = [
     [k.recipientsAllPk(a.workspaceId), a.settings.scope === 'all'],
@@ -40,7 +48,16 @@ export function listWrites(tableName: string, a: Agent, present: boolean[]) {
   ];
   return lists.map(([pk, on], i) =>
     on
-      ? { Put: { TableName: tableName, Item: { pk, sk: a.agentId, entity: 'recipient', ...entry } } }
+      ? present[i]
+        ? {
+            Update: {
+              TableName: tableName,
+              Key: { pk, sk: a.agentId },
+              UpdateExpression: 'SET entity = :e, agentId = :a, settings = :s, lastSeenAt = :l',
+              ExpressionAttributeValues: { ':e': 'recipient', ':a': entry.agentId, ':s': entry.settings, ':l': entry.lastSeenAt },
+            },
+          }
+        : { Put: { TableName: tableName, Item: { pk, sk: a.agentId, entity: 'recipient', ...entry, ...targetAttributes(profile) } } }
       : present[i]
         ? { Delete: { TableName: tableName, Key: { pk, sk: a.agentId } } }
         : undefined,
@@ -164,65 +181,91 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
   return (await getAgent(db, tableName, id.workspaceId, id.agentId)) ?? agent;
 }
 
-/** Replace the settings and, in the same transaction, the agent's place in the recipient lists. */
+/**
+ * Replace the settings and, in the same transaction, the agent's place in the recipient lists. The
+ * profile's version (store/targets.ts) is bumped and must be as read: a connection or device written
+ * meanwhile makes this read again, so a list item that appears carries every target.
+ */
 export async function putSettings(
   db: DynamoDBDocumentClient,
   tableName: string,
   agent: Agent,
   settings: NotificationSettings,
 ): Promise<void> {
-  const prev = agent.settings;
-  const next: Agent = { ...agent, settings };
-  const writes = listWrites(tableName, next, [prev.scope === 'all', prev.unassigned]).filter((x) => x !== undefined);
-  await db.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Update: {
-            TableName: tableName,
-            Key: k.agent(agent.workspaceId, agent.agentId),
-            // A save clears a failing email (SPEC §10.3); a removed agent's save writes nothing.
-            UpdateExpression: 'SET settings = :s REMOVE emailStatus, emailFailure',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt)',
-            ExpressionAttributeValues: { ':s': settings },
-          },
-        },
-        ...writes,
-      ],
-    }),
-  );
+  for (let attempt = 1; ; attempt++) {
+    const state = await readProfileState(db, tableName, agent);
+    const on = state.lists;
+    const present = [on.includes(k.recipientsAllPk(agent.workspaceId)), on.includes(k.recipientsUnassignedPk(agent.workspaceId))];
+    const next: Agent = { ...agent, settings };
+    const writes = listWrites(tableName, next, present, state.item).filter((x) => x !== undefined);
+    const v = versionCondition(state.tv);
+    try {
+      await db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName,
+                Key: k.agent(agent.workspaceId, agent.agentId),
+                // A save clears a failing email (SPEC §10.3); a removed agent's save writes nothing.
+                UpdateExpression: 'SET settings = :s REMOVE emailStatus, emailFailure ADD tv :one',
+                ConditionExpression: `${v.ConditionExpression} AND attribute_not_exists(removedAt)`,
+                ExpressionAttributeValues: { ':s': settings, ':one': 1, ...v.ExpressionAttributeValues },
+              },
+            },
+            ...writes,
+          ],
+        }),
+      );
+      return;
+    } catch (e) {
+      // Missing or removed: the answer stands. Otherwise a concurrent writer moved the version: read again.
+      const lost = (isConditionalFailure(e) && state.exists && typeof state.item?.removedAt !== 'string') || isTransactionConflict(e);
+      if (!lost || attempt >= 10) throw e;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    }
+  }
 }
 
-async function queryList(db: DynamoDBDocumentClient, tableName: string, pk: string): Promise<AgentSettings[]> {
+/** A candidate as the fan-out reads it: settings, last use, and where they can be reached now. */
+export type Candidate = AgentSettings & { targets: Targets };
+
+function candidateOf(it: Record<string, unknown>, lastSeenAt?: string): Candidate {
+  const seen = lastSeenAt ?? (typeof it.lastSeenAt === 'string' ? it.lastSeenAt : undefined);
+  return {
+    agentId: it.agentId as string,
+    settings: { ...defaultSettings(), ...(it.settings as object) },
+    ...(seen ? { lastSeenAt: seen } : {}),
+    targets: targetsOf(it),
+  };
+}
+
+async function queryList(db: DynamoDBDocumentClient, tableName: string, pk: string): Promise<Candidate[]> {
   const items = await queryAll(db, {
     TableName: tableName,
     KeyConditionExpression: 'pk = :pk',
     ExpressionAttributeValues: { ':pk': pk },
     ConsistentRead: true,
   });
-  return items.map((it) => ({
-    agentId: it.agentId as string,
-    settings: { ...defaultSettings(), ...(it.settings as object) },
-    ...(typeof it.lastSeenAt === 'string' ? { lastSeenAt: it.lastSeenAt } : {}),
-  }));
+  return items.map((it) => candidateOf(it));
 }
 
 /** Agents of the workspace whose scope is "all": recipients of every conversation, whatever its assignee. */
-export function scopeAllAgents(db: DynamoDBDocumentClient, tableName: string, ws: string): Promise<AgentSettings[]> {
+export function scopeAllAgents(db: DynamoDBDocumentClient, tableName: string, ws: string): Promise<Candidate[]> {
   return queryList(db, tableName, k.recipientsAllPk(ws));
 }
 
-/** The candidates that depend on the assignee: the assignee, or (unassigned) the agents with unassigned on. */
+/** The candidates that depend on the assignee: the assignee (profile, with its targets), or (unassigned) the agents with unassigned on. */
 export async function assigneeCandidates(
   db: DynamoDBDocumentClient,
   tableName: string,
   ws: string,
   assigneeId: string | null | undefined,
-): Promise<AgentSettings[]> {
+): Promise<Candidate[]> {
   if (!assigneeId) return queryList(db, tableName, k.recipientsUnassignedPk(ws));
-  const assignee = await getAgent(db, tableName, ws, assigneeId);
+  const r = await db.send(new GetCommand({ TableName: tableName, Key: k.agent(ws, assigneeId), ConsistentRead: true }));
+  if (!r.Item) return [];
+  const assignee = toAgent(r.Item);
   // A removed assignee is nobody's recipient (SPEC §10.4), not even of their own conversations.
-  return assignee && !assignee.removedAt
-    ? [{ agentId: assignee.agentId, settings: assignee.settings, lastSeenAt: assignee.lastSeenAt ?? assignee.createdAt }]
-    : [];
+  return assignee.removedAt ? [] : [candidateOf({ ...r.Item, settings: assignee.settings }, assignee.lastSeenAt ?? assignee.createdAt)];
 }

@@ -7,11 +7,11 @@
  * The by-id item also sits in the sparse `due` index under its token's expiry minute
  * (`CONNEXP#{minute}`), so the expiry sweep reads the few minutes up to now, never the table.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { k, PREFIX } from './keys.js';
 import { queryAll } from './query.js';
 import { TABLE } from './table.js';
-import { isTransactionConflict } from './errors.js';
+import { commitWithTargets, connAttr, targetsOf } from './targets.js';
 
 export interface Connection {
   connectionId: string;
@@ -25,17 +25,33 @@ export interface Connection {
 const MAX_CONNECTION_S = 2 * 60 * 60 + 10 * 60;
 const INDEX = TABLE.indexes.dueReminders;
 
+/**
+ * Store a connection: both items, and its copy on the agent's profile and recipient-list items (one
+ * transaction, so the fan-out never sees one without the other). Copies of connections already past
+ * their end are dropped in the same write: a connection API Gateway ended without `$disconnect` does
+ * not linger on the copies.
+ */
 export async function putConnection(db: DynamoDBDocumentClient, tableName: string, c: Connection): Promise<void> {
-  const ttl = Math.min(Math.floor(Date.parse(c.connectedAt) / 1000) + MAX_CONNECTION_S, c.expiresAt ?? Infinity);
+  const ttl = connectionEnd(c);
   const expiry = c.expiresAt === undefined ? {} : { [INDEX.partitionKey]: k.connExpiryPk(c.expiresAt), [INDEX.sortKey]: k.connExpirySk(c.expiresAt, c.connectionId) };
-  await db.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        { Put: { TableName: tableName, Item: { ...k.connection(c.connectionId), entity: 'connection', ...c, ttl, ...expiry } } },
-        { Put: { TableName: tableName, Item: { ...k.agentConnection(c.workspaceId, c.agentId, c.connectionId), entity: 'agentConnection', ...c, ttl } } },
-      ],
-    }),
-  );
+  const nowS = Math.floor(Date.now() / 1000);
+  await commitWithTargets(db, tableName, [c], ([state]) => ({
+    own: [
+      { Put: { TableName: tableName, Item: { ...k.connection(c.connectionId), entity: 'connection', ...c, ttl, ...expiry } } },
+      { Put: { TableName: tableName, Item: { ...k.agentConnection(c.workspaceId, c.agentId, c.connectionId), entity: 'agentConnection', ...c, ttl } } },
+    ],
+    changes: [
+      {
+        set: { [connAttr(c.connectionId)]: ttl },
+        remove: targetsOf(state?.item ?? {}).connections.filter((x) => x.until <= nowS).map((x) => connAttr(x.connectionId)),
+      },
+    ],
+  }));
+}
+
+/** When a connection ends at the latest (epoch s): its token's exp, or API Gateway's 2-hour limit (plus slack). */
+export function connectionEnd(c: Pick<Connection, 'connectedAt' | 'expiresAt'>): number {
+  return Math.min(Math.floor(Date.parse(c.connectedAt) / 1000) + MAX_CONNECTION_S, c.expiresAt ?? Infinity);
 }
 
 export async function getConnection(db: DynamoDBDocumentClient, tableName: string, connectionId: string) {
@@ -51,26 +67,19 @@ export async function getConnection(db: DynamoDBDocumentClient, tableName: strin
 }
 
 /**
- * Forget a connection (both items). Deleting one already gone is fine. A server-side close races
- * the `$disconnect` it causes, which forgets the same items: a transaction conflict is retried.
+ * Forget a connection: both items and its copies (one transaction). Deleting one already gone is
+ * fine. A server-side close races the `$disconnect` it causes, which forgets the same items: the
+ * transaction is built again from fresh reads until it commits.
  */
 export async function deleteConnection(db: DynamoDBDocumentClient, tableName: string, c: Pick<Connection, 'connectionId' | 'workspaceId' | 'agentId'>) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Delete: { TableName: tableName, Key: k.connection(c.connectionId) } },
-            { Delete: { TableName: tableName, Key: k.agentConnection(c.workspaceId, c.agentId, c.connectionId) } },
-          ],
-        }),
-      );
-      return;
-    } catch (e) {
-      if (attempt >= 3 || !isTransactionConflict(e)) throw e;
-      await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 30));
-    }
-  }
+  await commitWithTargets(db, tableName, [c], ([state]) => ({
+    own: [
+      { Delete: { TableName: tableName, Key: k.connection(c.connectionId) } },
+      { Delete: { TableName: tableName, Key: k.agentConnection(c.workspaceId, c.agentId, c.connectionId) } },
+    ],
+    // Only when there is a copy to remove: a second forget of the same connection bumps nothing.
+    changes: [state?.item && connAttr(c.connectionId) in state.item ? { remove: [connAttr(c.connectionId)] } : {}],
+  }));
 }
 
 /** Live connections of an agent (expired-by-TTL ones are skipped even before DynamoDB deletes them). */

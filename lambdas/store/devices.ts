@@ -12,7 +12,6 @@
 import {
   GetCommand,
   TransactWriteCommand,
-  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
@@ -20,7 +19,8 @@ import type { Platform } from '../domain/push.js';
 import { sha256Hex } from '../domain/ids.js';
 import { k, PREFIX } from './keys.js';
 import { queryAll } from './query.js';
-import { isConditionalFailure, isTransactionConflict, writtenIf } from './errors.js';
+import { isConditionalFailure, isTransactionConflict } from './errors.js';
+import { commitWithTargets, devAttr } from './targets.js';
 
 export interface Device {
   workspaceId: string;
@@ -64,6 +64,11 @@ function toDevice(it: Record<string, unknown>): Device {
     registeredAt: (it.registeredAt as string | undefined) ?? createdAt,
   };
 }
+
+type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
+
+/** A device's copy on its agent's profile and recipient-list items (store/targets.ts). */
+const deviceTarget = (d: Pick<Device, 'platform' | 'endpointArn'>) => ({ platform: d.platform, endpointArn: d.endpointArn });
 
 const deviceItem = (d: Device) => ({ ...k.device(d.workspaceId, d.agentId, d.deviceId), entity: 'device', ...d });
 const ownerKey = (platform: string, token: string) => k.tokenOwner(platform, sha256Hex(token));
@@ -126,7 +131,7 @@ function lostRace(e: unknown): boolean {
  */
 export async function commitRegistration(db: DynamoDBDocumentClient, tableName: string, r: Registration): Promise<boolean> {
   const d = r.device;
-  const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+  const items: TransactItems = [
     {
       Put: {
         TableName: tableName,
@@ -148,9 +153,17 @@ export async function commitRegistration(db: DynamoDBDocumentClient, tableName: 
     },
     { Put: { TableName: tableName, Item: deviceItem(d) } },
   ];
+  // The copies (store/targets.ts): the new holder gains this device and loses the evicted ones; an
+  // earlier holder, another agent, loses the device the token moved from.
+  const agents: Owner[] = [{ workspaceId: d.workspaceId, agentId: d.agentId }];
+  const changes: Array<{ set?: Record<string, unknown>; remove?: string[] }> = [
+    { set: { [devAttr(d.deviceId)]: deviceTarget(d) }, remove: r.evict.map((e) => devAttr(e.device.deviceId)) },
+  ];
   if (r.previous && !sameAgent(r.previous, d)) {
     // The earlier holder's device item goes: the token now reaches only its new holder.
     items.push({ Delete: { TableName: tableName, Key: k.device(r.previous.workspaceId, r.previous.agentId, r.previous.deviceId) } });
+    agents.push({ workspaceId: r.previous.workspaceId, agentId: r.previous.agentId });
+    changes.push({ remove: [devAttr(r.previous.deviceId)] });
   }
   for (const e of r.evict) {
     items.push({
@@ -168,8 +181,7 @@ export async function commitRegistration(db: DynamoDBDocumentClient, tableName: 
     }
   }
   try {
-    await db.send(new TransactWriteCommand({ TransactItems: items }));
-    return true;
+    return await commitWithTargets(db, tableName, agents, () => ({ own: items, changes }));
   } catch (e) {
     if (lostRace(e)) return false;
     throw e;
@@ -181,27 +193,23 @@ export async function commitRegistration(db: DynamoDBDocumentClient, tableName: 
  * it still names that agent). False when a condition failed: it was removed or taken meanwhile.
  */
 export async function commitRemoval(db: DynamoDBDocumentClient, tableName: string, d: Device, ownsToken: boolean): Promise<boolean> {
+  const own: TransactItems = [
+    { Delete: { TableName: tableName, Key: k.device(d.workspaceId, d.agentId, d.deviceId), ConditionExpression: 'attribute_exists(pk)' } },
+    ...(ownsToken
+      ? [
+          {
+            Delete: {
+              TableName: tableName,
+              Key: ownerKey(d.platform, d.token),
+              ConditionExpression: 'workspaceId = :w AND agentId = :a',
+              ExpressionAttributeValues: { ':w': d.workspaceId, ':a': d.agentId },
+            },
+          },
+        ]
+      : []),
+  ];
   try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Delete: { TableName: tableName, Key: k.device(d.workspaceId, d.agentId, d.deviceId), ConditionExpression: 'attribute_exists(pk)' } },
-          ...(ownsToken
-            ? [
-                {
-                  Delete: {
-                    TableName: tableName,
-                    Key: ownerKey(d.platform, d.token),
-                    ConditionExpression: 'workspaceId = :w AND agentId = :a',
-                    ExpressionAttributeValues: { ':w': d.workspaceId, ':a': d.agentId },
-                  },
-                },
-              ]
-            : []),
-        ],
-      }),
-    );
-    return true;
+    return await commitWithTargets(db, tableName, [d], () => ({ own, changes: [{ remove: [devAttr(d.deviceId)] }] }));
   } catch (e) {
     if (lostRace(e)) return false;
     throw e;
@@ -220,17 +228,28 @@ export async function setDeviceEnabled(
   enabled: boolean,
   endpointArn?: string,
 ): Promise<boolean> {
-  return writtenIf(
-    db.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: k.device(owner.workspaceId, owner.agentId, deviceId),
-        UpdateExpression: `SET enabled = :e, updatedAt = :u${endpointArn ? ', endpointArn = :a' : ''}`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':e': enabled, ':u': new Date().toISOString(), ...(endpointArn ? { ':a': endpointArn } : {}) },
-      }),
-    ),
-  );
+  // A device read here, so its copy can be written whole when it is enabled again.
+  const device = enabled ? await getDevice(db, tableName, owner, deviceId) : undefined;
+  if (enabled && !device) return false;
+  return commitWithTargets(db, tableName, [owner], () => ({
+    own: [
+      {
+        Update: {
+          TableName: tableName,
+          Key: k.device(owner.workspaceId, owner.agentId, deviceId),
+          UpdateExpression: `SET enabled = :e, updatedAt = :u${endpointArn ? ', endpointArn = :a' : ''}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':e': enabled, ':u': new Date().toISOString(), ...(endpointArn ? { ':a': endpointArn } : {}) },
+        },
+      },
+    ],
+    // A disabled device leaves the copies: the fan-out sends only to enabled ones.
+    changes: [
+      enabled
+        ? { set: { [devAttr(deviceId)]: deviceTarget({ ...device!, ...(endpointArn ? { endpointArn } : {}) }) } }
+        : { remove: [devAttr(deviceId)] },
+    ],
+  }));
 }
 
 export const markDeviceDisabled = (db: DynamoDBDocumentClient, tableName: string, owner: Owner, deviceId: string) =>

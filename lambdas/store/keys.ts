@@ -15,7 +15,8 @@
  *  conversations by assignee        gsi2 WS#{ws}#AS#{agent|-} / {lastActivityAt}#{conv}
  *  due reminders (sparse)           due  DUE               / {ws}#{agent}#{conv}
  *  connections by token expiry      due  CONNEXP#{yyyy-mm-ddThh:mm} / {expiresAt, 10 digits}#{connectionId}  (on the by-id item)
- *  notification dedupe              pk NOTIF#{messageId}    sk {channel}#{target}   (ttl)
+ *  notification dedupe              pk NOTIF#{messageId}    sk {channel}#{target}   (ttl; before issue 12)
+ *  notification guard               pk NOTIF#{messageId}    sk {part}#{channel}     (ttl; set of targets done)
  *  workspace (exists, widget)       pk WS#{ws}              sk META
  *  rate-limit counter               pk RATE#{scope}#{key}   sk W#{window start}     (ttl)
  *  a device token's one holder      pk TOKEN#{platform}#{sha256(token)} sk OWNER (agent, device, endpoint)
@@ -56,6 +57,9 @@ export const k = {
     pk: `NOTIF#${messageId}`,
     sk: `${channel}#${target}`,
   }),
+  /** One guard per (message, part, channel): `part` is `all` (handled by the stream record) or `b{nn}` (a work bucket). */
+  notificationGuard: (messageId: string, part: string, channel: string) => ({ pk: `NOTIF#${messageId}`, sk: `${part}#${channel}` }),
+  notificationPk: (messageId: string) => `NOTIF#${messageId}`,
   workspace: (ws: string) => ({ pk: `WS#${ws}`, sk: 'META' }),
   rateCounter: (scope: string, key: string, windowId: string) => ({ pk: `RATE#${scope}#${key}`, sk: `W#${windowId}` }),
   /** Who holds a device token (SPEC §8: one owner per token); `tokenHash` is the token's SHA-256, hex. */

@@ -1,164 +1,132 @@
 /**
- * The exactly-once guard of the fan-out. Stream records arrive at least once and a batch with a
- * failure is retried, so each (message, channel, target) is claimed with a conditional write
- * before it is sent, and marked done after. A claim carries a short lease: if the worker dies
- * between claim and send, the lease runs out and a retry may claim it again; a failed send
- * releases its claim at once so the retry can redo it.
+ * The fan-out's exactly-once guard (issue 12 item 2): one item per (message, part, channel) holding
+ * the String Set `done` of the targets already settled (`{agentId}#{connectionId}` or
+ * `{agentId}#{deviceId}`), and for each one settled without delivery its outcome with why
+ * (`o#{target}` → {outcome, detail?, errorName?}; a target in `done` without one was sent). It is read
+ * once when a record (or work item) is handled, and written once per channel after its sends: a
+ * redelivered record or retried batch skips what is done. `part` is `all` for sends made by the
+ * stream record itself, `b{nn}` for a work bucket (lambdas/app/fanout.ts).
+ *
+ * What this does not cover, exactly: a send that went out but whose record was not written (the
+ * invocation died between the two, or the guard write failed) is sent again by the retry. The
+ * platforms' collapse keys (domain/push.ts) make a repeated push replace the first, and desktop
+ * frames carry the messageId the console drops a repeat by.
  */
-import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { randomUUID } from 'node:crypto';
+import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { k } from './keys.js';
-import { isConditionalFailure, writtenIf } from './errors.js';
 
-export interface NotificationKey {
-  messageId: string;
-  channel: 'desktop' | 'mobile';
-  /** Who or what receives it, e.g. `{agentId}#{connectionId}` or `{agentId}#{deviceId}`. */
-  target: string;
-}
+export type GuardChannel = 'desktop' | 'mobile';
 
-/**
- * Long enough for one send with the SDK's own retries. It only matters after a worker died
- * mid-send (one shard's batches never run side by side): until it runs out, retries of that
- * record report the target as busy, so the mapping's retry budget must outlast it.
- */
-export const CLAIM_LEASE_MS = 15_000;
-/** Stream records live 24 h; a guard kept a few days outlives any redelivery. */
-const GUARD_TTL_S = 3 * 24 * 60 * 60;
-
-export type Claim = { state: 'claimed'; claimId: string } | { state: 'done' } | { state: 'busy'; leaseUntil?: number };
-
-/** What became of a claimed notification: delivered, or settled without delivery (target gone, device disabled, rejected). */
+/** What became of a notification: delivered, or settled without delivery (target gone, device disabled, rejected). */
 export type Outcome = 'sent' | 'gone' | 'disabled' | 'rejected';
 
-/**
- * An outcome with why: `detail` in the delivery log's words (SPEC §12: `endpoint_disabled`,
- * `endpoint_deleted`, `provider_error`…) and the provider's error name, recorded on the guard item.
- */
+/** An outcome with why: `detail` in the delivery log's words (SPEC §12) and the provider's error name. */
 export interface Settled {
   outcome: Outcome;
   detail?: string;
   error?: string;
 }
 
-export async function claimNotification(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  key: NotificationKey,
-  opts: { leaseMs?: number; now?: number } = {},
-): Promise<Claim> {
-  const now = opts.now ?? Date.now();
-  const claimId = randomUUID();
-  try {
-    await db.send(
-      new UpdateCommand({
+/** Stream records live 24 h and SQS messages at most 14 days; the guard outlives a redelivery of either. */
+const GUARD_TTL_S = 15 * 24 * 60 * 60;
+const OUTCOME_ATTR = 'o#';
+
+/**
+ * The targets done for a message, as `{channel}#{target}`: of every part, or of one part only.
+ * One Query (strongly consistent: the previous attempt's write must be seen).
+ */
+export async function readDone(db: DynamoDBDocumentClient, tableName: string, messageId: string, part?: string): Promise<Set<string>> {
+  const done = new Set<string>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await db.send(
+      new QueryCommand({
         TableName: tableName,
-        Key: k.notification(key.messageId, key.channel, key.target),
-        UpdateExpression:
-          'SET #st = :pending, claimId = :c, leaseUntil = :lease, #ttl = :ttl, entity = :e, messageId = :m, channel = :ch, target = :t',
-        ConditionExpression: 'attribute_not_exists(pk) OR (#st <> :done AND leaseUntil < :now)',
-        ExpressionAttributeNames: { '#st': 'status', '#ttl': 'ttl' },
-        ExpressionAttributeValues: {
-          ':pending': 'pending',
-          ':done': 'done',
-          ':c': claimId,
-          ':lease': now + (opts.leaseMs ?? CLAIM_LEASE_MS),
-          ':now': now,
-          ':ttl': Math.floor(now / 1000) + GUARD_TTL_S,
-          ':e': 'notification',
-          ':m': key.messageId,
-          ':ch': key.channel,
-          ':t': key.target,
-        },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        KeyConditionExpression: part ? 'pk = :pk AND begins_with(sk, :part)' : 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': k.notificationPk(messageId), ...(part ? { ':part': `${part}#` } : {}) },
+        ProjectionExpression: 'sk, done',
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
       }),
     );
-    return { state: 'claimed', claimId };
-  } catch (e) {
-    if (!isConditionalFailure(e)) throw e;
-    // The exception's Item is the old item as DynamoDB sent it (attribute-value shape, not unmarshalled).
-    // Without it, assume the other holder is still at work: a later retry is the safe side.
-    const old = (e as { Item?: { status?: { S?: string }; leaseUntil?: { N?: string } } }).Item;
-    if (old?.status?.S === 'done') return { state: 'done' };
-    const leaseUntil = Number(old?.leaseUntil?.N);
-    return Number.isFinite(leaseUntil) ? { state: 'busy', leaseUntil } : { state: 'busy' };
-  }
+    for (const it of r.Items ?? []) {
+      const channel = String(it.sk).split('#').at(-1);
+      for (const t of (it.done as Set<string> | undefined) ?? []) done.add(`${channel}#${t}`);
+    }
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return done;
 }
 
-/** Settle a notification for good. Unconditional: even if our lease ran out meanwhile, this one was sent. */
-export async function markNotified(
+/** Record settled targets of one channel: one UpdateItem (ADD to the set, SET the outcomes not `sent`). */
+export async function recordDone(
   db: DynamoDBDocumentClient,
   tableName: string,
-  key: NotificationKey,
-  settled: Outcome | Settled,
+  key: { messageId: string; part: string; channel: GuardChannel },
+  settled: ReadonlyArray<{ target: string; settled: Settled }>,
 ): Promise<void> {
-  const s: Settled = typeof settled === 'string' ? { outcome: settled } : settled;
-  const extra = [s.detail !== undefined ? 'detail = :d' : '', s.error !== undefined ? 'errorName = :er' : ''].filter(Boolean);
+  if (settled.length === 0) return;
+  const names: Record<string, string> = { '#ttl': 'ttl' };
+  const values: Record<string, unknown> = {
+    ':done': new Set(settled.map((s) => s.target)),
+    ':ttl': Math.floor(Date.now() / 1000) + GUARD_TTL_S,
+    ':e': 'notificationGuard',
+    ':m': key.messageId,
+    ':ch': key.channel,
+  };
+  const sets = ['#ttl = :ttl', 'entity = :e', 'messageId = :m', 'channel = :ch'];
+  settled.forEach((s, i) => {
+    if (s.settled.outcome === 'sent') return;
+    names[`#o${i}`] = `${OUTCOME_ATTR}${s.target}`;
+    values[`:o${i}`] = {
+      outcome: s.settled.outcome,
+      ...(s.settled.detail !== undefined ? { detail: s.settled.detail } : {}),
+      ...(s.settled.error !== undefined ? { errorName: s.settled.error } : {}),
+    };
+    sets.push(`#o${i} = :o${i}`);
+  });
   await db.send(
     new UpdateCommand({
       TableName: tableName,
-      Key: k.notification(key.messageId, key.channel, key.target),
-      UpdateExpression: `SET #st = :done, outcome = :o, doneAt = :at${extra.map((x) => `, ${x}`).join('')} REMOVE leaseUntil`,
-      ExpressionAttributeNames: { '#st': 'status' },
-      ExpressionAttributeValues: {
-        ':done': 'done',
-        ':o': s.outcome,
-        ':at': new Date().toISOString(),
-        ...(s.detail !== undefined ? { ':d': s.detail } : {}),
-        ...(s.error !== undefined ? { ':er': s.error } : {}),
-      },
+      Key: k.notificationGuard(key.messageId, key.part, key.channel),
+      UpdateExpression: `ADD done :done SET ${sets.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     }),
   );
 }
 
-/** Give a claim back after a failed send so the retry can redo it. Only our own claim is released. */
-export async function releaseNotification(db: DynamoDBDocumentClient, tableName: string, key: NotificationKey, claimId: string) {
-  await writtenIf(
-    db.send(
-      new DeleteCommand({
-        TableName: tableName,
-        Key: k.notification(key.messageId, key.channel, key.target),
-        ConditionExpression: 'claimId = :c AND #st <> :done',
-        ExpressionAttributeNames: { '#st': 'status' },
-        ExpressionAttributeValues: { ':c': claimId, ':done': 'done' },
-      }),
-    ),
-  );
+export interface GuardEntry {
+  channel: GuardChannel;
+  target: string;
+  outcome: Outcome;
+  detail?: string;
+  errorName?: string;
 }
 
-export type OnceResult = Outcome | 'skipped' | 'busy';
-
-/**
- * Run `send` at most once per key across redeliveries and retries. `send` resolves to how the
- * notification settled; if it throws, the claim is released and the error passes on (to be retried).
- */
-export async function notifyOnce(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  key: NotificationKey,
-  send: () => Promise<Outcome | Settled>,
-): Promise<OnceResult> {
-  let claim = await claimNotification(db, tableName, key);
-  if (claim.state === 'busy' && claim.leaseUntil !== undefined) {
-    // One shard's batches never run side by side, so a claim still pending when its record comes
-    // round again was most likely left by an invocation that died mid-send. Quick stream retries
-    // would all find it busy and give the record up; waiting out the (short) lease lets this
-    // attempt take over instead. A live holder will have settled it by then: 'done' is skipped.
-    const wait = claim.leaseUntil - Date.now();
-    if (wait <= CLAIM_LEASE_MS) {
-      await new Promise((r) => setTimeout(r, Math.max(0, wait) + 25));
-      claim = await claimNotification(db, tableName, key);
+/** Every target recorded for a message, with its outcome (for tests, the bench and operators). */
+export async function guardEntries(db: DynamoDBDocumentClient, tableName: string, messageId: string): Promise<GuardEntry[]> {
+  const r = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': k.notificationPk(messageId) },
+      ConsistentRead: true,
+    }),
+  );
+  const out: GuardEntry[] = [];
+  for (const it of r.Items ?? []) {
+    const channel = String(it.sk).split('#').at(-1) as GuardChannel;
+    for (const target of (it.done as Set<string> | undefined) ?? []) {
+      const o = it[`${OUTCOME_ATTR}${target}`] as { outcome?: Outcome; detail?: string; errorName?: string } | undefined;
+      out.push({
+        channel,
+        target,
+        outcome: o?.outcome ?? 'sent',
+        ...(o?.detail !== undefined ? { detail: o.detail } : {}),
+        ...(o?.errorName !== undefined ? { errorName: o.errorName } : {}),
+      });
     }
   }
-  if (claim.state === 'done') return 'skipped';
-  if (claim.state === 'busy') return 'busy';
-  let settled: Outcome | Settled;
-  try {
-    settled = await send();
-  } catch (e) {
-    await releaseNotification(db, tableName, key, claim.claimId).catch(() => undefined);
-    throw e;
-  }
-  await markNotified(db, tableName, key, settled);
-  return typeof settled === 'string' ? settled : settled.outcome;
+  return out.sort((a, b) => (a.channel + a.target < b.channel + b.target ? -1 : 1));
 }

@@ -2,11 +2,11 @@
  * The fan-out's read (SPEC §2): a conversation as it is now, with its candidate recipients and
  * their settings as they are now — the assignee and the scope-all agents, or for an unassigned
  * conversation the scope-all and unassigned-on agents. Which of them hear about a message, and on
- * which channel, is the domain's decision (planFanout).
+ * which channel, is the domain's decision (planFanout). Each candidate carries its live connections
+ * and enabled devices (store/targets.ts): no request per recipient. Three requests in two round trips.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AgentSettings } from '../domain/recipients.js';
-import { assigneeCandidates, scopeAllAgents } from './agents.js';
+import { assigneeCandidates, scopeAllAgents, type Candidate } from './agents.js';
 import { getConversation, type Conversation } from './conversations.js';
 
 export async function conversationWithCandidates(
@@ -14,7 +14,7 @@ export async function conversationWithCandidates(
   tableName: string,
   workspaceId: string,
   conversationId: string,
-): Promise<{ conversation: Conversation; candidates: AgentSettings[] } | undefined> {
+): Promise<{ conversation: Conversation; candidates: Candidate[] } | undefined> {
   // The scope-all list does not depend on the assignee: read it beside the conversation, one round trip saved.
   const [conversation, scopeAll] = await Promise.all([
     getConversation(db, tableName, conversationId),

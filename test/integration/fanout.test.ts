@@ -4,7 +4,6 @@
  * at a local @connections server (desktop frames) and the local SNS server (mobile pushes).
  */
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { createTestTable, type TestTable } from '../support/table.js';
 import { startTestIssuer, type TestIssuer } from '../support/auth.js';
@@ -21,6 +20,7 @@ import { assignConversation } from '../../lambdas/store/assign.js';
 import { readConversation } from '../../lambdas/store/read.js';
 import { getPosition } from '../../lambdas/store/positions.js';
 import { getDevice } from '../../lambdas/store/devices.js';
+import { guardEntries } from '../../lambdas/store/notifications.js';
 import { defaultSettings, type NotificationSettings } from '../../lambdas/domain/settings.js';
 import { deviceIdFor, newId } from '../../lambdas/domain/ids.js';
 import type { Platform } from '../../lambdas/domain/push.js';
@@ -401,10 +401,9 @@ describe('exactly once and failures (issue 4 item 3)', () => {
 describe('provider failures that retrying cannot cure (SPEC §8)', () => {
   /** The mobile guard items of a message: what the fan-out recorded for each device. */
   async function mobileGuards(messageId: string) {
-    const r = await t.doc.send(
-      new QueryCommand({ TableName: t.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `NOTIF#${messageId}` }, ConsistentRead: true }),
-    );
-    return (r.Items ?? []).filter((it) => it.channel === 'mobile').map((it) => ({ target: it.target, status: it.status, outcome: it.outcome, detail: it.detail, errorName: it.errorName }));
+    return (await guardEntries(t.doc, t.tableName, messageId))
+      .filter((it) => it.channel === 'mobile')
+      .map((it) => ({ target: it.target, outcome: it.outcome, detail: it.detail, errorName: it.errorName }));
   }
 
   test('a deleted endpoint (SNS: InvalidParameter "No endpoint found") marks the device disabled; the record is not retried', async () => {
@@ -420,7 +419,6 @@ describe('provider failures that retrying cannot cure (SPEC §8)', () => {
     expect((await getDevice(t.doc, t.tableName, { workspaceId: ws, agentId: 'A' }, deviceId))?.enabled).toBe(false);
     expect(await mobileGuards(m.messageId)).toContainEqual({
       target: `A#${deviceId}`,
-      status: 'done',
       outcome: 'disabled',
       detail: 'endpoint_deleted',
       errorName: 'InvalidParameterException',
@@ -444,7 +442,7 @@ describe('provider failures that retrying cannot cure (SPEC §8)', () => {
     expect(notified(A, m.messageId)).toEqual({ desktop: 1, mobile: 0 });
     expect(batchesWith(m.messageId).map((b) => b.response.batchItemFailures)).toEqual([[]]);
     expect(await mobileGuards(m.messageId)).toEqual([
-      { target: `A#${deviceIdFor('APNS', A.deviceToken!)}`, status: 'done', outcome: 'rejected', detail: 'provider_error', errorName },
+      { target: `A#${deviceIdFor('APNS', A.deviceToken!)}`, outcome: 'rejected', detail: 'provider_error', errorName },
     ]);
     expect((await getDevice(t.doc, t.tableName, { workspaceId: ws, agentId: 'A' }, deviceIdFor('APNS', A.deviceToken!)))?.enabled).toBe(true);
     expect(poller.failures()).toEqual([]);

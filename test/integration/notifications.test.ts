@@ -1,63 +1,38 @@
-/** The per-(message, channel, target) claim that makes redelivered stream records harmless. */
+/** The fan-out's guard (store/notifications.ts) against DynamoDB Local: one item per (message, part, channel). */
 import { createTestTable, type TestTable } from '../support/table.js';
-import { claimNotification, notifyOnce, releaseNotification, markNotified, type NotificationKey } from '../../lambdas/store/notifications.js';
+import { guardEntries, readDone, recordDone } from '../../lambdas/store/notifications.js';
 import { newId } from '../../lambdas/domain/ids.js';
 
 let t: TestTable;
 beforeAll(async () => {
-  t = await createTestTable('notif');
+  t = await createTestTable('notifications');
 });
 
-const key = (): NotificationKey => ({ messageId: newId('msg'), channel: 'desktop', target: `A#${newId('conn')}` });
-
-test('notifyOnce sends once however often it is asked, also when asked at the same time', async () => {
-  const k = key();
-  let sends = 0;
-  const send = async () => {
-    sends++;
-    return 'sent' as const;
-  };
-  const results = await Promise.all(Array.from({ length: 5 }, () => notifyOnce(t.doc, t.tableName, k, send)));
-  expect(sends).toBe(1);
-  expect(results.filter((r) => r === 'sent')).toHaveLength(1);
-  expect(await notifyOnce(t.doc, t.tableName, k, send)).toBe('skipped');
-  expect(sends).toBe(1);
+test('targets recorded done are read back once per channel, with the outcomes not sent', async () => {
+  const messageId = newId('msg');
+  expect(await readDone(t.doc, t.tableName, messageId)).toEqual(new Set());
+  await recordDone(t.doc, t.tableName, { messageId, part: 'all', channel: 'desktop' }, [
+    { target: 'A#c1', settled: { outcome: 'sent' } },
+    { target: 'B#c2', settled: { outcome: 'gone' } },
+  ]);
+  await recordDone(t.doc, t.tableName, { messageId, part: 'all', channel: 'mobile' }, [
+    { target: 'A#d1', settled: { outcome: 'disabled', detail: 'endpoint_disabled', error: 'EndpointDisabled' } },
+  ]);
+  expect(await readDone(t.doc, t.tableName, messageId)).toEqual(new Set(['desktop#A#c1', 'desktop#B#c2', 'mobile#A#d1']));
+  expect(await guardEntries(t.doc, t.tableName, messageId)).toEqual([
+    { channel: 'desktop', target: 'A#c1', outcome: 'sent' },
+    { channel: 'desktop', target: 'B#c2', outcome: 'gone' },
+    { channel: 'mobile', target: 'A#d1', outcome: 'disabled', detail: 'endpoint_disabled', errorName: 'EndpointDisabled' },
+  ]);
 });
 
-test('a failed send releases its claim so the retry sends it', async () => {
-  const k = key();
-  await expect(notifyOnce(t.doc, t.tableName, k, async () => Promise.reject(new Error('500')))).rejects.toThrow('500');
-  let sends = 0;
-  expect(
-    await notifyOnce(t.doc, t.tableName, k, async () => {
-      sends++;
-      return 'sent';
-    }),
-  ).toBe('sent');
-  expect(sends).toBe(1);
-});
-
-test('a claim left by a crashed worker blocks others until its lease runs out', async () => {
-  const k = key();
-  const now = Date.now();
-  expect((await claimNotification(t.doc, t.tableName, k, { now, leaseMs: 1000 })).state).toBe('claimed');
-  expect((await claimNotification(t.doc, t.tableName, k, { now: now + 500 })).state).toBe('busy');
-  expect((await claimNotification(t.doc, t.tableName, k, { now: now + 1001 })).state).toBe('claimed');
-});
-
-test('a settled notification is never claimed again, lease or not, and a stale release does not undo it', async () => {
-  const k = key();
-  const c = await claimNotification(t.doc, t.tableName, k, { leaseMs: 1 });
-  if (c.state !== 'claimed') throw new Error('expected a claim');
-  await markNotified(t.doc, t.tableName, k, 'gone');
-  await releaseNotification(t.doc, t.tableName, k, c.claimId);
-  expect((await claimNotification(t.doc, t.tableName, k, { now: Date.now() + 60_000 })).state).toBe('done');
-});
-
-test("releasing someone else's claim does nothing", async () => {
-  const k = key();
-  const now = Date.now();
-  await claimNotification(t.doc, t.tableName, k, { now, leaseMs: 60_000 });
-  await releaseNotification(t.doc, t.tableName, k, 'not-mine');
-  expect((await claimNotification(t.doc, t.tableName, k, { now })).state).toBe('busy');
+test('writers of one guard at once lose nothing (ADD to a set), and a part is read alone', async () => {
+  const messageId = newId('msg');
+  await Promise.all(
+    Array.from({ length: 8 }, (_, i) => recordDone(t.doc, t.tableName, { messageId, part: 'b01', channel: 'desktop' }, [{ target: `A${i}#c`, settled: { outcome: 'sent' } }])),
+  );
+  await recordDone(t.doc, t.tableName, { messageId, part: 'b02', channel: 'desktop' }, [{ target: 'Z#c', settled: { outcome: 'sent' } }]);
+  expect((await readDone(t.doc, t.tableName, messageId, 'b01')).size).toBe(8);
+  expect(await readDone(t.doc, t.tableName, messageId, 'b02')).toEqual(new Set(['desktop#Z#c']));
+  expect((await readDone(t.doc, t.tableName, messageId)).size).toBe(9);
 });

@@ -1,0 +1,248 @@
+/**
+ * The fan-out as a use case (SPEC §1–3, issue 12 items 1–3). For each new visitor message: read the
+ * conversation and its candidates as they are now — settings and, copied on the same items, their
+ * live connections and enabled devices (store/targets.ts) — in a fixed number of requests (GetItem
+ * conversation ∥ Query scope-all list, then Query unassigned list or GetItem assignee profile),
+ * decide who hears about it (domain planFanout / planSends), then send.
+ *
+ * Exactly-once per target (store/notifications.ts): the guard of the message is read once, what is
+ * done is skipped, and each channel's settled targets are recorded in one write after the sends.
+ *
+ * Big messages do not hold a shard: above `threshold` sends, the stream record only writes the
+ * sends as work items (grouped by the agent's bucket, so every attempt at a target meets the same
+ * guard) to the `fanout-work` queue and returns; `fanout-worker` sends them with the same guard, one
+ * guard part per bucket, and reports the items with a failed send for SQS to deliver again.
+ */
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { logger } from '../platform/logger.js';
+import { mapLimit } from '../platform/map-limit.js';
+import { messageFromRecord } from '../store/stream-message.js';
+import { conversationWithCandidates } from '../store/recipients.js';
+import { recordDue } from '../store/positions.js';
+import { readDone, recordDone, type GuardChannel, type Settled } from '../store/notifications.js';
+import { bucketOf, planFanout, planSends, sendKey, type Send } from '../domain/fanout-plan.js';
+import { chatMessageFrame } from '../domain/frames.js';
+import type { VisitorMessage } from '../domain/visitor-message.js';
+import { postFrame } from '../channels/desktop.js';
+import { publishPush } from '../channels/mobile.js';
+import { emptyReport, errorName, type ChannelReport } from '../channels/report.js';
+
+export interface FanoutDeps {
+  db: DynamoDBDocumentClient;
+  tableName: string;
+  sns: SNSClient;
+  connections: () => ApiGatewayManagementApiClient;
+  /** The work queue; without it every message is sent by the stream record itself. */
+  sqs?: SQSClient;
+  queueUrl?: string;
+  /** Sends above which a message goes to the work queue (default FANOUT_THRESHOLD). */
+  threshold?: number;
+  /** SPEC §10.4 AgentInactiveDays (0 = off). */
+  inactiveDays: number;
+  now?: () => number;
+}
+
+/** Above this many frames and pushes, a message is handed to the workers. */
+export const FANOUT_THRESHOLD = 50;
+/** Work buckets of a big message (by agent): the number of work items it becomes, about. */
+export const WORK_BUCKETS = 64;
+/** Sends in one work item at most (a bucket with more becomes several items sharing its guard). */
+export const WORK_ITEM_SENDS = 100;
+/** Conversations handled side by side; records of one conversation stay in stream order. */
+const CONVERSATION_CONCURRENCY = 4;
+/** Sends of one message (or work item) in flight at once. */
+const SEND_CONCURRENCY = 32;
+/** Email obligations recorded at once. */
+const DUE_CONCURRENCY = 16;
+
+/** The part of the guard the stream record's own sends are recorded in. */
+export const INLINE_PART = 'all';
+export const bucketPart = (bucket: number) => `b${String(bucket).padStart(2, '0')}`;
+
+/** One work item on the `fanout-work` queue. */
+export interface WorkItem {
+  message: VisitorMessage;
+  assigneeId: string | null;
+  bucket: number;
+  sends: Send[];
+  /** Recipients of this bucket owed an email (idempotent writes). */
+  due: string[];
+}
+
+type Report = ChannelReport & { queued: number };
+
+/**
+ * Send what is not done yet, then record each channel's settled targets in one write per channel.
+ * A send that throws counts as failed and is not recorded: the retry sends it.
+ */
+async function deliver(deps: FanoutDeps, m: VisitorMessage, assigneeId: string | null, sends: readonly Send[], done: Set<string>, part: string): Promise<ChannelReport> {
+  const todo = sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`));
+  const report = { ...emptyReport(), skipped: sends.length - todo.length };
+  if (todo.length === 0) return report;
+  const frame = new TextEncoder().encode(JSON.stringify(chatMessageFrame(m, assigneeId)));
+  const settled: Record<GuardChannel, Array<{ target: string; settled: Settled }>> = { desktop: [], mobile: [] };
+  await mapLimit(todo, SEND_CONCURRENCY, async (s) => {
+    try {
+      const r =
+        s.channel === 'desktop'
+          ? await postFrame(deps, { workspaceId: m.workspaceId, agentId: s.agentId, connectionId: s.connectionId }, frame, m.messageId)
+          : await publishPush(deps, { workspaceId: m.workspaceId, agentId: s.agentId, deviceId: s.deviceId, platform: s.platform, endpointArn: s.endpointArn }, m);
+      settled[s.channel].push({ target: sendKey(s), settled: r });
+      if (r.outcome === 'sent') report.sent++;
+      else report.dropped++;
+    } catch (e) {
+      report.failed++;
+      logger.warn('send failed, left for the retry', { messageId: m.messageId, channel: s.channel, agentId: s.agentId, error: errorName(e) });
+    }
+  });
+  // If a guard write fails, the targets it named are sent again by the retry (the window the
+  // collapse keys and the console's messageId check cover).
+  await Promise.all(
+    (['desktop', 'mobile'] as const).map((channel) => recordDone(deps.db, deps.tableName, { messageId: m.messageId, part, channel }, settled[channel])),
+  );
+  return report;
+}
+
+async function recordAllDue(deps: FanoutDeps, m: VisitorMessage, agents: readonly string[]): Promise<number> {
+  let failed = 0;
+  // Idempotent: a redelivery finds the obligation already recorded (or read, or emailed).
+  await mapLimit(agents, DUE_CONCURRENCY, async (agentId) => {
+    try {
+      await recordDue(deps.db, deps.tableName, { workspaceId: m.workspaceId, agentId, conversationId: m.conversationId }, m.seq);
+    } catch (e) {
+      failed++;
+      logger.warn('email obligation not recorded', { messageId: m.messageId, agentId, error: errorName(e) });
+    }
+  });
+  return failed;
+}
+
+/** The work items of a big message: by bucket, each at most WORK_ITEM_SENDS sends; email obligations with their bucket. */
+export function workItems(m: VisitorMessage, assigneeId: string | null, sends: readonly Send[], due: readonly string[]): WorkItem[] {
+  const byBucket = new Map<number, { sends: Send[]; due: string[] }>();
+  const of = (agentId: string) => {
+    const b = bucketOf(agentId, WORK_BUCKETS);
+    let x = byBucket.get(b);
+    if (!x) byBucket.set(b, (x = { sends: [], due: [] }));
+    return x;
+  };
+  for (const s of sends) of(s.agentId).sends.push(s);
+  for (const a of due) of(a).due.push(a);
+  const items: WorkItem[] = [];
+  for (const [bucket, x] of [...byBucket.entries()].sort((a, b) => a[0] - b[0])) {
+    for (let i = 0; i === 0 || i < x.sends.length; i += WORK_ITEM_SENDS) {
+      items.push({ message: m, assigneeId, bucket, sends: x.sends.slice(i, i + WORK_ITEM_SENDS), due: i === 0 ? x.due : [] });
+    }
+  }
+  return items;
+}
+
+/** SendMessageBatch in tens; entries SQS refused are sent again a few times, then it throws. */
+async function enqueue(sqs: SQSClient, queueUrl: string, bodies: readonly unknown[]): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 10) {
+    let entries = bodies.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: JSON.stringify(b) }));
+    for (let attempt = 1; entries.length > 0; attempt++) {
+      const r = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+      const failed = new Set((r.Failed ?? []).map((f) => f.Id));
+      entries = entries.filter((e) => failed.has(e.Id));
+      if (entries.length > 0 && attempt >= 3) throw new Error(`${entries.length} work items not queued`);
+    }
+  }
+}
+
+/** One new message from the stream: true when fully handled, false when something must be retried. */
+export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promise<boolean> {
+  const found = await conversationWithCandidates(deps.db, deps.tableName, m.workspaceId, m.conversationId);
+  if (!found) return true;
+  const { conversation: conv, candidates } = found;
+  const nowMs = (deps.now ?? Date.now)();
+  // SPEC §10.4: agents unseen for AgentInactiveDays get nothing (removed ones are not candidates at all).
+  const plan = planFanout(m, conv.assigneeId, candidates, { nowMs, inactiveDays: deps.inactiveDays });
+  const targets = new Map(candidates.map((c) => [c.agentId, c.targets]));
+  const { sends, due } = planSends(plan, (id) => targets.get(id), Math.floor(nowMs / 1000));
+  const threshold = deps.threshold ?? FANOUT_THRESHOLD;
+  // One read of the whole guard: an earlier attempt may have sent some targets inline or through workers.
+  const done = await readDone(deps.db, deps.tableName, m.messageId);
+  const assigneeId = conv.assigneeId ?? null;
+  let total: Report;
+  if (sends.length > threshold && deps.sqs && deps.queueUrl) {
+    const items = workItems(m, assigneeId, sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`)), due);
+    await enqueue(deps.sqs, deps.queueUrl, items);
+    total = { ...emptyReport(), skipped: sends.length - items.reduce((n, it) => n + it.sends.length, 0), queued: items.length };
+  } else {
+    const [report, dueFailed] = await Promise.all([deliver(deps, m, assigneeId, sends, done, INLINE_PART), recordAllDue(deps, m, due)]);
+    total = { ...report, failed: report.failed + dueFailed, queued: 0 };
+  }
+  logger.info('message fanned out', {
+    messageId: m.messageId,
+    conversationId: m.conversationId,
+    seq: m.seq,
+    recipients: plan.length,
+    sends: sends.length,
+    ...total,
+  });
+  return total.failed === 0;
+}
+
+async function handleRecord(deps: FanoutDeps, r: DynamoDBRecord): Promise<boolean> {
+  const m = messageFromRecord(r);
+  if (!m || m.fromType !== 'visitor') return true;
+  try {
+    return await fanOutMessage(deps, m);
+  } catch (e) {
+    logger.error('fan-out of a message failed', { messageId: m.messageId, conversationId: m.conversationId, error: errorName(e) });
+    return false;
+  }
+}
+
+/** A stream batch: records of one conversation in order, conversations side by side; failed records reported. */
+export async function fanoutBatch(event: DynamoDBStreamEvent, deps: FanoutDeps): Promise<DynamoDBBatchResponse> {
+  const byConversation = new Map<string, DynamoDBRecord[]>();
+  for (const r of event.Records ?? []) {
+    const key = r.dynamodb?.Keys?.pk?.S ?? r.eventID ?? '';
+    const list = byConversation.get(key) ?? [];
+    list.push(r);
+    byConversation.set(key, list);
+  }
+  const failed = new Set<DynamoDBRecord>();
+  await mapLimit([...byConversation.values()], CONVERSATION_CONCURRENCY, async (records) => {
+    for (const r of records) if (!(await handleRecord(deps, r))) failed.add(r);
+  });
+  return {
+    batchItemFailures: (event.Records ?? [])
+      .filter((r) => failed.has(r))
+      .map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? '' })),
+  };
+}
+
+/** One work item: the bucket's guard read once, the sends not done made, the obligations recorded. */
+export async function handleWorkItem(deps: FanoutDeps, item: WorkItem): Promise<boolean> {
+  const part = bucketPart(item.bucket);
+  const done = await readDone(deps.db, deps.tableName, item.message.messageId, part);
+  const [report, dueFailed] = await Promise.all([
+    deliver(deps, item.message, item.assigneeId, item.sends, done, part),
+    recordAllDue(deps, item.message, item.due),
+  ]);
+  logger.info('work item sent', { messageId: item.message.messageId, bucket: item.bucket, ...report, dueFailed });
+  return report.failed + dueFailed === 0;
+}
+
+/** The `fanout-worker` consumer: items with a failed send are reported for SQS to deliver again. */
+export async function fanoutWork(event: SQSEvent, deps: FanoutDeps): Promise<SQSBatchResponse> {
+  const failures: SQSBatchResponse['batchItemFailures'] = [];
+  await mapLimit(event.Records ?? [], 10, async (r) => {
+    let ok = false;
+    try {
+      ok = await handleWorkItem(deps, JSON.parse(r.body) as WorkItem);
+    } catch (e) {
+      logger.error('work item failed', { sqsMessageId: r.messageId, error: errorName(e) });
+    }
+    if (!ok) failures.push({ itemIdentifier: r.messageId });
+  });
+  return { batchItemFailures: failures };
+}
+
