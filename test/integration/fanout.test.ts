@@ -4,7 +4,14 @@
  * at a local @connections server (desktop frames) and the local SNS server (mobile pushes).
  */
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { fanOutMessage, fanoutWork, type FanoutDeps, type WorkItem } from '../../lambdas/app/fanout.js';
+import { removeDevice } from '../../lambdas/app/devices.js';
 import { createTestTable, type TestTable } from '../support/table.js';
 import { startTestIssuer, type TestIssuer } from '../support/auth.js';
 import { startConnectionsServer, type ConnectionsServer } from '../support/ws-connections-server.js';
@@ -13,7 +20,7 @@ import { startSnsServer, type SnsServer } from '../../local/sns-server.js';
 import { startStreamPoller, type StreamPoller } from '../../local/stream-poller.js';
 import { FANOUT_FILTER } from '../../lambdas/store/table.js';
 import { ensureAgent, putSettings } from '../../lambdas/store/agents.js';
-import { putConnection, getConnection, connectionsOf } from '../../lambdas/store/connections.js';
+import { putConnection, getConnection, connectionsOf, deleteConnection } from '../../lambdas/store/connections.js';
 import { createConversation, appendMessage } from '../../lambdas/store/messages.js';
 import { getConversation, type Conversation } from '../../lambdas/store/conversations.js';
 import { assignConversation } from '../../lambdas/store/assign.js';
@@ -279,6 +286,8 @@ describe('mobile payloads in the actual push (SPEC §8)', () => {
         message: {
           notification: { title: 'Ivy', body: expected },
           data: { workspaceId: ws, conversationId: c.conversationId, messageId: m.messageId, seq: String(m.seq) },
+          // SPEC §11.1: a repeated push of the conversation replaces the shown one instead of stacking.
+          android: { collapse_key: c.conversationId, notification: { tag: c.conversationId } },
         },
       },
     });
@@ -297,6 +306,8 @@ describe('mobile payloads in the actual push (SPEC §8)', () => {
       conversationId: c.conversationId,
       messageId: m.messageId,
     });
+    // SPEC §11.1: the collapse id (apns-collapse-id) is the conversation, the push type alert.
+    expect(push?.attributes).toMatchObject({ 'AWS.SNS.MOBILE.APNS.COLLAPSE_ID': c.conversationId, 'AWS.SNS.MOBILE.APNS.PUSH_TYPE': 'alert' });
   });
 });
 
@@ -463,5 +474,158 @@ describe('provider failures that retrying cannot cure (SPEC §8)', () => {
       expect(batchesWith(m.messageId).map((b) => b.response.batchItemFailures)).toEqual([[]]);
     }
     expect(sns.refused().filter((r) => r.code === 'PlatformApplicationDisabled').length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue 12: the recipient items carry the targets; a fixed number of requests; work items.
+
+/** A document client on the same DynamoDB Local that counts the requests sent through it. */
+function countingDb() {
+  const counted = { n: 0, byCommand: {} as Record<string, number> };
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(process.env.DYNAMODB_ENDPOINT!)), { marshallOptions: { removeUndefinedValues: true } });
+  db.middlewareStack.add(
+    (next, context) => async (args) => {
+      counted.n++;
+      const name = String((context as { commandName?: string }).commandName);
+      counted.byCommand[name] = (counted.byCommand[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  return { db, counted };
+}
+
+function appDeps(db: FanoutDeps['db'], over: Partial<FanoutDeps> = {}): FanoutDeps {
+  return {
+    db,
+    tableName: t.tableName,
+    sns: new SNSClient(localClientConfig(sns.url)),
+    connections: () => new ApiGatewayManagementApiClient(localClientConfig(conns.url)),
+    inactiveDays: 0,
+    ...over,
+  };
+}
+
+async function listItem(ws: string, agentId: string, list: 'ALL' | 'UNASSIGNED') {
+  const r = await t.doc.send(new GetCommand({ TableName: t.tableName, Key: { pk: `WS#${ws}#RCPT#${list}`, sk: agentId }, ConsistentRead: true }));
+  return r.Item;
+}
+const targetNames = (it: Record<string, unknown> | undefined) => Object.keys(it ?? {}).filter((n) => n.startsWith('conn#') || n.startsWith('dev#')).sort();
+
+describe('the recipient items carry where each agent can be reached (issue 12 item 1)', () => {
+  test('connect, register, settings saves, disconnect and device removal keep the list items and the profile current', async () => {
+    const ws = wsId();
+    const A = await agent(ws, 'A', { scope: 'all', unassigned: true }, 'GCM');
+    const dev = `dev#${deviceIdFor('GCM', A.deviceToken!)}`;
+    const expected = [`conn#${A.connectionId}`, dev].sort();
+    expect(targetNames(await listItem(ws, 'A', 'ALL'))).toEqual(expected);
+    expect(targetNames(await listItem(ws, 'A', 'UNASSIGNED'))).toEqual(expected);
+    expect(targetNames((await t.doc.send(new GetCommand({ TableName: t.tableName, Key: { pk: `AGENT#${ws}#A`, sk: 'PROFILE' } }))).Item)).toEqual(expected);
+    // A settings save that keeps the lists keeps the targets; leaving and rejoining a list copies them back.
+    await setSettings(ws, 'A', { desktop: false });
+    expect(targetNames(await listItem(ws, 'A', 'ALL'))).toEqual(expected);
+    await setSettings(ws, 'A', { scope: 'assigned' });
+    expect(await listItem(ws, 'A', 'ALL')).toBeUndefined();
+    await setSettings(ws, 'A', { scope: 'all', desktop: true });
+    expect(targetNames(await listItem(ws, 'A', 'ALL'))).toEqual(expected);
+    // Disconnect and device removal take the copies away in the same transaction.
+    const c = (await getConnection(t.doc, t.tableName, A.connectionId))!;
+    await deleteConnection(t.doc, t.tableName, c);
+    await removeDevice({ db: t.doc, tableName: t.tableName, sns: new SNSClient(localClientConfig(sns.url)) }, A, deviceIdFor('GCM', A.deviceToken!));
+    expect(targetNames(await listItem(ws, 'A', 'ALL'))).toEqual([]);
+    expect(targetNames(await listItem(ws, 'A', 'UNASSIGNED'))).toEqual([]);
+  });
+
+  test('concurrent connects, disconnects and settings saves of one agent lose no update', async () => {
+    const ws = wsId();
+    await setSettings(ws, 'A', { scope: 'all' });
+    const ids = Array.from({ length: 12 }, () => newId('conn'));
+    const a = await ensureAgent(t.doc, t.tableName, { workspaceId: ws, agentId: 'A', email: 'A@example.test', name: 'A' });
+    await Promise.all([
+      ...ids.map((id) => connect(ws, 'A', id)),
+      putSettings(t.doc, t.tableName, a, { ...a.settings, scope: 'assigned' }),
+      putSettings(t.doc, t.tableName, a, { ...a.settings, scope: 'all' }),
+    ]);
+    await Promise.all(ids.slice(0, 5).map((id) => deleteConnection(t.doc, t.tableName, { connectionId: id, workspaceId: ws, agentId: 'A' })));
+    const live = ids.slice(5).map((id) => `conn#${id}`).sort();
+    expect((await connectionsOf(t.doc, t.tableName, ws, 'A')).map((c) => `conn#${c.connectionId}`).sort()).toEqual(live);
+    const profile = (await t.doc.send(new GetCommand({ TableName: t.tableName, Key: { pk: `AGENT#${ws}#A`, sk: 'PROFILE' }, ConsistentRead: true }))).Item;
+    expect(targetNames(profile)).toEqual(live);
+    const all = await listItem(ws, 'A', 'ALL');
+    if (profile?.settings?.scope === 'all') expect(targetNames(all)).toEqual(live);
+    else expect(all).toBeUndefined();
+  });
+
+  test('the fan-out makes the same number of DynamoDB requests for 3 recipients as for 30', async () => {
+    const requestsFor = async (n: number) => {
+      const ws = wsId();
+      for (let i = 0; i < n; i++) await agent(ws, `A${i}`, { scope: 'all', unassigned: false, mobile: i === 0 });
+      const c = await conversation(ws, 'Count');
+      const fresh = (await getConversation(t.doc, t.tableName, c.conversationId))!;
+      const r = await appendMessage(t.doc, t.tableName, fresh, { fromType: 'visitor', fromId: fresh.visitorId, body: 'how many requests?' });
+      await poller.drain();
+      const { db, counted } = countingDb();
+      // A fresh message id: the guard is empty, as on the first delivery.
+      const m = { workspaceId: ws, conversationId: c.conversationId, messageId: newId('msg'), seq: r.seq, fromType: 'visitor' as const, fromId: fresh.visitorId, body: 'x', createdAt: r.createdAt };
+      expect(await fanOutMessage(appDeps(db), m)).toBe(true);
+      return counted;
+    };
+    const three = await requestsFor(3);
+    const thirty = await requestsFor(30);
+    // GetItem conversation, Query scope-all, Query unassigned, Query guard, one guard write per channel.
+    expect(thirty.byCommand).toEqual(three.byCommand);
+    expect(thirty.n).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('big messages go to the workers (issue 12 item 3)', () => {
+  /** Until the local SQS lands: a queue client that keeps what is sent to it (only SendMessageBatch is used). */
+  function keptQueue() {
+    const bodies: string[] = [];
+    const sqs = {
+      send: async (cmd: SendMessageBatchCommand) => {
+        for (const e of cmd.input.Entries ?? []) bodies.push(e.MessageBody!);
+        return { Successful: cmd.input.Entries?.map((e) => ({ Id: e.Id })), Failed: [] };
+      },
+    } as unknown as SQSClient;
+    return { sqs, bodies };
+  }
+  const sqsEvent = (bodies: string[]): SQSEvent => ({
+    Records: bodies.map((body, i) => ({ messageId: `sqs-${i}`, body }) as SQSEvent['Records'][number]),
+  });
+
+  test('above the threshold the record only queues work; the worker serves every target once, a redelivered item sends nothing, a failed send is reported alone', async () => {
+    const ws = wsId();
+    const team = [];
+    for (let i = 0; i < 8; i++) team.push(await agent(ws, `W${i}`, { scope: 'all', unassigned: false, email: i === 0, emailUnreadReminder: i === 0 }, 'GCM'));
+    const c = await conversation(ws, 'Big');
+    const fresh = (await getConversation(t.doc, t.tableName, c.conversationId))!;
+    const r = await appendMessage(t.doc, t.tableName, fresh, { fromType: 'visitor', fromId: fresh.visitorId, body: 'to the workers' });
+    await poller.drain();
+    const m = { workspaceId: ws, conversationId: c.conversationId, messageId: newId('msg'), seq: r.seq, fromType: 'visitor' as const, fromId: fresh.visitorId, body: 'to the workers', createdAt: r.createdAt };
+    const q = keptQueue();
+    const deps = appDeps(t.doc, { sqs: q.sqs, queueUrl: 'http://queue.local/fanout-work', threshold: 4 });
+    expect(await fanOutMessage(deps, m)).toBe(true);
+    const frames = (a: TestAgent) => framesFor(a, m.messageId).length;
+    const pushes = (a: TestAgent) => pushesFor(a, m.messageId).length;
+    expect(team.map(frames)).toEqual(Array(8).fill(0)); // nothing sent by the record itself
+    const items = q.bodies.map((b) => JSON.parse(b) as WorkItem);
+    expect(items.reduce((n, it) => n + it.sends.length, 0)).toBe(16);
+
+    // One target fails beyond the SDK's retries: only its item comes back.
+    conns.fail(team[3]!.connectionId, 3);
+    const first = await fanoutWork(sqsEvent(q.bodies), deps);
+    const failedItem = items.findIndex((it) => it.sends.some((s) => s.agentId === 'W3'));
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: `sqs-${failedItem}` }]);
+    // SQS delivers every item again (a redelivery) and the failed one once more: nothing twice.
+    expect((await fanoutWork(sqsEvent(q.bodies), deps)).batchItemFailures).toEqual([]);
+    expect(team.map(frames)).toEqual(Array(8).fill(1));
+    expect(team.map(pushes)).toEqual(Array(8).fill(1));
+    expect((await getPosition(t.doc, t.tableName, c.conversationId, 'W0'))?.dueSeq).toBe(m.seq);
+    // A redelivered stream record finds every target done and queues nothing new.
+    q.bodies.length = 0;
+    expect(await fanOutMessage(deps, m)).toBe(true);
+    expect(q.bodies.map((b) => (JSON.parse(b) as WorkItem).sends.length).reduce((a, b) => a + b, 0)).toBe(0);
   });
 });
