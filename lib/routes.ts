@@ -82,9 +82,9 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: [{ table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
   { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: [{ table: ['GetItem'], keys: [K.agent] }, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
   { method: 'GET', path: '/v1/me', handler: 'http/get-me', grants: [...ENSURE_AGENT] },
-  { method: 'PUT', path: '/v1/me/notification-settings', handler: 'http/put-settings', grants: [...ENSURE_AGENT, { table: ['DeleteItem'], keys: [K.recipients] }] },
-  { method: 'POST', path: '/v1/me/devices', handler: 'http/register-device', grants: [...ENSURE_AGENT, { sns: ['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes'] }] },
-  { method: 'DELETE', path: '/v1/me/devices/{deviceId}', handler: 'http/delete-device', grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.agent] }, { sns: ['DeleteEndpoint'] }] },
+  { method: 'PUT', path: '/v1/me/notification-settings', handler: 'http/put-settings', grants: [...ENSURE_AGENT, { table: ['DeleteItem'], keys: [K.recipients] }, { table: ['UpdateItem'], keys: [K.recipients] }] },
+  { method: 'POST', path: '/v1/me/devices', handler: 'http/register-device', grants: [...ENSURE_AGENT, { sns: ['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes'] }, { table: ['UpdateItem'], keys: [K.recipients] }] },
+  { method: 'DELETE', path: '/v1/me/devices/{deviceId}', handler: 'http/delete-device', grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.agent] }, { sns: ['DeleteEndpoint'] }, { table: ['UpdateItem'], keys: [K.agent, K.recipients] }] },
   { method: 'GET', path: '/v1/workspace/widget', handler: 'http/get-widget', grants: ['table:read', 'table:write'] },
   { method: 'PUT', path: '/v1/workspace/widget', handler: 'http/put-widget', grants: ['table:read', 'table:write'] },
   { method: 'DELETE', path: '/v1/workspace/agents/{agentId}', handler: 'http/remove-agent', grants: ['table:read', 'table:write', 'sns:endpoints', 'ws:manage', { ws: ['DELETE'] }] },
@@ -98,11 +98,11 @@ export const WS_AUTHORIZER = { handler: 'ws/authorizer', identitySource: 'route.
 export const WS_ROUTE_SELECTION = '$request.body.action';
 
 export const WS_ROUTES: readonly WsRoute[] = [
-  { routeKey: '$connect', handler: 'ws/connect', grants: [...ENSURE_AGENT, { table: ['PutItem', 'GetItem', 'Query'], keys: [K.connection, K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }], returnsResponse: false },
-  { routeKey: '$disconnect', handler: 'ws/disconnect', grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.connection] }, { table: ['DeleteItem'], keys: [K.agent] }], returnsResponse: false },
-  { routeKey: 'ping', handler: 'ws/ping', grants: [{ table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }], returnsResponse: true },
-  { routeKey: 'markRead', handler: 'ws/mark-read', grants: [{ table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }], returnsResponse: true },
-  { routeKey: 'sendMessage', handler: 'ws/send-message', grants: [{ table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }], returnsResponse: true },
+  { routeKey: '$connect', handler: 'ws/connect', grants: [...ENSURE_AGENT, { table: ['PutItem', 'GetItem', 'Query'], keys: [K.connection, K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, { table: ['UpdateItem'], keys: [K.agent, K.recipients] }], returnsResponse: false },
+  { routeKey: '$disconnect', handler: 'ws/disconnect', grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.connection] }, { table: ['DeleteItem'], keys: [K.agent] }, { table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['UpdateItem'], keys: [K.recipients] }], returnsResponse: false },
+  { routeKey: 'ping', handler: 'ws/ping', grants: [{ table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, { table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['UpdateItem'], keys: [K.recipients] }], returnsResponse: true },
+  { routeKey: 'markRead', handler: 'ws/mark-read', grants: [{ table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, { table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['UpdateItem'], keys: [K.recipients] }], returnsResponse: true },
+  { routeKey: 'sendMessage', handler: 'ws/send-message', grants: [{ table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, { table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['UpdateItem'], keys: [K.recipients] }], returnsResponse: true },
   { routeKey: '$default', handler: 'ws/default', grants: [], returnsResponse: true },
 ];
 
@@ -115,6 +115,9 @@ export const BACKGROUND = {
       { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.agent] },
       { table: ['Query'], keys: [K.recipients] },
       { table: ['UpdateItem', 'DeleteItem'], keys: [K.notification] },
+      // Issue 12: the guard is read with one Query; a 410 or a disabled endpoint updates the recipient items' copies.
+      { table: ['Query'], keys: [K.notification] },
+      { table: ['UpdateItem'], keys: [K.recipients] },
       // A 410 from @connections: the connection's two items go (store/connections.ts deleteConnection).
       { table: ['DeleteItem'], keys: [K.agent, K.connection] },
       { sns: ['Publish'] },

@@ -34,6 +34,12 @@ export class ConsoleApp {
   me: Me;
   filter: Filter;
   items: ConversationItem[] = [];
+  /**
+   * messageIds of the frames already shown (the newest few hundred): the fan-out may send a frame
+   * again after a crash between the send and its record (BENCHMARKS.md, "exactly once"), and
+   * another tab's connection gets its own copy; a repeat is dropped, not notified twice.
+   */
+  private readonly seenFrames = new Set<string>();
   listState: { loading: boolean; error?: string } = { loading: true };
   view: View = { name: 'conversations' };
   thread: Thread | undefined;
@@ -294,6 +300,9 @@ export class ConsoleApp {
   private onFrame(f: Record<string, unknown>): void {
     if (!isChatMessageFrame(f)) return;
     if (f.workspaceId !== undefined && f.workspaceId !== this.me.workspaceId) return;
+    if (this.seenFrames.has(f.messageId)) return;
+    this.seenFrames.add(f.messageId);
+    if (this.seenFrames.size > 500) this.seenFrames.delete(this.seenFrames.values().next().value as string);
     this.items = applyFrame(this.items, f, this.filter, this.me.agentId);
     const t = this.thread;
     const isOpen = t?.id === f.conversationId;
