@@ -21,7 +21,7 @@ import { loadRun } from './load.js';
 import { benchId } from './agents.js';
 import { localDocClient } from '../local/client-config.js';
 
-export type Scenario = 'pipeline' | 'poller500' | 'reminder' | 'load';
+export type Scenario = 'pipeline' | 'poller500' | 'reminder' | 'load' | 'capacity';
 
 export interface ChildRequest {
   scenario: Scenario;
@@ -65,6 +65,18 @@ async function runScenario(req: ChildRequest, stack: OfflineStack, seedDb: Dynam
       });
       progress(`  ${capacity.alone.units} units alone, ${capacity.otherWorkspace.units} beside the crowded workspace`);
       return { desktop, mobile, capacity };
+    }
+    case 'capacity': {
+      // Issue 12: units per message at 10 recipients, and the slope per extra recipient (10 vs 100).
+      // `npx tsx bench/run.ts --quick --only capacity` prints it (nothing written).
+      const meter = attachMeter(dynamo());
+      const ten = await capacityPerMessage(stack, meter, seedDb, { agents: 10, messages: q ? 5 : 20, otherAgents: q ? 100 : 1000, otherConnections: q ? 100 : 1000, progress });
+      progress(`  10 recipients: ${ten.alone.units} units`);
+      const hundred = await capacityPerMessage(stack, meter, seedDb, { agents: 100, messages: q ? 5 : 10, otherAgents: 0, otherConnections: 0, progress });
+      progress(`  100 recipients: ${hundred.alone.units} units`);
+      const slope = Math.round(((hundred.alone.units - ten.alone.units) / 90) * 1000) / 1000;
+      progress(`  slope ${slope} units per extra recipient`);
+      return { capacity_per_message: ten.alone.units, capacity_100_recipients: hundred.alone.units, capacity_slope_per_recipient: slope, ten, hundred };
     }
     case 'poller500': {
       progress('desktop latency, 10 agents, 500 ms poller');
