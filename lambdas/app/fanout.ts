@@ -24,7 +24,9 @@ import { messageFromRecord } from '../store/stream-message.js';
 import { conversationWithCandidates } from '../store/recipients.js';
 import { recordDue } from '../store/positions.js';
 import { readDone, recordDone, type GuardChannel, type Settled } from '../store/notifications.js';
-import { bucketOf, planFanout, planSends, sendKey, type Send } from '../domain/fanout-plan.js';
+import { planFanout, planSends, sendKey, workItems, type Send, type WorkItem } from '../domain/fanout-plan.js';
+
+export { WORK_BUCKETS, WORK_ITEM_SENDS, workItems, type WorkItem } from '../domain/fanout-plan.js';
 import { chatMessageFrame } from '../domain/frames.js';
 import type { VisitorMessage } from '../domain/visitor-message.js';
 import { postFrame } from '../channels/desktop.js';
@@ -48,10 +50,6 @@ export interface FanoutDeps {
 
 /** Above this many frames and pushes, a message is handed to the workers. */
 export const FANOUT_THRESHOLD = 50;
-/** Work buckets of a big message (by agent): the number of work items it becomes, about. */
-export const WORK_BUCKETS = 64;
-/** Sends in one work item at most (a bucket with more becomes several items sharing its guard). */
-export const WORK_ITEM_SENDS = 100;
 /** Conversations handled side by side; records of one conversation stay in stream order. */
 const CONVERSATION_CONCURRENCY = 4;
 /** Sends of one message (or work item) in flight at once. */
@@ -62,16 +60,6 @@ const DUE_CONCURRENCY = 16;
 /** The part of the guard the stream record's own sends are recorded in. */
 export const INLINE_PART = 'all';
 export const bucketPart = (bucket: number) => `b${String(bucket).padStart(2, '0')}`;
-
-/** One work item on the `fanout-work` queue. */
-export interface WorkItem {
-  message: VisitorMessage;
-  assigneeId: string | null;
-  bucket: number;
-  sends: Send[];
-  /** Recipients of this bucket owed an email (idempotent writes). */
-  due: string[];
-}
 
 type Report = ChannelReport & { queued: number };
 
@@ -119,26 +107,6 @@ async function recordAllDue(deps: FanoutDeps, m: VisitorMessage, agents: readonl
     }
   });
   return failed;
-}
-
-/** The work items of a big message: by bucket, each at most WORK_ITEM_SENDS sends; email obligations with their bucket. */
-export function workItems(m: VisitorMessage, assigneeId: string | null, sends: readonly Send[], due: readonly string[]): WorkItem[] {
-  const byBucket = new Map<number, { sends: Send[]; due: string[] }>();
-  const of = (agentId: string) => {
-    const b = bucketOf(agentId, WORK_BUCKETS);
-    let x = byBucket.get(b);
-    if (!x) byBucket.set(b, (x = { sends: [], due: [] }));
-    return x;
-  };
-  for (const s of sends) of(s.agentId).sends.push(s);
-  for (const a of due) of(a).due.push(a);
-  const items: WorkItem[] = [];
-  for (const [bucket, x] of [...byBucket.entries()].sort((a, b) => a[0] - b[0])) {
-    for (let i = 0; i === 0 || i < x.sends.length; i += WORK_ITEM_SENDS) {
-      items.push({ message: m, assigneeId, bucket, sends: x.sends.slice(i, i + WORK_ITEM_SENDS), due: i === 0 ? x.due : [] });
-    }
-  }
-  return items;
 }
 
 /** SendMessageBatch in tens; entries SQS refused are sent again a few times, then it throws. */

@@ -97,3 +97,38 @@ export function bucketOf(agentId: string, buckets: number): number {
   }
   return h % buckets;
 }
+
+/** Work buckets of a big message (by agent): the number of work items it becomes, about. */
+export const WORK_BUCKETS = 64;
+/** Sends in one work item at most (a bucket with more becomes several items sharing its guard). */
+export const WORK_ITEM_SENDS = 100;
+/** One work item on the `fanout-work` queue. */
+export interface WorkItem {
+  message: VisitorMessage;
+  assigneeId: string | null;
+  bucket: number;
+  sends: Send[];
+  /** Recipients of this bucket owed an email (idempotent writes). */
+  due: string[];
+}
+
+/** The work items of a big message: by bucket, each at most WORK_ITEM_SENDS sends; email obligations with their bucket. */
+export function workItems(m: VisitorMessage, assigneeId: string | null, sends: readonly Send[], due: readonly string[]): WorkItem[] {
+  const byBucket = new Map<number, { sends: Send[]; due: string[] }>();
+  const of = (agentId: string) => {
+    const b = bucketOf(agentId, WORK_BUCKETS);
+    let x = byBucket.get(b);
+    if (!x) byBucket.set(b, (x = { sends: [], due: [] }));
+    return x;
+  };
+  for (const s of sends) of(s.agentId).sends.push(s);
+  for (const a of due) of(a).due.push(a);
+  const items: WorkItem[] = [];
+  for (const [bucket, x] of [...byBucket.entries()].sort((a, b) => a[0] - b[0])) {
+    for (let i = 0; i === 0 || i < x.sends.length; i += WORK_ITEM_SENDS) {
+      items.push({ message: m, assigneeId, bucket, sends: x.sends.slice(i, i + WORK_ITEM_SENDS), due: i === 0 ? x.due : [] });
+    }
+  }
+  return items;
+}
+

@@ -1,3 +1,4 @@
+import { bucketOf, planSends, sendKey, workItems, WORK_BUCKETS } from '../../lambdas/domain/fanout-plan.js';
 import { planFanout } from '../../lambdas/domain/fanout-plan.js';
 import { defaultSettings, type NotificationSettings } from '../../lambdas/domain/settings.js';
 import type { VisitorMessage } from '../../lambdas/domain/visitor-message.js';
@@ -54,4 +55,40 @@ describe('channels (SPEC §1–2)', () => {
 
 test("an agent's own message notifies nobody, not even other agents", () => {
   expect(plan('Z', [['Z', {}], ['X', { scope: 'all' }]], { fromType: 'agent', fromId: 'Z' })).toEqual([]);
+});
+
+describe('planSends and work buckets (issue 12)', () => {
+  const targets = {
+    A: { connections: [{ connectionId: 'c1', until: 2000 }, { connectionId: 'c0', until: 999 }], devices: [{ deviceId: 'd1', platform: 'GCM' as const, endpointArn: 'arn:e1' }] },
+    B: { connections: [{ connectionId: 'c2', until: 5000 }], devices: [] },
+  };
+  const plan = planSends(
+    [
+      { agentId: 'A', channels: ['desktop', 'mobile'] },
+      { agentId: 'B', channels: ['mobile', 'email'] },
+      { agentId: 'C', channels: ['desktop'] },
+    ],
+    (id) => targets[id as 'A' | 'B'],
+    1000,
+  );
+
+  test('one send per live connection and device on the channels on; an ended connection is skipped; email recipients listed', () => {
+    expect(plan.sends.map(sendKey)).toEqual(['A#c1', 'A#d1']);
+    expect(plan.due).toEqual(['B']);
+  });
+
+  test("an agent's bucket is stable and in range, and a big message's work items keep each agent in one bucket", () => {
+    for (const id of ['A', 'agent-17', 'x'.repeat(200)]) {
+      expect(bucketOf(id, 64)).toBe(bucketOf(id, 64));
+      expect(bucketOf(id, 64)).toBeGreaterThanOrEqual(0);
+      expect(bucketOf(id, 64)).toBeLessThan(64);
+    }
+    const sends = Array.from({ length: 500 }, (_, i) => ({ channel: 'desktop' as const, agentId: `a${i % 250}`, connectionId: `c${i}` }));
+    const m = { workspaceId: 'w', conversationId: 'c', messageId: 'm', seq: 1, fromType: 'visitor' as const, fromId: 'v', body: 'b', createdAt: 't' };
+    const items = workItems(m, null, sends, ['a1']);
+    expect(items.reduce((n, it) => n + it.sends.length, 0)).toBe(500);
+    for (const it of items) for (const s of it.sends) expect(bucketOf(s.agentId, WORK_BUCKETS)).toBe(it.bucket);
+    expect(items.filter((it) => it.due.includes('a1'))).toHaveLength(1);
+    expect(Math.max(...items.map((it) => it.sends.length))).toBeLessThanOrEqual(100);
+  });
 });
