@@ -23,7 +23,9 @@ export type SnsAction = 'CreatePlatformEndpoint' | 'GetEndpointAttributes' | 'Se
  * - `{ sns }`: these SNS actions, on the configured platform applications (CreatePlatformEndpoint)
  *   or their endpoints (the others);
  * - `'ses:send'`: SendEmail from the EmailFrom address only;
- * - `{ ws }`: @connections calls with these methods on this WebSocket API's stage.
+ * - `{ ws }`: @connections calls with these methods on this WebSocket API's stage;
+ * - `'sqs:send'`: sqs:SendMessage (SendMessageBatch is authorised as it) on the work queues whose
+ *   `producers` list the handler (QUEUES below). The stack adds it to every producer itself.
  */
 export type Grant =
   | { table: readonly ItemAction[]; keys: readonly string[] }
@@ -31,6 +33,7 @@ export type Grant =
   | { sns: readonly SnsAction[] }
   | 'ses:send'
   | { ws: readonly ('POST' | 'GET' | 'DELETE')[] }
+  | 'sqs:send'
   | CoarseGrant;
 
 /**
@@ -135,6 +138,49 @@ export const BACKGROUND = {
   sesEvents: { handler: 'ses-events', grants: ['table:write'] as Grant[] },
 };
 
+/**
+ * A work queue: an SQS queue with a dead-letter queue, drained by `consumer` through an event
+ * source mapping with ReportBatchItemFailures (lib/constructs/work-queue.ts; offline:
+ * local/sqs-server.ts and local/sqs-poller.ts read this same list).
+ * - `id`: the queue's name offline (`{id}-dlq` its DLQ) and its construct id in the stack;
+ * - `urlEnv`: the environment variable every function gets the queue URL in;
+ * - `consumer`: a handler under lambdas/handlers/ taking an SQSEvent, answering an SQSBatchResponse;
+ *   its grants are `consumerGrants` (or those of its BACKGROUND entry);
+ * - `producers`: the handlers that send to it (lambdas/platform/queue.ts sendBatch): they get `'sqs:send'`;
+ * - `batchSize`: at most this many messages per invocation (1–10 without a batching window);
+ * - `visibilityTimeoutS`: at least 6 × `consumerTimeoutS`, as AWS recommends for Lambda consumers
+ *   (the stack refuses less); a failed message is retried after it;
+ * - `maxReceiveCount`: receives before a message goes to the DLQ;
+ * - `consumerTimeoutS`: the consumer function's timeout;
+ * - `consumerConcurrency`: the mapping's maximum concurrency (2–1000 on AWS); unset: Lambda scales.
+ */
+export interface WorkQueue {
+  id: string;
+  urlEnv: string;
+  consumer: string;
+  producers: string[];
+  batchSize: number;
+  visibilityTimeoutS: number;
+  maxReceiveCount: number;
+  consumerTimeoutS: number;
+  consumerConcurrency?: number;
+  consumerGrants?: Grant[];
+}
+
+export const QUEUES: readonly WorkQueue[] = [];
+
+/** The grants of a queue's consumer: its own list, or those of the BACKGROUND entry with that handler. */
+export function consumerGrantsOf(q: WorkQueue): Grant[] {
+  if (q.consumerGrants) return q.consumerGrants;
+  return Object.values(BACKGROUND as Record<string, { handler: string; grants: Grant[] }>).find((b) => b.handler === q.consumer)?.grants ?? [];
+}
+
+/** `grants` plus `'sqs:send'` when `handler` produces to any of `queues`. */
+export function withQueueGrants(handler: string, grants: readonly Grant[], queues: readonly WorkQueue[] = QUEUES): Grant[] {
+  const produces = queues.some((q) => q.producers.includes(handler));
+  return produces && !grants.includes('sqs:send') ? [...grants, 'sqs:send'] : [...grants];
+}
+
 /** Every handler named above, once each. */
 export const ALL_HANDLERS: readonly string[] = [
   ...new Set([
@@ -145,5 +191,6 @@ export const ALL_HANDLERS: readonly string[] = [
     BACKGROUND.reminder.handler,
     BACKGROUND.connectionExpiry.handler,
     BACKGROUND.sesEvents.handler,
+    ...QUEUES.map((q) => q.consumer),
   ]),
 ];

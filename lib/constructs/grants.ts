@@ -7,6 +7,7 @@
 import { Aws, Fn, Stack, ArnFormat } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { TABLE } from '../../lambdas/store/table.js';
 import type { Grant, SnsAction } from '../routes.js';
 import { acknowledgeWildcards } from './nag.js';
@@ -25,6 +26,8 @@ export interface GrantTargets {
   /** The reminders' SES configuration set: sending with one is authorised on it too. */
   emailConfigurationSet?: string;
   webSocket: { apiId: string; stageName: string };
+  /** The work queues this function produces to (lib/routes.ts QUEUES `producers`): what `'sqs:send'` covers. */
+  sendQueues?: readonly sqs.IQueue[];
 }
 
 /** The platform application ARN, or an ARN that matches nothing when the platform is not configured. */
@@ -120,6 +123,13 @@ export function applyGrants(role: iam.Role, grants: readonly Grant[], t: GrantTa
       case 'ws:manage':
         ws(['POST', 'GET', 'DELETE']);
         break;
+      case 'sqs:send': {
+        // SendMessageBatch is authorised as SendMessage; the queues use SQS-managed encryption, so no KMS grant.
+        const queues = t.sendQueues ?? [];
+        if (queues.length === 0) throw new Error("'sqs:send' granted to a function that is no queue's producer (lib/routes.ts QUEUES producers)");
+        add(['sqs:SendMessage'], queues.map((q) => q.queueArn));
+        break;
+      }
       case 'ses:send': {
         const identities = `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/*`;
         // In the SES sandbox the recipients' identities are authorised too, so the resource is

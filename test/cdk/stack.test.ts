@@ -369,7 +369,8 @@ describe('notification pipeline', () => {
   });
 
   test('dead-letter queues are encrypted, refuse plain HTTP, and raise an alarm on the first message', () => {
-    for (const [id, q] of ofType('AWS::SQS::Queue')) {
+    // Work queues (lib/routes.ts QUEUES) hold work, not failures: their DLQs are the ones that alarm.
+    for (const [id, q] of ofType('AWS::SQS::Queue').filter(([, r]) => r.Metadata?.['AgentChat::WorkQueue']?.role !== 'queue')) {
       expect(q.Properties.SqsManagedSseEnabled).toBe(true);
       const policy = ofType('AWS::SQS::QueuePolicy').find(([, p]) => JSON.stringify(p.Properties.Queues).includes(`"${id}"`));
       expect(JSON.stringify(policy?.[1].Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');

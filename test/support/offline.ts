@@ -17,12 +17,13 @@ import { onFreePorts } from '../../local/free-port.js';
 
 export async function startTestStack(extra: Partial<OfflineStackOptions> = {}, { ownDynamo = false } = {}): Promise<OfflineStack> {
   const shared = ownDynamo ? undefined : process.env.DYNAMODB_ENDPOINT;
-  return onFreePorts(5, ([httpPort, wsPort, snsPort, sesPort, dynamoPort]) =>
+  return onFreePorts(6, ([httpPort, wsPort, snsPort, sesPort, dynamoPort, sqsPort]) =>
     startOfflineStack({
       httpPort,
       wsPort,
       snsPort,
       sesPort,
+      sqsPort,
       reminderIntervalS: 0,
       web: false,
       // Most files create many conversations from 127.0.0.1; the abuse suite turns the limits on.
