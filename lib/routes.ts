@@ -167,7 +167,22 @@ export interface WorkQueue {
   consumerGrants?: Grant[];
 }
 
-export const QUEUES: readonly WorkQueue[] = [];
+export const QUEUES: readonly WorkQueue[] = [
+  // Issue 12 item 3: a message with more than FANOUT_THRESHOLD sends is handed from the stream to
+  // workers (lambdas/app/fanout.ts); each item is one agent bucket's sends, at most 100.
+  {
+    id: 'fanout-work',
+    urlEnv: 'FANOUT_WORK_QUEUE_URL',
+    consumer: 'fanout-worker',
+    producers: ['fanout'],
+    batchSize: 5,
+    visibilityTimeoutS: 180,
+    maxReceiveCount: 5,
+    consumerTimeoutS: 30,
+    // The same calls as the stream fan-out: guard, targets' copies on a 410 or a disabled endpoint, sends.
+    consumerGrants: BACKGROUND.fanout.grants,
+  },
+];
 
 /** The grants of a queue's consumer: its own list, or those of the BACKGROUND entry with that handler. */
 export function consumerGrantsOf(q: WorkQueue): Grant[] {

@@ -13,13 +13,14 @@
  * guard) to the `fanout-work` queue and returns; `fanout-worker` sends them with the same guard, one
  * guard part per bucket, and reports the items with a failed send for SQS to deliver again.
  */
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { logger } from '../platform/logger.js';
 import { mapLimit } from '../platform/map-limit.js';
+import { sendBatch } from '../platform/queue.js';
 import { messageFromRecord } from '../store/stream-message.js';
 import { conversationWithCandidates } from '../store/recipients.js';
 import { recordDue } from '../store/positions.js';
@@ -109,19 +110,6 @@ async function recordAllDue(deps: FanoutDeps, m: VisitorMessage, agents: readonl
   return failed;
 }
 
-/** SendMessageBatch in tens; entries SQS refused are sent again a few times, then it throws. */
-async function enqueue(sqs: SQSClient, queueUrl: string, bodies: readonly unknown[]): Promise<void> {
-  for (let i = 0; i < bodies.length; i += 10) {
-    let entries = bodies.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: JSON.stringify(b) }));
-    for (let attempt = 1; entries.length > 0; attempt++) {
-      const r = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-      const failed = new Set((r.Failed ?? []).map((f) => f.Id));
-      entries = entries.filter((e) => failed.has(e.Id));
-      if (entries.length > 0 && attempt >= 3) throw new Error(`${entries.length} work items not queued`);
-    }
-  }
-}
-
 /** One new message from the stream: true when fully handled, false when something must be retried. */
 export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promise<boolean> {
   const found = await conversationWithCandidates(deps.db, deps.tableName, m.workspaceId, m.conversationId);
@@ -139,7 +127,7 @@ export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promis
   let total: Report;
   if (sends.length > threshold && deps.sqs && deps.queueUrl) {
     const items = workItems(m, assigneeId, sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`)), due);
-    await enqueue(deps.sqs, deps.queueUrl, items);
+    await sendBatch(deps.sqs, deps.queueUrl, items);
     total = { ...emptyReport(), skipped: sends.length - items.reduce((n, it) => n + it.sends.length, 0), queued: items.length };
   } else {
     const [report, dueFailed] = await Promise.all([deliver(deps, m, assigneeId, sends, done, INLINE_PART), recordAllDue(deps, m, due)]);

@@ -9,7 +9,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startSqsServer } from '../../local/sqs-server.js';
 import { fanOutMessage, fanoutWork, type FanoutDeps, type WorkItem } from '../../lambdas/app/fanout.js';
 import { removeDevice } from '../../lambdas/app/devices.js';
 import { createTestTable, type TestTable } from '../support/table.js';
@@ -580,16 +581,20 @@ describe('the recipient items carry where each agent can be reached (issue 12 it
 });
 
 describe('big messages go to the workers (issue 12 item 3)', () => {
-  /** Until the local SQS lands: a queue client that keeps what is sent to it (only SendMessageBatch is used). */
-  function keptQueue() {
-    const bodies: string[] = [];
-    const sqs = {
-      send: async (cmd: SendMessageBatchCommand) => {
-        for (const e of cmd.input.Entries ?? []) bodies.push(e.MessageBody!);
-        return { Successful: cmd.input.Entries?.map((e) => ({ Id: e.Id })), Failed: [] };
-      },
-    } as unknown as SQSClient;
-    return { sqs, bodies };
+  /** The local SQS (local/sqs-server.ts) with a queue of its own; what the record queued is received as the mapping would. */
+  async function localQueue() {
+    const server = await startSqsServer({ port: 0 });
+    const url = server.createQueue('fanout-work', { visibilityTimeoutS: 60 });
+    const sqs = new SQSClient(localClientConfig(server.url));
+    const receiveAll = async () => {
+      const out: string[] = [];
+      for (;;) {
+        const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }));
+        if (!r.Messages?.length) return out;
+        out.push(...r.Messages.map((x) => x.Body!));
+      }
+    };
+    return { sqs, url, receiveAll, close: () => server.close() };
   }
   const sqsEvent = (bodies: string[]): SQSEvent => ({
     Records: bodies.map((body, i) => ({ messageId: `sqs-${i}`, body }) as SQSEvent['Records'][number]),
@@ -604,28 +609,29 @@ describe('big messages go to the workers (issue 12 item 3)', () => {
     const r = await appendMessage(t.doc, t.tableName, fresh, { fromType: 'visitor', fromId: fresh.visitorId, body: 'to the workers' });
     await poller.drain();
     const m = { workspaceId: ws, conversationId: c.conversationId, messageId: newId('msg'), seq: r.seq, fromType: 'visitor' as const, fromId: fresh.visitorId, body: 'to the workers', createdAt: r.createdAt };
-    const q = keptQueue();
-    const deps = appDeps(t.doc, { sqs: q.sqs, queueUrl: 'http://queue.local/fanout-work', threshold: 4 });
+    const q = await localQueue();
+    const deps = appDeps(t.doc, { sqs: q.sqs, queueUrl: q.url, threshold: 4 });
     expect(await fanOutMessage(deps, m)).toBe(true);
+    const bodies = await q.receiveAll();
     const frames = (a: TestAgent) => framesFor(a, m.messageId).length;
     const pushes = (a: TestAgent) => pushesFor(a, m.messageId).length;
     expect(team.map(frames)).toEqual(Array(8).fill(0)); // nothing sent by the record itself
-    const items = q.bodies.map((b) => JSON.parse(b) as WorkItem);
+    const items = bodies.map((b) => JSON.parse(b) as WorkItem);
     expect(items.reduce((n, it) => n + it.sends.length, 0)).toBe(16);
 
     // One target fails beyond the SDK's retries: only its item comes back.
     conns.fail(team[3]!.connectionId, 3);
-    const first = await fanoutWork(sqsEvent(q.bodies), deps);
+    const first = await fanoutWork(sqsEvent(bodies), deps);
     const failedItem = items.findIndex((it) => it.sends.some((s) => s.agentId === 'W3'));
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: `sqs-${failedItem}` }]);
     // SQS delivers every item again (a redelivery) and the failed one once more: nothing twice.
-    expect((await fanoutWork(sqsEvent(q.bodies), deps)).batchItemFailures).toEqual([]);
+    expect((await fanoutWork(sqsEvent(bodies), deps)).batchItemFailures).toEqual([]);
     expect(team.map(frames)).toEqual(Array(8).fill(1));
     expect(team.map(pushes)).toEqual(Array(8).fill(1));
     expect((await getPosition(t.doc, t.tableName, c.conversationId, 'W0'))?.dueSeq).toBe(m.seq);
     // A redelivered stream record finds every target done and queues nothing new.
-    q.bodies.length = 0;
     expect(await fanOutMessage(deps, m)).toBe(true);
-    expect(q.bodies.map((b) => (JSON.parse(b) as WorkItem).sends.length).reduce((a, b) => a + b, 0)).toBe(0);
+    expect((await q.receiveAll()).map((b) => (JSON.parse(b) as WorkItem).sends.length).reduce((a, b) => a + b, 0)).toBe(0);
+    await q.close();
   });
 });

@@ -1,0 +1,68 @@
+/**
+ * Issue 12 item 3 over the offline stack: a message to 1,000 recipients (scope all, one socket
+ * each, one agent token each) goes from the stream to the `fanout-work` queue and its workers, and
+ * reaches every one of them, once. The time from the POST to the last frame is printed, not asserted
+ * (the machine is shared; the bench measures it).
+ */
+import type { OfflineStack } from '../../local/stack.js';
+import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
+import { mapLimit } from '../../lambdas/platform/map-limit.js';
+import { DEFAULT_SETTINGS } from '../../lambdas/domain/settings.js';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../../lambdas/platform/clients.js';
+
+const N = 1000;
+let stack: OfflineStack;
+const sockets: AgentSocket[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(sockets.map((s) => s.close()));
+  await stack?.stop();
+});
+
+test(`a message to ${N} recipients reaches every socket once, through the work queue`, async () => {
+  const workspaceId = uid('ws-scale');
+  await mapLimit(Array.from({ length: N }, (_, i) => i), 16, async (i) => {
+    const token = await agentToken(stack, { workspaceId, agentId: `agent-${i}` });
+    // Scope all, desktop only: every agent hears every conversation; one socket each.
+    const r = await call(stack.httpUrl, 'PUT', '/v1/me/notification-settings', { token, body: { ...DEFAULT_SETTINGS, scope: 'all', mobile: false, unassigned: false } });
+    expect(r.status).toBe(200);
+    sockets[i] = await AgentSocket.open(stack.wsUrl, token);
+  });
+  const conv = await call(stack.httpUrl, 'POST', `/v1/workspaces/${workspaceId}/conversations`, { body: { visitor: { name: 'Crowd' } } });
+  expect(conv.status).toBe(201);
+
+  const started = performance.now();
+  const posted = await call(stack.httpUrl, 'POST', `/v1/conversations/${conv.json.conversationId}/messages`, { token: conv.json.visitorToken, body: { body: 'hello, everyone' } });
+  expect(posted.status).toBe(201);
+  const messageId = posted.json.messageId as string;
+  const got = (s: AgentSocket) => s.chatMessages().filter((f) => f.messageId === messageId).length;
+  let lastAt = 0;
+  await eventually(
+    () => {
+      const n = sockets.filter((s) => got(s) > 0).length;
+      if (n === N && !lastAt) lastAt = performance.now();
+      return n === N;
+    },
+    `frames at all ${N} sockets`,
+    120_000,
+  );
+  console.log(`fan-out to ${N} recipients (scope all, one socket each): last frame ${Math.round(lastAt - started)} ms after the POST was sent`);
+  // Nothing more arrives: every socket got it exactly once.
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(sockets.map(got).filter((c) => c !== 1)).toEqual([]);
+  // It went through the workers: the sends are recorded in the work buckets' guards (`b{nn}#desktop`), none by the record itself.
+  const guards = await dynamo().send(
+    new QueryCommand({ TableName: stack.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `NOTIF#${messageId}` }, ConsistentRead: true }),
+  );
+  const parts = (guards.Items ?? []).map((it) => String(it.sk));
+  expect(parts.length).toBeGreaterThan(1);
+  expect(parts.every((sk) => /^b\d\d#desktop$/.test(sk))).toBe(true);
+  expect((guards.Items ?? []).reduce((n, it) => n + (it.done as Set<string>).size, 0)).toBe(N);
+  const queues = (await call(stack.httpUrl, 'GET', '/_local/queues')).json;
+  console.log(`work queues after the message: ${JSON.stringify(queues)}`);
+}, 300_000);
