@@ -9,8 +9,7 @@
  * done is skipped, and each channel's settled targets are recorded in one write after the sends.
  *
  * Big messages do not hold a shard: above `threshold` sends, the stream record only writes the
- * sends as work items (grouped by the agent's bucket, so every attempt at a target meets the same
- * guard) to the `fanout-work` queue and returns; `fanout-worker` sends them with the same guard, one
+ * sends as work items (grouped by the agent's bucket, one guard part per bucket) to the `fanout-work` queue and returns; `fanout-worker` sends them with the same guard, one
  * guard part per bucket, and reports the items with a failed send for SQS to deliver again.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';

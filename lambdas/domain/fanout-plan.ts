@@ -86,8 +86,9 @@ export function planSends(deliveries: readonly Delivery[], targetsOf: (agentId: 
 
 /**
  * The work bucket of an agent (FNV-1a of the id): a message too big for one invocation is split by
- * bucket, so an agent's targets always fall in the same bucket whatever else changed between two
- * deliveries of the same record, and each bucket's guard sees every attempt at its targets.
+ * bucket, so all of an agent's targets go in one work item, and a work item delivered again meets
+ * the guard of its own bucket. (A stream record handled again reads the message's whole guard before
+ * it splits, so a target done in any bucket of an earlier attempt is not queued again.)
  */
 export function bucketOf(agentId: string, buckets: number): number {
   let h = 0x811c9dc5;
@@ -98,8 +99,14 @@ export function bucketOf(agentId: string, buckets: number): number {
   return h % buckets;
 }
 
-/** Work buckets of a big message (by agent): the number of work items it becomes, about. */
+/** Most work buckets of a big message (by agent). */
 export const WORK_BUCKETS = 64;
+/** Sends a bucket is sized for: a message of n sends gets ceil(n / 50) buckets (each guard is one write). */
+export const BUCKET_SENDS = 50;
+
+export function bucketsFor(sends: number): number {
+  return Math.min(WORK_BUCKETS, Math.max(1, Math.ceil(sends / BUCKET_SENDS)));
+}
 /** Sends in one work item at most (a bucket with more becomes several items sharing its guard). */
 export const WORK_ITEM_SENDS = 100;
 /** One work item on the `fanout-work` queue. */
@@ -113,10 +120,10 @@ export interface WorkItem {
 }
 
 /** The work items of a big message: by bucket, each at most WORK_ITEM_SENDS sends; email obligations with their bucket. */
-export function workItems(m: VisitorMessage, assigneeId: string | null, sends: readonly Send[], due: readonly string[]): WorkItem[] {
+export function workItems(m: VisitorMessage, assigneeId: string | null, sends: readonly Send[], due: readonly string[], buckets = bucketsFor(sends.length)): WorkItem[] {
   const byBucket = new Map<number, { sends: Send[]; due: string[] }>();
   const of = (agentId: string) => {
-    const b = bucketOf(agentId, WORK_BUCKETS);
+    const b = bucketOf(agentId, buckets);
     let x = byBucket.get(b);
     if (!x) byBucket.set(b, (x = { sends: [], due: [] }));
     return x;

@@ -1,4 +1,4 @@
-import { bucketOf, planSends, sendKey, workItems, WORK_BUCKETS } from '../../lambdas/domain/fanout-plan.js';
+import { bucketOf, bucketsFor, planSends, sendKey, workItems, WORK_BUCKETS } from '../../lambdas/domain/fanout-plan.js';
 import { planFanout } from '../../lambdas/domain/fanout-plan.js';
 import { defaultSettings, type NotificationSettings } from '../../lambdas/domain/settings.js';
 import type { VisitorMessage } from '../../lambdas/domain/visitor-message.js';
@@ -87,7 +87,9 @@ describe('planSends and work buckets (issue 12)', () => {
     const m = { workspaceId: 'w', conversationId: 'c', messageId: 'm', seq: 1, fromType: 'visitor' as const, fromId: 'v', body: 'b', createdAt: 't' };
     const items = workItems(m, null, sends, ['a1']);
     expect(items.reduce((n, it) => n + it.sends.length, 0)).toBe(500);
-    for (const it of items) for (const s of it.sends) expect(bucketOf(s.agentId, WORK_BUCKETS)).toBe(it.bucket);
+    for (const it of items) for (const s of it.sends) expect(bucketOf(s.agentId, bucketsFor(500))).toBe(it.bucket);
+    expect(bucketsFor(101)).toBe(3);
+    expect(bucketsFor(100_000)).toBe(WORK_BUCKETS);
     expect(items.filter((it) => it.due.includes('a1'))).toHaveLength(1);
     expect(Math.max(...items.map((it) => it.sends.length))).toBeLessThanOrEqual(100);
   });
