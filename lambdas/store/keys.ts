@@ -74,7 +74,7 @@ export const LEADING_KEYS = {
   notification: 'NOTIF#*',
   /**
    * The workspace item WS#{ws}. IAM's StringLike has no "except": this pattern also matches the
-   * recipient lists' WS#{ws}#RCPT#…, so it is granted only with the actions those functions need anyway.
+   * recipient lists' WS#{ws}#RCPT#… (lib/PARAMETERS.md says what that lets each holder do).
    */
   workspace: 'WS#*',
   rate: 'RATE#*',
