@@ -136,7 +136,8 @@ async function tour() {
   const manyToken = await stack.issuer.sign(many);
   const sockets: AgentSocket[] = [];
   for (let i = 0; i < 21; i++) sockets.push(await AgentSocket.open(stack.wsUrl, manyToken));
-  await sockets[0]!.waitFor((f) => f.type === 'error' && f.code === 'too_many_connections', 'the cap notice');
+  // The oldest by connectedAt: any one of them, should two share a millisecond.
+  await eventually(() => sockets.some((s) => s.frames.some((f) => f.type === 'error' && f.code === 'too_many_connections') && s.closed), 'the oldest told and closed');
   await Promise.all(sockets.map((s) => s.close().catch(() => undefined)));
 
   // Connections whose token expired: a frame on each of the message routes is refused and the
@@ -201,6 +202,8 @@ async function tour() {
   await ok(call(base, 'GET', '/v1/conversations?filter=unassigned', { token: all.token }), 200, 'list unassigned');
   await ok(call(base, 'GET', '/v1/conversations?filter=unread', { token: all.token }), 200, 'list unread');
   await ok(call(base, 'GET', `/v1/conversations/${conversationId}/messages`, { token: all.token }), 200, 'list messages');
+  // A visitor reading: the workspace's allowed origins are checked (GetItem on WS#…).
+  await ok(call(base, 'GET', `/v1/conversations/${conversationId}/messages`, { token: visitorToken }), 200, 'visitor lists messages');
   await ok(call(base, 'PUT', `/v1/conversations/${conversationId}/assignee`, { token: all.token, body: { agentId: other.agentId } }), 200, 'assign');
   await ok(call(base, 'POST', `/v1/conversations/${conversationId}/messages`, { token: all.token, body: { body: 'on it' } }), 201, 'agent post');
   sock.send({ action: 'sendMessage', conversationId, body: 'over the socket', clientMessageId: uid('c') });
