@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import type { RecordedCall } from '../../lambdas/platform/call-log.js';
 import { AgentChatStack } from '../../lib/stack.js';
 import { WORK_QUEUE_METADATA } from '../../lib/constructs/work-queue.js';
+import type { WorkQueue } from '../../lib/routes.js';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
@@ -101,8 +102,9 @@ interface Synthesized {
 
 let synthesized: Synthesized | undefined;
 
-function synthesize(): Synthesized {
-  if (synthesized) return synthesized;
+/** `queues`: build the stack with these work queues instead of lib/routes.ts QUEUES (not cached). */
+function synthesize(queues?: readonly WorkQueue[]): Synthesized {
+  if (synthesized && !queues) return synthesized;
   const work = mkdtempSync(join(tmpdir(), 'iam-check-'));
   try {
     const site = join(work, 'site');
@@ -110,7 +112,7 @@ function synthesize(): Synthesized {
     writeFileSync(join(site, 'index.html'), '<!doctype html>');
     // No bundling: a policy does not depend on the bundle, and esbuild for every function is slow.
     const app = new App({ outdir: join(work, 'out'), context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new AgentChatStack(app, 'IamCheck', { consoleAssetsDir: site });
+    const stack = new AgentChatStack(app, 'IamCheck', { consoleAssetsDir: site, ...(queues ? { queues } : {}) });
     const t = Template.fromStack(stack).toJSON();
     const resources = t.Resources as Record<string, { Type: string; Properties: Json; Metadata?: Json }>;
     // A work queue's ARN with the name the offline stack gives it (its QUEUES id; `{id}-dlq` its DLQ).
@@ -163,17 +165,21 @@ function synthesize(): Synthesized {
         .filter((s) => [s.Action].flat().some((a) => SERVICES.some((p) => a.startsWith(p))))
         // The stream reads are the event source mapping's (Lambda's poller uses the role), not the handler's.
         .filter((s) => ![s.Action].flat().every((a) => STREAM_ACTIONS.includes(a)))
-        .filter((s) => ![s.Action].flat().every((a) => QUEUE_POLL_ACTIONS.includes(a)));
+        .filter((s) => ![s.Action].flat().every((a) => QUEUE_POLL_ACTIONS.includes(a)))
+        // SQS statements on other queues than the work queues: the stream mapping's on-failure
+        // destination, which Lambda sends to with the role, not the handler.
+        .filter((s) => ![s.Action].flat().every((a) => a.startsWith('sqs:')) || [s.Resource].flat().some((r) => String(r).startsWith('arn:aws:sqs:')));
       statements.set(handler, own);
     }
     const wsApi = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api' && r.Properties.ProtocolType === 'WEBSOCKET')![0];
     const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage' && r.Properties.ApiId?.Ref === wsApi)!.Properties.StageName as string;
-    synthesized = {
+    const result: Synthesized = {
       statements,
       tableArn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/{table}`,
       connectionsPrefix: `arn:aws:execute-api:${REGION}:${ACCOUNT}:{${wsApi}}/${stage}`,
     };
-    return synthesized;
+    if (!queues) synthesized = result;
+    return result;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -291,8 +297,8 @@ function neededGrant(c: RecordedCall): string {
 
 // ---------------------------------------------------------------------------------------------
 
-export async function checkCalls(calls: readonly RecordedCall[], opts: { unused: boolean }): Promise<IamReport> {
-  const s = synthesize();
+export async function checkCalls(calls: readonly RecordedCall[], opts: { unused: boolean; queues?: readonly WorkQueue[] }): Promise<IamReport> {
+  const s = synthesize(opts.queues);
   const denied = new Set<string>();
   const used = new Set<string>();
   const needed: Record<string, Set<string>> = {};
