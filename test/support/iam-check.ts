@@ -40,6 +40,13 @@ const SERVICES = ['dynamodb:', 'sns:', 'ses:', 'execute-api:', 'sqs:'];
 const STREAM_ACTIONS = ['dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'];
 /** The SQS event source mapping's reads and deletes (SqsEventSource's grantConsumeMessages): Lambda's poller's, not the handler's. */
 const QUEUE_POLL_ACTIONS = ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+/**
+ * The stream mapping's on-failure destination (SqsDlq): Lambda's poller sends a failed batch's
+ * record to it with the function's role; the handler never calls SQS for it.
+ */
+const ON_FAILURE_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
+const isStreamOnFailure = (s: Statement) =>
+  [s.Action].flat().every((a) => ON_FAILURE_ACTIONS.includes(a)) && JSON.stringify(s.Resource).includes('FanoutDlq');
 
 type Json = any;
 interface Statement {
@@ -166,9 +173,7 @@ function synthesize(queues?: readonly WorkQueue[]): Synthesized {
         // The stream reads are the event source mapping's (Lambda's poller uses the role), not the handler's.
         .filter((s) => ![s.Action].flat().every((a) => STREAM_ACTIONS.includes(a)))
         .filter((s) => ![s.Action].flat().every((a) => QUEUE_POLL_ACTIONS.includes(a)))
-        // SQS statements on other queues than the work queues: the stream mapping's on-failure
-        // destination, which Lambda sends to with the role, not the handler.
-        .filter((s) => ![s.Action].flat().every((a) => a.startsWith('sqs:')) || [s.Resource].flat().some((r) => String(r).startsWith('arn:aws:sqs:')));
+        .filter((s) => !isStreamOnFailure(s));
       statements.set(handler, own);
     }
     const wsApi = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api' && r.Properties.ProtocolType === 'WEBSOCKET')![0];
