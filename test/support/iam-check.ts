@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import type { RecordedCall } from '../../lambdas/platform/call-log.js';
 import { AgentChatStack } from '../../lib/stack.js';
 import { WORK_QUEUE_METADATA } from '../../lib/constructs/work-queue.js';
+import type { WorkQueue } from '../../lib/routes.js';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
@@ -108,8 +109,9 @@ interface Synthesized {
 
 let synthesized: Synthesized | undefined;
 
-function synthesize(): Synthesized {
-  if (synthesized) return synthesized;
+/** `queues`: build the stack with these work queues instead of lib/routes.ts QUEUES (not cached). */
+function synthesize(queues?: readonly WorkQueue[]): Synthesized {
+  if (synthesized && !queues) return synthesized;
   const work = mkdtempSync(join(tmpdir(), 'iam-check-'));
   try {
     const site = join(work, 'site');
@@ -117,7 +119,7 @@ function synthesize(): Synthesized {
     writeFileSync(join(site, 'index.html'), '<!doctype html>');
     // No bundling: a policy does not depend on the bundle, and esbuild for every function is slow.
     const app = new App({ outdir: join(work, 'out'), context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new AgentChatStack(app, 'IamCheck', { consoleAssetsDir: site });
+    const stack = new AgentChatStack(app, 'IamCheck', { consoleAssetsDir: site, ...(queues ? { queues } : {}) });
     const t = Template.fromStack(stack).toJSON();
     const resources = t.Resources as Record<string, { Type: string; Properties: Json; Metadata?: Json }>;
     // A work queue's ARN with the name the offline stack gives it (its QUEUES id; `{id}-dlq` its DLQ).
@@ -176,12 +178,13 @@ function synthesize(): Synthesized {
     }
     const wsApi = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api' && r.Properties.ProtocolType === 'WEBSOCKET')![0];
     const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage' && r.Properties.ApiId?.Ref === wsApi)!.Properties.StageName as string;
-    synthesized = {
+    const result: Synthesized = {
       statements,
       tableArn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/{table}`,
       connectionsPrefix: `arn:aws:execute-api:${REGION}:${ACCOUNT}:{${wsApi}}/${stage}`,
     };
-    return synthesized;
+    if (!queues) synthesized = result;
+    return result;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -299,8 +302,8 @@ function neededGrant(c: RecordedCall): string {
 
 // ---------------------------------------------------------------------------------------------
 
-export async function checkCalls(calls: readonly RecordedCall[], opts: { unused: boolean }): Promise<IamReport> {
-  const s = synthesize();
+export async function checkCalls(calls: readonly RecordedCall[], opts: { unused: boolean; queues?: readonly WorkQueue[] }): Promise<IamReport> {
+  const s = synthesize(opts.queues);
   const denied = new Set<string>();
   const used = new Set<string>();
   const needed: Record<string, Set<string>> = {};
