@@ -33,25 +33,28 @@ export type Grant =
   | { sns: readonly SnsAction[] }
   | 'ses:send'
   | { ws: readonly ('POST' | 'GET' | 'DELETE')[] }
-  | 'sqs:send'
-  | CoarseGrant;
+  | 'sqs:send';
 
 /**
- * The grant names before issue 11, still accepted so older entries synthesize. They grant broadly
- * (every read or write action, every index): the least-privilege test reports each one as unused
- * and prints the fine grants the handler's recorded calls need instead.
- * @deprecated write fine grants.
+ * What every agent request does with the profile first (app/agent-access.ts admitAgent): reads it,
+ * and now and then moves lastSeenAt (profile and list items), records email_verified, clears a
+ * failing email, or restores a removed agent who signed in again (profile Update, lists Put back).
  */
-export type CoarseGrant = 'table:read' | 'table:write' | 'sns:endpoints' | 'sns:publish' | 'ws:manage';
+const ADMIT_AGENT: readonly Grant[] = [
+  { table: ['GetItem', 'UpdateItem'], keys: [K.agent] },
+  { table: ['PutItem', 'UpdateItem'], keys: [K.recipients] },
+];
 
 /**
- * What a first request of an agent writes (store/agents.ts ensureAgent): the profile and its
- * recipient lists. Its Put/Update on AGENT#… also cover what register-device writes (device items
- * live under the agent) and its Put on the lists what put-settings adds there.
+ * ADMIT_AGENT plus what a first request of an agent writes (store/agents.ts ensureAgent): the
+ * profile, its recipient lists and the workspace item (WS#{ws}/META, Update). Its Put/Update on
+ * AGENT#… also cover what register-device writes (device items live under the agent) and its Put
+ * on the lists what put-settings adds there.
  */
 const ENSURE_AGENT: readonly Grant[] = [
   { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.agent] },
-  { table: ['PutItem'], keys: [K.recipients] },
+  { table: ['PutItem', 'UpdateItem'], keys: [K.recipients] },
+  { table: ['UpdateItem'], keys: [K.workspace] },
 ];
 
 /**
@@ -77,20 +80,36 @@ export interface WsRoute {
   returnsResponse: boolean;
 }
 
+/**
+ * Forgetting a connection (store/connections.ts deleteConnection) also updates its copies on the
+ * agent's profile and recipient-list items (store/targets.ts): the profile read for its version.
+ */
+const TARGET_COPIES: readonly Grant[] = [
+  { table: ['GetItem', 'UpdateItem'], keys: [K.agent] },
+  { table: ['UpdateItem'], keys: [K.recipients] },
+];
+
 export const HTTP_ROUTES: readonly HttpRoute[] = [
-  { method: 'POST', path: '/v1/workspaces/{workspaceId}/conversations', handler: 'http/create-conversation', grants: [{ table: ['PutItem'], keys: [K.conversation] }], cors: 'any-origin' },
-  { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: [{ table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }], cors: 'any-origin' },
-  { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: [{ query: 'gsi1' }, { query: 'gsi2' }, { table: ['BatchGetItem'], keys: [K.conversation] }] },
-  { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: [{ table: ['GetItem', 'Query'], keys: [K.conversation] }], cors: 'any-origin' },
-  { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: [{ table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
-  { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: [{ table: ['GetItem'], keys: [K.agent] }, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
+  // Anonymous: reads the workspace item (exists, allowed origins), counts the rate limits, writes the
+  // conversation. Nothing on AGENT#.
+  { method: 'POST', path: '/v1/workspaces/{workspaceId}/conversations', handler: 'http/create-conversation', grants: [{ table: ['GetItem'], keys: [K.workspace] }, { table: ['UpdateItem'], keys: [K.rate] }, { table: ['PutItem'], keys: [K.conversation] }], cors: 'any-origin' },
+  { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: [...ADMIT_AGENT, { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }, { table: ['UpdateItem'], keys: [K.rate] }], cors: 'any-origin' },
+  { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: [...ADMIT_AGENT, { query: 'gsi1' }, { query: 'gsi2' }, { table: ['BatchGetItem'], keys: [K.conversation] }] },
+  { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: [...ADMIT_AGENT, { table: ['GetItem', 'Query'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }], cors: 'any-origin' },
+  { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
+  { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
   { method: 'GET', path: '/v1/me', handler: 'http/get-me', grants: [...ENSURE_AGENT] },
-  { method: 'PUT', path: '/v1/me/notification-settings', handler: 'http/put-settings', grants: [...ENSURE_AGENT, { table: ['DeleteItem'], keys: [K.recipients] }, { table: ['UpdateItem'], keys: [K.recipients] }] },
-  { method: 'POST', path: '/v1/me/devices', handler: 'http/register-device', grants: [...ENSURE_AGENT, { sns: ['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes'] }, { table: ['UpdateItem'], keys: [K.recipients] }] },
-  { method: 'DELETE', path: '/v1/me/devices/{deviceId}', handler: 'http/delete-device', grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.agent] }, { sns: ['DeleteEndpoint'] }, { table: ['UpdateItem'], keys: [K.agent, K.recipients] }] },
-  { method: 'GET', path: '/v1/workspace/widget', handler: 'http/get-widget', grants: ['table:read', 'table:write'] },
-  { method: 'PUT', path: '/v1/workspace/widget', handler: 'http/put-widget', grants: ['table:read', 'table:write'] },
-  { method: 'DELETE', path: '/v1/workspace/agents/{agentId}', handler: 'http/remove-agent', grants: ['table:read', 'table:write', 'sns:endpoints', 'ws:manage', { ws: ['DELETE'] }] },
+  { method: 'PUT', path: '/v1/me/notification-settings', handler: 'http/put-settings', grants: [...ENSURE_AGENT, { table: ['DeleteItem'], keys: [K.recipients] }] },
+  // The device cap lists the agent's devices (Query) and evicts the oldest; a token held by another
+  // agent moves (their device item goes, the token's owner item is replaced).
+  { method: 'POST', path: '/v1/me/devices', handler: 'http/register-device', grants: [...ENSURE_AGENT, { table: ['Query', 'DeleteItem'], keys: [K.agent] }, { table: ['GetItem', 'PutItem', 'DeleteItem'], keys: [K.token] }, { sns: ['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes', 'DeleteEndpoint'] }] },
+  { method: 'DELETE', path: '/v1/me/devices/{deviceId}', handler: 'http/delete-device', grants: [...ADMIT_AGENT, { table: ['DeleteItem'], keys: [K.agent] }, { table: ['GetItem', 'DeleteItem'], keys: [K.token] }, { sns: ['DeleteEndpoint'] }] },
+  { method: 'GET', path: '/v1/workspace/widget', handler: 'http/get-widget', grants: [...ENSURE_AGENT, { table: ['GetItem'], keys: [K.workspace] }] },
+  { method: 'PUT', path: '/v1/workspace/widget', handler: 'http/put-widget', grants: [...ADMIT_AGENT, { table: ['UpdateItem'], keys: [K.workspace] }] },
+  // app/agent-removal.ts: the profile marked and the lists left, the `due` index's entries of the agent
+  // (Query on its `{ws}#{agent}#` prefix) dropped on the conversations, devices (items, token owners,
+  // endpoints) and connections (@connections DELETE, both items) removed.
+  { method: 'DELETE', path: '/v1/workspace/agents/{agentId}', handler: 'http/remove-agent', grants: [...ADMIT_AGENT, { table: ['Query'], keys: [K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.recipients, K.connection, K.token] }, { table: ['GetItem'], keys: [K.token] }, { query: 'due' }, { table: ['UpdateItem'], keys: [K.conversation] }, { sns: ['DeleteEndpoint'] }, { ws: ['DELETE'] }] },
   // CORS preflights for every route above (no CORS on the API itself: it would answer them all alike).
   { method: 'OPTIONS', path: '/{proxy+}', handler: 'http/preflight', grants: [] },
 ];
@@ -101,11 +120,12 @@ export const WS_AUTHORIZER = { handler: 'ws/authorizer', identitySource: 'route.
 export const WS_ROUTE_SELECTION = '$request.body.action';
 
 export const WS_ROUTES: readonly WsRoute[] = [
-  { routeKey: '$connect', handler: 'ws/connect', grants: [...ENSURE_AGENT, { table: ['PutItem', 'GetItem', 'Query'], keys: [K.connection, K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, { table: ['UpdateItem'], keys: [K.agent, K.recipients] }], returnsResponse: false },
-  { routeKey: '$disconnect', handler: 'ws/disconnect', grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.connection] }, { table: ['DeleteItem'], keys: [K.agent] }, { table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['UpdateItem'], keys: [K.recipients] }], returnsResponse: false },
-  { routeKey: 'ping', handler: 'ws/ping', grants: [{ table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, { table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['UpdateItem'], keys: [K.recipients] }], returnsResponse: true },
-  { routeKey: 'markRead', handler: 'ws/mark-read', grants: [{ table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, { table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['UpdateItem'], keys: [K.recipients] }], returnsResponse: true },
-  { routeKey: 'sendMessage', handler: 'ws/send-message', grants: [{ table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, { table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['UpdateItem'], keys: [K.recipients] }], returnsResponse: true },
+  // The connection's two items; past the cap (SPEC §10.3) the oldest are listed, told and closed.
+  { routeKey: '$connect', handler: 'ws/connect', grants: [...ENSURE_AGENT, { table: ['PutItem'], keys: [K.connection] }, { table: ['Query'], keys: [K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }], returnsResponse: false },
+  { routeKey: '$disconnect', handler: 'ws/disconnect', grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.connection] }, { table: ['DeleteItem'], keys: [K.agent] }, ...TARGET_COPIES], returnsResponse: false },
+  { routeKey: 'ping', handler: 'ws/ping', grants: [{ table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
+  { routeKey: 'markRead', handler: 'ws/mark-read', grants: [{ table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
+  { routeKey: 'sendMessage', handler: 'ws/send-message', grants: [{ table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
   { routeKey: '$default', handler: 'ws/default', grants: [], returnsResponse: true },
 ];
 
@@ -115,12 +135,11 @@ export const BACKGROUND = {
     handler: 'fanout',
     grants: [
       { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] },
-      { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.agent] },
-      { table: ['Query'], keys: [K.recipients] },
-      { table: ['UpdateItem', 'DeleteItem'], keys: [K.notification] },
-      // Issue 12: the guard is read with one Query; a 410 or a disabled endpoint updates the recipient items' copies.
-      { table: ['Query'], keys: [K.notification] },
-      { table: ['UpdateItem'], keys: [K.recipients] },
+      // The assignee's profile (with its targets); a 410 or a disabled endpoint updates the copies.
+      { table: ['GetItem', 'UpdateItem'], keys: [K.agent] },
+      { table: ['Query', 'UpdateItem'], keys: [K.recipients] },
+      // The guard (store/notifications.ts): one Query, one UpdateItem per channel.
+      { table: ['Query', 'UpdateItem'], keys: [K.notification] },
       // A 410 from @connections: the connection's two items go (store/connections.ts deleteConnection).
       { table: ['DeleteItem'], keys: [K.agent, K.connection] },
       { sns: ['Publish'] },
@@ -129,13 +148,16 @@ export const BACKGROUND = {
   },
   reminder: {
     handler: 'reminder',
-    // The only function that may read the cross-tenant `due` index.
+    // The cross-tenant `due` index: the reminder, the agent removal and the expiry sweep only.
     grants: [{ query: 'due' }, { table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send'] as Grant[],
   },
-  /** Every minute: closes connections whose token expired (SPEC §10.4). */
-  connectionExpiry: { handler: 'connection-expiry', grants: ['table:read', 'table:write', { ws: ['DELETE'] }] as Grant[] },
+  /**
+   * Every minute: closes connections whose token expired (SPEC §10.4). Their expiry minutes are
+   * partitions (CONNEXP#…) of the `due` index, so it queries that index too.
+   */
+  connectionExpiry: { handler: 'connection-expiry', grants: [{ query: 'due' }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['DELETE'] }, ...TARGET_COPIES] as Grant[] },
   /** SES bounces and complaints (configuration set → SNS topic) mark the agent's email failing. */
-  sesEvents: { handler: 'ses-events', grants: ['table:write'] as Grant[] },
+  sesEvents: { handler: 'ses-events', grants: [{ table: ['UpdateItem'], keys: [K.agent] }] as Grant[] },
 };
 
 /**
@@ -180,7 +202,15 @@ export const QUEUES: readonly WorkQueue[] = [
     maxReceiveCount: 5,
     consumerTimeoutS: 30,
     // The same calls as the stream fan-out: guard, targets' copies on a 410 or a disabled endpoint, sends.
-    consumerGrants: BACKGROUND.fanout.grants,
+    consumerGrants: [
+      { table: ['UpdateItem'], keys: [K.conversation] },
+      { table: ['GetItem', 'UpdateItem'], keys: [K.agent] },
+      { table: ['UpdateItem'], keys: [K.recipients] },
+      { table: ['Query', 'UpdateItem'], keys: [K.notification] },
+      { table: ['DeleteItem'], keys: [K.agent, K.connection] },
+      { sns: ['Publish'] },
+      { ws: ['POST'] },
+    ],
   },
 ];
 

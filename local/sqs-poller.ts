@@ -33,6 +33,11 @@ export interface SqsPollerOptions {
   /** Invocations at once (default 5). */
   concurrency?: number;
   batchWindowMs?: number;
+  /**
+   * The consumer function's timeout: an invocation still running after it counts as failed (Lambda
+   * would have stopped it), so its batch is retried. The handler itself runs on here, unstopped.
+   */
+  timeoutMs?: number;
   /** ReceiveMessage's WaitTimeSeconds (default 20, SQS's longest). */
   waitTimeS?: number;
   region?: string;
@@ -115,6 +120,20 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
+/** `p`, or a rejection once `ms` have passed (no timeout when `ms` is undefined). */
+async function withTimeout<T>(p: Promise<T>, ms: number | undefined): Promise<T> {
+  if (ms === undefined) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Task timed out after ${(ms / 1000).toFixed(2)} seconds`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function startSqsPoller(opts: SqsPollerOptions): SqsPoller {
   const batchSize = Math.min(10, Math.max(1, opts.batchSize));
   const concurrency = Math.max(1, opts.concurrency ?? 5);
@@ -168,7 +187,7 @@ export function startSqsPoller(opts: SqsPollerOptions): SqsPoller {
       invocations++;
       let outcome: Outcome;
       try {
-        outcome = batchOutcome(await opts.handler({ Records: records }), ids);
+        outcome = batchOutcome(await withTimeout(opts.handler({ Records: records }), opts.timeoutMs), ids);
       } catch (e) {
         outcome = { ok: false, reason: `the invocation failed: ${(e as Error)?.message ?? String(e)}` };
       }

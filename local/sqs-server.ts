@@ -33,11 +33,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { MAX_MESSAGE_BYTES } from '../lambdas/platform/queue.js';
 
 export const ACCOUNT_ID = '000000000000';
 const REGION = 'us-east-1';
 /** SQS's default MaximumMessageSize, the limit the stack sets on the work queues (lib/constructs/work-queue.ts). */
-export const MAX_MESSAGE_BYTES = 262_144;
+export { MAX_MESSAGE_BYTES };
 const MAX_BATCH_ENTRIES = 10;
 const MAX_WAIT_S = 20;
 

@@ -346,6 +346,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
         handler: (event) => handler.invoke(event),
         batchSize: q.batchSize,
         concurrency: q.consumerConcurrency ?? LOCAL_CONSUMER_CONCURRENCY,
+        timeoutMs: q.consumerTimeoutS * 1000,
         onBatchFailure: (f) => log(`queue ${q.id}: ${f.messageIds.length} message(s) back after the ${q.visibilityTimeoutS} s visibility timeout (${f.reason})`),
         onError: (e) => log(`queue ${q.id}: polling failed (retrying): ${(e as Error)?.message ?? String(e)}`),
       });

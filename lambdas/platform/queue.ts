@@ -12,6 +12,13 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSCli
 
 /** SQS's limit of entries per SendMessageBatch. */
 export const BATCH_LIMIT = 10;
+/**
+ * The work queues' MaximumMessageSize (lib/constructs/work-queue.ts sets it; the local SQS enforces
+ * it): one body, and the sum of a batch's bodies, may not exceed it. SQS allows up to 1 MiB when
+ * the queue is set higher; 256 KiB is its long-standing default.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
+ */
+export const MAX_MESSAGE_BYTES = 262_144;
 
 export interface SendBatchOptions {
   /** Attempts per chunk, the first included (default 3). */
@@ -33,15 +40,45 @@ export class SendBatchError extends Error {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Send `bodies` (each JSON-encoded) to `queueUrl`; resolves with the number sent. */
+/** JSON bodies in requests of at most 10 entries and MAX_MESSAGE_BYTES in all; bodies over the limit apart. */
+function chunks(bodies: readonly unknown[]): { requests: string[][]; tooLarge: number } {
+  const requests: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  let tooLarge = 0;
+  for (const b of bodies) {
+    const text = JSON.stringify(b);
+    const size = Buffer.byteLength(text, 'utf8');
+    if (size > MAX_MESSAGE_BYTES) {
+      tooLarge++;
+      continue;
+    }
+    if (current.length === BATCH_LIMIT || bytes + size > MAX_MESSAGE_BYTES) {
+      requests.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(text);
+    bytes += size;
+  }
+  if (current.length) requests.push(current);
+  return { requests, tooLarge };
+}
+
+/**
+ * Send `bodies` (each JSON-encoded) to `queueUrl`; resolves with the number sent. A body over
+ * MAX_MESSAGE_BYTES is never sent (SQS would refuse it every time): the others are, then the
+ * SendBatchError lists it as `MessageTooLarge` with `senderFault: true`.
+ */
 export async function sendBatch(sqs: SQSClient, queueUrl: string, bodies: readonly unknown[], opts: SendBatchOptions = {}): Promise<number> {
   const attempts = Math.max(1, opts.attempts ?? 3);
   const base = opts.baseDelayMs ?? 50;
-  const failed: { code: string; senderFault: boolean }[] = [];
+  const { requests, tooLarge } = chunks(bodies);
+  const failed: { code: string; senderFault: boolean }[] = Array.from({ length: tooLarge }, () => ({ code: 'MessageTooLarge', senderFault: true }));
   let sent = 0;
-  for (let i = 0; i < bodies.length; i += BATCH_LIMIT) {
-    // Entry ids are positions in the chunk: unique within the request, which is all SQS asks.
-    let pending: SendMessageBatchRequestEntry[] = bodies.slice(i, i + BATCH_LIMIT).map((b, j) => ({ Id: String(j), MessageBody: JSON.stringify(b) }));
+  for (const request of requests) {
+    // Entry ids are positions in the request: unique within it, which is all SQS asks.
+    let pending: SendMessageBatchRequestEntry[] = request.map((text, j) => ({ Id: String(j), MessageBody: text }));
     let lastFailures: { code: string; senderFault: boolean }[] = [];
     for (let attempt = 1; pending.length > 0 && attempt <= attempts; attempt++) {
       if (attempt > 1) await sleep(base * 2 ** (attempt - 2) * (0.5 + Math.random()));

@@ -8,14 +8,10 @@ import { Aws, Fn, Stack, ArnFormat } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { TABLE } from '../../lambdas/store/table.js';
 import type { Grant, SnsAction } from '../routes.js';
 import { acknowledgeWildcards } from './nag.js';
 import { ifElse, type PlatformApp } from './parameters.js';
 
-/** What the deprecated coarse grants (lib/routes.ts CoarseGrant) still expand to. */
-const COARSE_READ = ['GetItem', 'BatchGetItem', 'Query'] as const;
-const COARSE_WRITE = ['PutItem', 'UpdateItem', 'DeleteItem'] as const;
 const SNS_ON_APPS: readonly SnsAction[] = ['CreatePlatformEndpoint'];
 
 /** What the grants point at. */
@@ -105,24 +101,6 @@ export function applyGrants(role: iam.Role, grants: readonly Grant[], t: GrantTa
       continue;
     }
     switch (grant) {
-      case 'table:read': {
-        const indexes = Object.values(TABLE.indexes).map((ix) => indexArn(ix.name));
-        tableItems(COARSE_READ);
-        add(['dynamodb:Query'], indexes);
-        break;
-      }
-      case 'table:write':
-        tableItems(COARSE_WRITE);
-        break;
-      case 'sns:endpoints':
-        sns(['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes', 'DeleteEndpoint']);
-        break;
-      case 'sns:publish':
-        sns(['Publish']);
-        break;
-      case 'ws:manage':
-        ws(['POST', 'GET', 'DELETE']);
-        break;
       case 'sqs:send': {
         // SendMessageBatch is authorised as SendMessage; the queues use SQS-managed encryption, so no KMS grant.
         const queues = t.sendQueues ?? [];

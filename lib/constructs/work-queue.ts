@@ -22,10 +22,11 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { WorkQueue } from '../routes.js';
 import { acknowledge } from './nag.js';
+import { MAX_MESSAGE_BYTES } from '../../lambdas/platform/queue.js';
 
 /** CloudFormation metadata naming the QUEUES entry of a queue (test/support/iam-check.ts reads it). */
 export const WORK_QUEUE_METADATA = 'AgentChat::WorkQueue';
-export const MAX_MESSAGE_BYTES = 262_144;
+export { MAX_MESSAGE_BYTES };
 
 /** Why an entry cannot be built as it stands, or undefined when it can. */
 export function workQueueProblem(q: WorkQueue): string | undefined {

@@ -29,6 +29,9 @@ const QUEUE = {
   consumerModule,
 };
 
+/** A second queue whose visibility timeout outlasts a slow invocation: a timeout, not the visibility, retries it. */
+const SLOW_QUEUE = { ...QUEUE, id: 'test-slow', urlEnv: 'TEST_SLOW_QUEUE_URL', consumer: 'test/sqs-consumer-slow', visibilityTimeoutS: 4, consumerConcurrency: undefined };
+
 let stack: OfflineStack;
 let sqs: SQSClient;
 let queueUrl: string;
@@ -36,7 +39,7 @@ type Seen = { records: SQSRecord[]; at: number };
 const seen = (): Seen[] => (globalThis as { __sqsTestConsumer?: Seen[] }).__sqsTestConsumer ?? [];
 
 beforeAll(async () => {
-  stack = await startTestStack({ queues: [QUEUE] });
+  stack = await startTestStack({ queues: [QUEUE, SLOW_QUEUE] });
   queueUrl = process.env.TEST_WORK_QUEUE_URL!;
   sqs = new SQSClient(localClientConfig(stack.sqsUrl));
 });
@@ -113,6 +116,15 @@ test('an itemIdentifier that names no message of the batch fails the whole batch
   await sendBatch(sqs, queueUrl, [{ id: bad, fail: 'bad-id', times: 1 }]);
   await eventually(() => deliveries(bad).length === 2, 'the retry of the whole batch');
   await eventually(drained, 'the queue to be empty');
+});
+
+test('an invocation that outlasts the consumer timeout fails: its message comes back after the visibility timeout', async () => {
+  const slow = uid('slow');
+  await sendBatch(sqs, process.env.TEST_SLOW_QUEUE_URL!, [{ id: slow, fail: 'slow', times: 1 }]);
+  // The first invocation (2 s) overruns the 1 s timeout; were it taken as done, the message would be
+  // deleted at 2 s and never seen again.
+  await eventually(() => deliveries(slow).length === 2, 'the retry after the timeout');
+  expect(deliveries(slow).map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['1', '2']);
 });
 
 test('batchOutcome follows Lambda: null or empty lists succeed, bad identifiers fail the batch', () => {

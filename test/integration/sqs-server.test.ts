@@ -166,6 +166,21 @@ describe('sendBatch', () => {
     expect(server.messages(name).map((m) => JSON.parse(m.body).i)).toEqual(bodies.map((b) => b.i));
   });
 
+  test('requests stay within 256 KB in all: ten 40 KB bodies go in more than one request', async () => {
+    const { name, url } = queue();
+    const bodies = Array.from({ length: 10 }, (_, i) => ({ i, pad: 'x'.repeat(40_000) }));
+    expect(await sendBatch(sqs, url, bodies)).toBe(10);
+    expect(server.messages(name)).toHaveLength(10);
+  });
+
+  test('a body over 256 KB is not sent; the others are, and the error names it', async () => {
+    const { name, url } = queue();
+    const err = await sendBatch(sqs, url, [{ a: 1 }, { pad: 'x'.repeat(262_144) }, { a: 2 }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SendBatchError);
+    expect((err as SendBatchError).failed).toEqual([{ code: 'MessageTooLarge', senderFault: true }]);
+    expect(server.messages(name).map((m) => m.body)).toEqual(['{"a":1}', '{"a":2}']);
+  });
+
   test('entries SQS reports failed are sent again; all arrive once', async () => {
     const { name, url } = queue();
     server.failNext(3);

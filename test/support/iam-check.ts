@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import type { RecordedCall } from '../../lambdas/platform/call-log.js';
 import { AgentChatStack } from '../../lib/stack.js';
 import { WORK_QUEUE_METADATA } from '../../lib/constructs/work-queue.js';
+import type { WorkQueue } from '../../lib/routes.js';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
@@ -39,6 +40,13 @@ const SERVICES = ['dynamodb:', 'sns:', 'ses:', 'execute-api:', 'sqs:'];
 const STREAM_ACTIONS = ['dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'];
 /** The SQS event source mapping's reads and deletes (SqsEventSource's grantConsumeMessages): Lambda's poller's, not the handler's. */
 const QUEUE_POLL_ACTIONS = ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+/**
+ * The stream mapping's on-failure destination (SqsDlq): Lambda's poller sends a failed batch's
+ * record to it with the function's role; the handler never calls SQS for it.
+ */
+const ON_FAILURE_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
+const isStreamOnFailure = (s: Statement) =>
+  [s.Action].flat().every((a) => ON_FAILURE_ACTIONS.includes(a)) && JSON.stringify(s.Resource).includes('FanoutDlq');
 
 type Json = any;
 interface Statement {
@@ -101,8 +109,9 @@ interface Synthesized {
 
 let synthesized: Synthesized | undefined;
 
-function synthesize(): Synthesized {
-  if (synthesized) return synthesized;
+/** `queues`: build the stack with these work queues instead of lib/routes.ts QUEUES (not cached). */
+function synthesize(queues?: readonly WorkQueue[]): Synthesized {
+  if (synthesized && !queues) return synthesized;
   const work = mkdtempSync(join(tmpdir(), 'iam-check-'));
   try {
     const site = join(work, 'site');
@@ -110,7 +119,7 @@ function synthesize(): Synthesized {
     writeFileSync(join(site, 'index.html'), '<!doctype html>');
     // No bundling: a policy does not depend on the bundle, and esbuild for every function is slow.
     const app = new App({ outdir: join(work, 'out'), context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new AgentChatStack(app, 'IamCheck', { consoleAssetsDir: site });
+    const stack = new AgentChatStack(app, 'IamCheck', { consoleAssetsDir: site, ...(queues ? { queues } : {}) });
     const t = Template.fromStack(stack).toJSON();
     const resources = t.Resources as Record<string, { Type: string; Properties: Json; Metadata?: Json }>;
     // A work queue's ARN with the name the offline stack gives it (its QUEUES id; `{id}-dlq` its DLQ).
@@ -163,17 +172,19 @@ function synthesize(): Synthesized {
         .filter((s) => [s.Action].flat().some((a) => SERVICES.some((p) => a.startsWith(p))))
         // The stream reads are the event source mapping's (Lambda's poller uses the role), not the handler's.
         .filter((s) => ![s.Action].flat().every((a) => STREAM_ACTIONS.includes(a)))
-        .filter((s) => ![s.Action].flat().every((a) => QUEUE_POLL_ACTIONS.includes(a)));
+        .filter((s) => ![s.Action].flat().every((a) => QUEUE_POLL_ACTIONS.includes(a)))
+        .filter((s) => !isStreamOnFailure(s));
       statements.set(handler, own);
     }
     const wsApi = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api' && r.Properties.ProtocolType === 'WEBSOCKET')![0];
     const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage' && r.Properties.ApiId?.Ref === wsApi)!.Properties.StageName as string;
-    synthesized = {
+    const result: Synthesized = {
       statements,
       tableArn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/{table}`,
       connectionsPrefix: `arn:aws:execute-api:${REGION}:${ACCOUNT}:{${wsApi}}/${stage}`,
     };
-    return synthesized;
+    if (!queues) synthesized = result;
+    return result;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -291,8 +302,8 @@ function neededGrant(c: RecordedCall): string {
 
 // ---------------------------------------------------------------------------------------------
 
-export async function checkCalls(calls: readonly RecordedCall[], opts: { unused: boolean }): Promise<IamReport> {
-  const s = synthesize();
+export async function checkCalls(calls: readonly RecordedCall[], opts: { unused: boolean; queues?: readonly WorkQueue[] }): Promise<IamReport> {
+  const s = synthesize(opts.queues);
   const denied = new Set<string>();
   const used = new Set<string>();
   const needed: Record<string, Set<string>> = {};

@@ -1,8 +1,9 @@
 /**
  * A work-queue consumer for the offline stack's SQS event source mapping tests
  * (test/integration/sqs-poller.test.ts). It records every event it gets and fails on command:
- * a body `{ "id", "fail": "item" | "throw" | "bad-id", "times": n }` fails (reports the message in
- * `batchItemFailures`, throws, or answers an itemIdentifier of no message) while the message's
+ * a body `{ "id", "fail": "item" | "throw" | "bad-id" | "slow", "times": n }` fails (reports the
+ * message in `batchItemFailures`, throws, answers an itemIdentifier of no message, or takes 2 s,
+ * longer than the 1 s timeout of the test queues) while the message's
  * ApproximateReceiveCount is at most `times` (no `times`: always).
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -20,10 +21,14 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   seen.push({ records: event.Records, at: Date.now() });
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   for (const r of event.Records) {
-    const b = JSON.parse(r.body) as { fail?: 'item' | 'throw' | 'bad-id'; times?: number };
+    const b = JSON.parse(r.body) as { fail?: 'item' | 'throw' | 'bad-id' | 'slow'; times?: number };
     const failing = b.fail && (b.times === undefined || Number(r.attributes.ApproximateReceiveCount) <= b.times);
     if (!failing) continue;
     if (b.fail === 'throw') throw new Error('the test consumer was told to throw');
+    if (b.fail === 'slow') {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      continue;
+    }
     failures.push({ itemIdentifier: b.fail === 'bad-id' ? 'no-such-message' : r.messageId });
   }
   return { batchItemFailures: failures };
