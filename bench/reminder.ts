@@ -56,7 +56,7 @@ async function dueCount(db: DynamoDBDocumentClient, tableName: string, workspace
       IndexName: DUE.name,
       KeyConditionExpression: '#p = :p AND begins_with(#s, :s)',
       ExpressionAttributeNames: { '#p': DUE.partitionKey, '#s': DUE.sortKey },
-      ExpressionAttributeValues: { ':p': k.duePk(), ':s': `${workspaceId}#${agentId}#` },
+      ExpressionAttributeValues: { ':p': k.duePk(workspaceId, agentId), ':s': `${workspaceId}#${agentId}#` },
     }),
   );
   return r.Count ?? 0;

@@ -42,7 +42,7 @@ async function notifyRecipient(deps: FanoutDeps, m: VisitorMessage, d: Delivery,
   if (d.channels.includes('mobile')) work.push(notifyMobile(deps, agent, m));
   if (d.channels.includes('email')) {
     // Idempotent: a redelivery finds the obligation already recorded (or read, or emailed).
-    work.push(recordDue(deps.db, deps.tableName, { ...agent, conversationId: m.conversationId }, m.seq).then(() => emptyReport()));
+    work.push(recordDue(deps.db, deps.tableName, { ...agent, conversationId: m.conversationId }, m.seq, arrivedAt(m.createdAt)).then(() => emptyReport()));
   }
   const settled = await Promise.allSettled(work);
   let report = emptyReport();
@@ -54,6 +54,12 @@ async function notifyRecipient(deps: FanoutDeps, m: VisitorMessage, d: Delivery,
     }
   }
   return report;
+}
+
+/** When the message arrived (the owed entry's age, SPEC §4); a stored date that does not parse counts as now. */
+function arrivedAt(createdAt: string): number {
+  const t = Date.parse(createdAt);
+  return Number.isFinite(t) ? t : Date.now();
 }
 
 /** True when the record was fully handled; false when some target must be retried. */
