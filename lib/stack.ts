@@ -127,7 +127,7 @@ export class AgentChatStack extends Stack {
     const fanout = fn(BACKGROUND.fanout.handler, BACKGROUND.fanout.grants, { memorySize: 512, timeout: Duration.minutes(1) });
     const reminder = fn(BACKGROUND.reminder.handler, BACKGROUND.reminder.grants, { memorySize: 512, timeout: Duration.minutes(2) });
     // The reminder's shard workers (QUEUES `reminder-work` feeds them; each stops taking agents before this timeout).
-    fn(BACKGROUND.reminderWorker.handler, BACKGROUND.reminderWorker.grants, { memorySize: 512, timeout: Duration.seconds(REMINDER_WORKER_TIMEOUT_S) });
+    const reminderWorker = fn(BACKGROUND.reminderWorker.handler, BACKGROUND.reminderWorker.grants, { memorySize: 512, timeout: Duration.seconds(REMINDER_WORKER_TIMEOUT_S) });
     const sesEvents = fn(BACKGROUND.sesEvents.handler, BACKGROUND.sesEvents.grants);
     emailEvents.subscribe(sesEvents.fn);
     this.pipeline = new NotificationPipeline(this, 'Pipeline', { table: this.table, fanout, reminder });
@@ -138,7 +138,7 @@ export class AgentChatStack extends Stack {
     alarms.queueNotEmpty('FanoutDlqDepth', this.pipeline.fanoutDlq, 'Fan-out');
     alarms.queueNotEmpty('ReminderDlqDepth', this.pipeline.reminderDlq, 'Reminder');
     alarms.errorsAndThrottles('Fanout', [fanout.fn], 'Fan-out');
-    alarms.errorsAndThrottles('Reminder', [reminder.fn], 'Reminder');
+    alarms.errorsAndThrottles('Reminder', [reminder.fn, reminderWorker.fn], 'Reminder');
     alarms.errorsAndThrottles('ConnectionExpiry', [connectionExpiry.fn], 'Connection expiry sweep');
     alarms.errorsAndThrottles('SesEvents', [sesEvents.fn], 'SES bounce and complaint events');
     alarms.errorsAndThrottles('HttpRoutes', HTTP_ROUTES.map((r) => fn(r.handler, r.grants).fn), 'HTTP API routes');

@@ -12,8 +12,7 @@ import { errorInfo, logger } from '../platform/logger.js';
 import { perWorkerSendRate } from '../domain/reminder-plan.js';
 import { Pacer, runShard } from '../app/reminder.js';
 import { REMINDER_MAX_WORKERS } from '../app/reminder-limits.js';
-import { reminderDeps } from './reminder.js';
-import { enqueueReminderWork } from './reminder-queue.js';
+import { enqueueReminderWork, reminderDeps } from './reminder-wiring.js';
 
 const workItem = z.object({ partition: z.string().check(z.regex(/^DUE(#\d{2})?$/)), afterAgent: z.optional(z.string().check(z.maxLength(600))) });
 

@@ -6,33 +6,13 @@
  * partition in this invocation and returns the whole run's summary.
  */
 import type { Context } from 'aws-lambda';
-import { dynamo, sesClient } from '../platform/clients.js';
 import { config } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { newId } from '../domain/ids.js';
-import { dispatchReminder, runReminderInline, type ReminderDeps, type ReminderSummary } from '../app/reminder.js';
-import { enqueueReminderWork } from './reminder-queue.js';
+import { dispatchReminder, runReminderInline, type ReminderSummary } from '../app/reminder.js';
+import { enqueueReminderWork, reminderDeps } from './reminder-wiring.js';
 
 export type { ReminderSummary };
-
-/** The reminder's dependencies from the configuration; `sendRatePerS` is this function's share. */
-export function reminderDeps(sendRatePerS: number): ReminderDeps {
-  const c = config();
-  return {
-    db: dynamo(),
-    ses: sesClient(),
-    tableName: c.tableName,
-    emailFrom: c.emailFrom,
-    consoleUrl: c.consoleUrl,
-    inactiveDays: c.agentInactiveDays,
-    minAgeMs: c.reminderMinAgeS * 1000,
-    sendRatePerS,
-    ...(c.sesConfigurationSet ? { configurationSet: c.sesConfigurationSet } : {}),
-    // One id per attempt, not the request id: Lambda reuses that when it retries an event, and a
-    // lease's owner should name the attempt that holds it.
-    runId: newId('run'),
-  };
-}
 
 function isScheduledEvent(e: unknown): boolean {
   const ev = e as { source?: unknown; 'detail-type'?: unknown } | undefined;

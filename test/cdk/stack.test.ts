@@ -276,7 +276,7 @@ describe('grants follow the route table', () => {
         .filter((x): x is string => Boolean(x))
         .sort();
     for (const handler of allHandlers) {
-      const expected = handler === BACKGROUND.reminder.handler ? ['due'] : handler === 'http/list-conversations' ? ['gsi1', 'gsi2'] : [];
+      const expected = handler === BACKGROUND.reminder.handler || handler === BACKGROUND.reminderWorker.handler ? ['due'] : handler === 'http/list-conversations' ? ['gsi1', 'gsi2'] : [];
       expect({ handler, indexes: indexesOf(handler) }).toEqual({ handler, indexes: expected });
     }
   });

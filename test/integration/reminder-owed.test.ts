@@ -11,7 +11,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import type { SQSEvent } from 'aws-lambda';
 import { createTestTable, type TestTable } from '../support/table.js';
 import { startLocalSes, type LocalEmail, type LocalSes } from '../../local/ses.js';
-import { reminderDeps } from '../../lambdas/handlers/reminder.js';
+import { reminderDeps } from '../../lambdas/handlers/reminder-wiring.js';
 import { handler as worker } from '../../lambdas/handlers/reminder-worker.js';
 import { reminderWorkItems, runReminderInline, runShard, type ReminderSummary, type ReminderWorkItem } from '../../lambdas/app/reminder.js';
 import { resetConfigForTests } from '../../lambdas/platform/config.js';
