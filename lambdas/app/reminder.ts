@@ -304,10 +304,14 @@ async function planConversation(deps: ReminderDeps, agent: Agent, conv: string):
   // The index entry lives on the position item: none means it went away since the index was read.
   if (!position) return undefined;
   const mine = conversation && conversation.workspaceId === agent.workspaceId ? conversation : undefined;
+  // An entry from before `dueAtMs` existed (the legacy partition) ages from the conversation's last
+  // activity, which is no earlier than its owed message: it too ends within 7 days.
+  const lastActivityMs = mine ? Date.parse(mine.lastActivityAt) : NaN;
+  const dueAtMs = position.dueAtMs ?? (Number.isFinite(lastActivityMs) ? lastActivityMs : undefined);
   const plan = planReminder({
     agent: { agentId: agent.agentId, settings: agent.settings },
     conversation: mine,
-    position,
+    position: { ...position, ...(dueAtMs !== undefined ? { dueAtMs } : {}) },
     nowMs: clock(deps),
     minAgeMs: deps.minAgeMs,
   });
