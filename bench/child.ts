@@ -89,12 +89,13 @@ async function runScenario(req: ChildRequest, stack: OfflineStack, seedDb: Dynam
 
 async function main(req: ChildRequest): Promise<void> {
   const tableName = benchId(`bench-${req.scenario}`);
-  const stack = await onFreePorts(4, ([httpPort, wsPort, snsPort, sesPort]) =>
+  const stack = await onFreePorts(5, ([httpPort, wsPort, snsPort, sesPort, sqsPort]) =>
     startOfflineStack({
       httpPort,
       wsPort,
       snsPort,
       sesPort,
+      sqsPort,
       dynamoEndpoint: req.dynamoEndpoint,
       tableName,
       reminderIntervalS: 0,

@@ -87,8 +87,8 @@ async function flood(stack: OfflineStack, address: (i: number) => string) {
 }
 
 const dynamo = await startDynamoDbLocalOnFreePort();
-const stack = await onFreePorts(4, ([httpPort, wsPort, snsPort, sesPort]) =>
-  startOfflineStack({ httpPort, wsPort, snsPort, sesPort, dynamoEndpoint: dynamo.endpoint, reminderIntervalS: 0, web: false, rateLimits: true }),
+const stack = await onFreePorts(5, ([httpPort, wsPort, snsPort, sesPort, sqsPort]) =>
+  startOfflineStack({ httpPort, wsPort, snsPort, sesPort, sqsPort, dynamoEndpoint: dynamo.endpoint, reminderIntervalS: 0, web: false, rateLimits: true }),
 );
 try {
   const oneAddress = await flood(stack, () => '203.0.113.7');

@@ -24,7 +24,9 @@ export type SnsAction = 'CreatePlatformEndpoint' | 'GetEndpointAttributes' | 'Se
  * - `{ sns }`: these SNS actions, on the configured platform applications (CreatePlatformEndpoint)
  *   or their endpoints (the others);
  * - `'ses:send'`: SendEmail from the EmailFrom address only;
- * - `{ ws }`: @connections calls with these methods on this WebSocket API's stage.
+ * - `{ ws }`: @connections calls with these methods on this WebSocket API's stage;
+ * - `'sqs:send'`: sqs:SendMessage (SendMessageBatch is authorised as it) on the work queues whose
+ *   `producers` list the handler (QUEUES below). The stack adds it to every producer itself.
  */
 export type Grant =
   | { table: readonly ItemAction[]; keys: readonly string[] }
@@ -32,24 +34,28 @@ export type Grant =
   | { sns: readonly SnsAction[] }
   | 'ses:send'
   | { ws: readonly ('POST' | 'GET' | 'DELETE')[] }
-  | CoarseGrant;
+  | 'sqs:send';
 
 /**
- * The grant names before issue 11, still accepted so older entries synthesize. They grant broadly
- * (every read or write action, every index): the least-privilege test reports each one as unused
- * and prints the fine grants the handler's recorded calls need instead.
- * @deprecated write fine grants.
+ * What every agent request does with the profile first (app/agent-access.ts admitAgent): reads it,
+ * and now and then moves lastSeenAt (profile and list items), records email_verified, clears a
+ * failing email, or restores a removed agent who signed in again (profile Update, lists Put back).
  */
-export type CoarseGrant = 'table:read' | 'table:write' | 'sns:endpoints' | 'sns:publish' | 'ws:manage';
+const ADMIT_AGENT: readonly Grant[] = [
+  { table: ['GetItem', 'UpdateItem'], keys: [K.agent] },
+  { table: ['PutItem', 'UpdateItem'], keys: [K.recipients] },
+];
 
 /**
- * What a first request of an agent writes (store/agents.ts ensureAgent): the profile and its
- * recipient lists. Its Put/Update on AGENT#… also cover what register-device writes (device items
- * live under the agent) and its Put on the lists what put-settings adds there.
+ * ADMIT_AGENT plus what a first request of an agent writes (store/agents.ts ensureAgent): the
+ * profile, its recipient lists and the workspace item (WS#{ws}/META, Update). Its Put/Update on
+ * AGENT#… also cover what register-device writes (device items live under the agent) and its Put
+ * on the lists what put-settings adds there.
  */
 const ENSURE_AGENT: readonly Grant[] = [
   { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.agent] },
-  { table: ['PutItem'], keys: [K.recipients] },
+  { table: ['PutItem', 'UpdateItem'], keys: [K.recipients] },
+  { table: ['UpdateItem'], keys: [K.workspace] },
 ];
 
 /**
@@ -76,19 +82,26 @@ export interface WsRoute {
 }
 
 export const HTTP_ROUTES: readonly HttpRoute[] = [
-  { method: 'POST', path: '/v1/workspaces/{workspaceId}/conversations', handler: 'http/create-conversation', grants: [{ table: ['PutItem'], keys: [K.conversation] }], cors: 'any-origin' },
-  { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: [{ table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }], cors: 'any-origin' },
-  { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: [{ query: 'gsi1' }, { query: 'gsi2' }, { table: ['BatchGetItem'], keys: [K.conversation] }] },
-  { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: [{ table: ['GetItem', 'Query'], keys: [K.conversation] }], cors: 'any-origin' },
-  { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: [{ table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
-  { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: [{ table: ['GetItem'], keys: [K.agent] }, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
+  // Anonymous: reads the workspace item (exists, allowed origins), counts the rate limits, writes the
+  // conversation. Nothing on AGENT#.
+  { method: 'POST', path: '/v1/workspaces/{workspaceId}/conversations', handler: 'http/create-conversation', grants: [{ table: ['GetItem'], keys: [K.workspace] }, { table: ['UpdateItem'], keys: [K.rate] }, { table: ['PutItem'], keys: [K.conversation] }], cors: 'any-origin' },
+  { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: [...ADMIT_AGENT, { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }, { table: ['UpdateItem'], keys: [K.rate] }], cors: 'any-origin' },
+  { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: [...ADMIT_AGENT, { query: 'gsi1' }, { query: 'gsi2' }, { table: ['BatchGetItem'], keys: [K.conversation] }] },
+  { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: [...ADMIT_AGENT, { table: ['GetItem', 'Query'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }], cors: 'any-origin' },
+  { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
+  { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
   { method: 'GET', path: '/v1/me', handler: 'http/get-me', grants: [...ENSURE_AGENT] },
   { method: 'PUT', path: '/v1/me/notification-settings', handler: 'http/put-settings', grants: [...ENSURE_AGENT, { table: ['DeleteItem'], keys: [K.recipients] }] },
-  { method: 'POST', path: '/v1/me/devices', handler: 'http/register-device', grants: [...ENSURE_AGENT, { sns: ['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes'] }] },
-  { method: 'DELETE', path: '/v1/me/devices/{deviceId}', handler: 'http/delete-device', grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.agent] }, { sns: ['DeleteEndpoint'] }] },
-  { method: 'GET', path: '/v1/workspace/widget', handler: 'http/get-widget', grants: ['table:read', 'table:write'] },
-  { method: 'PUT', path: '/v1/workspace/widget', handler: 'http/put-widget', grants: ['table:read', 'table:write'] },
-  { method: 'DELETE', path: '/v1/workspace/agents/{agentId}', handler: 'http/remove-agent', grants: ['table:read', 'table:write', 'sns:endpoints', 'ws:manage', { ws: ['DELETE'] }] },
+  // The device cap lists the agent's devices (Query) and evicts the oldest; a token held by another
+  // agent moves (their device item goes, the token's owner item is replaced).
+  { method: 'POST', path: '/v1/me/devices', handler: 'http/register-device', grants: [...ENSURE_AGENT, { table: ['Query', 'DeleteItem'], keys: [K.agent] }, { table: ['GetItem', 'PutItem', 'DeleteItem'], keys: [K.token] }, { sns: ['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes', 'DeleteEndpoint'] }] },
+  { method: 'DELETE', path: '/v1/me/devices/{deviceId}', handler: 'http/delete-device', grants: [...ADMIT_AGENT, { table: ['DeleteItem'], keys: [K.agent] }, { table: ['GetItem', 'DeleteItem'], keys: [K.token] }, { sns: ['DeleteEndpoint'] }] },
+  { method: 'GET', path: '/v1/workspace/widget', handler: 'http/get-widget', grants: [...ENSURE_AGENT, { table: ['GetItem'], keys: [K.workspace] }] },
+  { method: 'PUT', path: '/v1/workspace/widget', handler: 'http/put-widget', grants: [...ADMIT_AGENT, { table: ['UpdateItem'], keys: [K.workspace] }] },
+  // app/agent-removal.ts: the profile marked and the lists left, the `due` index's entries of the agent
+  // (Query on its `{ws}#{agent}#` prefix) dropped on the conversations, devices (items, token owners,
+  // endpoints) and connections (@connections DELETE, both items) removed.
+  { method: 'DELETE', path: '/v1/workspace/agents/{agentId}', handler: 'http/remove-agent', grants: [...ADMIT_AGENT, { table: ['Query'], keys: [K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.recipients, K.connection, K.token] }, { table: ['GetItem'], keys: [K.token] }, { query: 'due' }, { table: ['UpdateItem'], keys: [K.conversation] }, { sns: ['DeleteEndpoint'] }, { ws: ['DELETE'] }] },
   // CORS preflights for every route above (no CORS on the API itself: it would answer them all alike).
   { method: 'OPTIONS', path: '/{proxy+}', handler: 'http/preflight', grants: [] },
 ];
@@ -99,7 +112,8 @@ export const WS_AUTHORIZER = { handler: 'ws/authorizer', identitySource: 'route.
 export const WS_ROUTE_SELECTION = '$request.body.action';
 
 export const WS_ROUTES: readonly WsRoute[] = [
-  { routeKey: '$connect', handler: 'ws/connect', grants: [...ENSURE_AGENT, { table: ['PutItem', 'GetItem', 'Query'], keys: [K.connection, K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }], returnsResponse: false },
+  // The connection's two items; past the cap (SPEC §10.3) the oldest are listed, told and closed.
+  { routeKey: '$connect', handler: 'ws/connect', grants: [...ENSURE_AGENT, { table: ['PutItem'], keys: [K.connection] }, { table: ['Query'], keys: [K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }], returnsResponse: false },
   { routeKey: '$disconnect', handler: 'ws/disconnect', grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.connection] }, { table: ['DeleteItem'], keys: [K.agent] }], returnsResponse: false },
   { routeKey: 'ping', handler: 'ws/ping', grants: [{ table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }], returnsResponse: true },
   { routeKey: 'markRead', handler: 'ws/mark-read', grants: [{ table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }], returnsResponse: true },
@@ -124,7 +138,7 @@ export const BACKGROUND = {
   },
   reminder: {
     handler: 'reminder',
-    // The only function that may read the cross-tenant `due` index.
+    // The cross-tenant `due` index: the reminder, the agent removal and the expiry sweep only.
     grants: [{ query: 'due' }, { table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send'] as Grant[],
   },
   /**
@@ -135,39 +149,42 @@ export const BACKGROUND = {
     handler: 'reminder-worker',
     grants: [{ query: 'due' }, { table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send'] as Grant[],
   },
-  /** Every minute: closes connections whose token expired (SPEC §10.4). */
-  connectionExpiry: { handler: 'connection-expiry', grants: ['table:read', 'table:write', { ws: ['DELETE'] }] as Grant[] },
+  /**
+   * Every minute: closes connections whose token expired (SPEC §10.4). Their expiry minutes are
+   * partitions (CONNEXP#…) of the `due` index, so it queries that index too.
+   */
+  connectionExpiry: { handler: 'connection-expiry', grants: [{ query: 'due' }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['DELETE'] }] as Grant[] },
   /** SES bounces and complaints (configuration set → SNS topic) mark the agent's email failing. */
-  sesEvents: { handler: 'ses-events', grants: ['table:write'] as Grant[] },
+  sesEvents: { handler: 'ses-events', grants: [{ table: ['UpdateItem'], keys: [K.agent] }] as Grant[] },
 };
 
-/** Every handler named above, once each. */
-export const ALL_HANDLERS: readonly string[] = [
-  ...new Set([
-    ...HTTP_ROUTES.map((r) => r.handler),
-    ...WS_ROUTES.map((r) => r.handler),
-    WS_AUTHORIZER.handler,
-    BACKGROUND.fanout.handler,
-    BACKGROUND.reminder.handler,
-    BACKGROUND.reminderWorker.handler,
-    BACKGROUND.connectionExpiry.handler,
-    BACKGROUND.sesEvents.handler,
-  ]),
-];
-
-/** A work queue (SQS + DLQ) and its consumer; lib/stack.ts and the offline stack build them from QUEUES. */
+/**
+ * A work queue: an SQS queue with a dead-letter queue, drained by `consumer` through an event
+ * source mapping with ReportBatchItemFailures (lib/constructs/work-queue.ts; offline:
+ * local/sqs-server.ts and local/sqs-poller.ts read this same list).
+ * - `id`: the queue's name offline (`{id}-dlq` its DLQ) and its construct id in the stack;
+ * - `urlEnv`: the environment variable every function gets the queue URL in;
+ * - `consumer`: a handler under lambdas/handlers/ taking an SQSEvent, answering an SQSBatchResponse;
+ *   its grants are `consumerGrants` (or those of its BACKGROUND entry);
+ * - `producers`: the handlers that send to it (lambdas/platform/queue.ts sendBatch): they get `'sqs:send'`;
+ * - `batchSize`: at most this many messages per invocation (1–10 without a batching window);
+ * - `visibilityTimeoutS`: at least 6 × `consumerTimeoutS`, as AWS recommends for Lambda consumers
+ *   (the stack refuses less); a failed message is retried after it;
+ * - `maxReceiveCount`: receives before a message goes to the DLQ;
+ * - `consumerTimeoutS`: the consumer function's timeout;
+ * - `consumerConcurrency`: the mapping's maximum concurrency (2–1000 on AWS); unset: Lambda scales.
+ */
 export interface WorkQueue {
   id: string;
   urlEnv: string;
-  /** A handler under lambdas/handlers that receives the queue's batches. */
   consumer: string;
-  /** Handlers that send to it. */
   producers: string[];
   batchSize: number;
   visibilityTimeoutS: number;
   maxReceiveCount: number;
   consumerTimeoutS: number;
   consumerConcurrency?: number;
+  consumerGrants?: Grant[];
 }
 
 export const QUEUES: readonly WorkQueue[] = [
@@ -190,3 +207,31 @@ export const QUEUES: readonly WorkQueue[] = [
     consumerConcurrency: REMINDER_MAX_WORKERS,
   },
 ];
+
+/** The grants of a queue's consumer: its own list, or those of the BACKGROUND entry with that handler. */
+export function consumerGrantsOf(q: WorkQueue): Grant[] {
+  if (q.consumerGrants) return q.consumerGrants;
+  return Object.values(BACKGROUND as Record<string, { handler: string; grants: Grant[] }>).find((b) => b.handler === q.consumer)?.grants ?? [];
+}
+
+/** `grants` plus `'sqs:send'` when `handler` produces to any of `queues`. */
+export function withQueueGrants(handler: string, grants: readonly Grant[], queues: readonly WorkQueue[] = QUEUES): Grant[] {
+  const produces = queues.some((q) => q.producers.includes(handler));
+  return produces && !grants.includes('sqs:send') ? [...grants, 'sqs:send'] : [...grants];
+}
+
+/** Every handler named above, once each. */
+export const ALL_HANDLERS: readonly string[] = [
+  ...new Set([
+    ...HTTP_ROUTES.map((r) => r.handler),
+    ...WS_ROUTES.map((r) => r.handler),
+    WS_AUTHORIZER.handler,
+    BACKGROUND.fanout.handler,
+    BACKGROUND.reminder.handler,
+    BACKGROUND.reminderWorker.handler,
+    BACKGROUND.connectionExpiry.handler,
+    BACKGROUND.sesEvents.handler,
+    ...QUEUES.map((q) => q.consumer),
+  ]),
+];
+

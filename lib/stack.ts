@@ -7,7 +7,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { TABLE } from '../lambdas/store/table.js';
 import { PUSH_REFUSED_FOR_GOOD } from '../lambdas/channels/sns-errors.js';
-import { BACKGROUND, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTES, type Grant } from './routes.js';
+import { BACKGROUND, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTES, QUEUES, consumerGrantsOf, withQueueGrants, type Grant, type WorkQueue } from './routes.js';
 import { AgentSignIn } from './constructs/agent-sign-in.js';
 import { Alarms } from './constructs/alarms.js';
 import { HandlerFunction } from './constructs/handler-function.js';
@@ -20,12 +20,15 @@ import { ConnectionExpirySweep } from './constructs/connection-expiry.js';
 import { WebConsole } from './constructs/web-console.js';
 import { WebSocketEndpoint } from './constructs/websocket-api.js';
 import { EmailEvents } from './constructs/email-events.js';
+import { WorkQueueResources } from './constructs/work-queue.js';
 
 export interface AgentChatStackProps extends StackProps {
   /** The built console (web/build.ts output). */
   consoleAssetsDir: string;
   /** Keep the table and the user pool when the stack is deleted (default true). */
   retainData?: boolean;
+  /** The work queues (default lib/routes.ts QUEUES); the template tests pass their own. */
+  queues?: readonly WorkQueue[];
 }
 
 /** 'http/post-message' → 'HttpPostMessage': stable construct ids from the route table. */
@@ -45,6 +48,7 @@ export class AgentChatStack extends Stack {
   readonly webSocket: WebSocketEndpoint;
   readonly pipeline: NotificationPipeline;
   readonly functions = new Map<string, HandlerFunction>();
+  readonly workQueues = new Map<string, WorkQueueResources>();
 
   constructor(scope: Construct, id: string, props: AgentChatStackProps) {
     super(scope, id, props);
@@ -103,10 +107,24 @@ export class AgentChatStack extends Stack {
       emailConfigurationSet: emailEvents.configurationSet.configurationSetName,
       webSocket: { apiId: this.webSocket.api.apiId, stageName: this.webSocket.stage.stageName },
     };
+    // The work queues first: every function gets their URLs, producers get SendMessage on theirs.
+    const queues = props.queues ?? QUEUES;
+    for (const q of queues) {
+      const wq = new WorkQueueResources(this, `WorkQueue${functionId(q.id)}`, q);
+      this.workQueues.set(q.id, wq);
+      environment[q.urlEnv] = wq.queue.queueUrl;
+    }
     const fn = (handler: string, grants: readonly Grant[], opts: { memorySize?: number; timeout?: Duration; reservedConcurrentExecutions?: number } = {}) => {
       const existing = this.functions.get(handler);
       if (existing) return existing;
-      const f = new HandlerFunction(this, functionId(handler), { handler, grants, targets, environment, ...opts });
+      const sendQueues = queues.filter((q) => q.producers.includes(handler)).map((q) => this.workQueues.get(q.id)!.queue);
+      const f = new HandlerFunction(this, functionId(handler), {
+        handler,
+        grants: withQueueGrants(handler, grants, queues),
+        targets: { ...targets, sendQueues },
+        environment,
+        ...opts,
+      });
       this.functions.set(handler, f);
       return f;
     };
@@ -127,18 +145,28 @@ export class AgentChatStack extends Stack {
     const fanout = fn(BACKGROUND.fanout.handler, BACKGROUND.fanout.grants, { memorySize: 512, timeout: Duration.minutes(1) });
     const reminder = fn(BACKGROUND.reminder.handler, BACKGROUND.reminder.grants, { memorySize: 512, timeout: Duration.minutes(2) });
     // The reminder's shard workers (QUEUES `reminder-work` feeds them; each stops taking agents before this timeout).
-    const reminderWorker = fn(BACKGROUND.reminderWorker.handler, BACKGROUND.reminderWorker.grants, { memorySize: 512, timeout: Duration.seconds(REMINDER_WORKER_TIMEOUT_S) });
+    fn(BACKGROUND.reminderWorker.handler, BACKGROUND.reminderWorker.grants, { memorySize: 512, timeout: Duration.seconds(REMINDER_WORKER_TIMEOUT_S) });
     const sesEvents = fn(BACKGROUND.sesEvents.handler, BACKGROUND.sesEvents.grants);
     emailEvents.subscribe(sesEvents.fn);
     this.pipeline = new NotificationPipeline(this, 'Pipeline', { table: this.table, fanout, reminder });
     const connectionExpiry = fn(BACKGROUND.connectionExpiry.handler, BACKGROUND.connectionExpiry.grants, { timeout: Duration.seconds(50) });
     new ConnectionExpirySweep(this, 'ConnectionExpirySweep', { sweep: connectionExpiry });
 
+    const consumers = queues.map((q) => {
+      const consumer = fn(q.consumer, consumerGrantsOf(q), { timeout: Duration.seconds(q.consumerTimeoutS) });
+      this.workQueues.get(q.id)!.attachConsumer(consumer.fn);
+      return { q, consumer };
+    });
+
     const alarms = new Alarms(this, 'Alarms', params);
+    for (const { q, consumer } of consumers) {
+      alarms.queueNotEmpty(`${functionId(q.id)}DlqDepth`, this.workQueues.get(q.id)!.dlq, `Work queue ${q.id}`);
+      alarms.errorsAndThrottles(`${functionId(q.id)}Consumer`, [consumer.fn], `Work queue ${q.id} consumer`);
+    }
     alarms.queueNotEmpty('FanoutDlqDepth', this.pipeline.fanoutDlq, 'Fan-out');
     alarms.queueNotEmpty('ReminderDlqDepth', this.pipeline.reminderDlq, 'Reminder');
     alarms.errorsAndThrottles('Fanout', [fanout.fn], 'Fan-out');
-    alarms.errorsAndThrottles('Reminder', [reminder.fn, reminderWorker.fn], 'Reminder');
+    alarms.errorsAndThrottles('Reminder', [reminder.fn], 'Reminder');
     alarms.errorsAndThrottles('ConnectionExpiry', [connectionExpiry.fn], 'Connection expiry sweep');
     alarms.errorsAndThrottles('SesEvents', [sesEvents.fn], 'SES bounce and complaint events');
     alarms.errorsAndThrottles('HttpRoutes', HTTP_ROUTES.map((r) => fn(r.handler, r.grants).fn), 'HTTP API routes');
@@ -167,6 +195,9 @@ export class AgentChatStack extends Stack {
     new CfnOutput(this, 'ConsoleUrl', { value: consoleUrl, description: 'Agent console (/) and visitor demo (/demo)' });
     new CfnOutput(this, 'FanoutDlqUrl', { value: this.pipeline.fanoutDlq.queueUrl, description: 'Stream batches the fan-out gave up on' });
     new CfnOutput(this, 'ReminderDlqUrl', { value: this.pipeline.reminderDlq.queueUrl, description: 'Reminder runs EventBridge could not deliver' });
+    for (const q of queues) {
+      new CfnOutput(this, `${functionId(q.id)}DlqUrl`, { value: this.workQueues.get(q.id)!.dlq.queueUrl, description: `Work queue ${q.id}: messages its consumer gave up on` });
+    }
     new CfnOutput(this, 'UserPoolId', { value: signIn.userPool.userPoolId, description: 'Cognito pool for agents (used when OidcIssuer is empty)' });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn, description: 'Where the alarms go' });
   }

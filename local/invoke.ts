@@ -5,6 +5,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { asFunction } from '../lambdas/platform/call-log.js';
 
 export type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -54,6 +55,19 @@ export async function loadHandler(name: string): Promise<LoadedHandler> {
   if (typeof fn !== 'function') throw new Error(`lambdas/handlers/${name}.ts does not export a handler`);
   const functionName = functionNameOf(name);
   // asFunction: the AWS call recorder (AWS_CALL_LOG) attributes this invocation's calls to `name`.
+  return { name, invoke: (event) => asFunction(name, () => fn(event, lambdaContext(functionName))) };
+}
+
+/**
+ * Import a handler from a module path (absolute, or a file URL) instead of lambdas/handlers/: the
+ * tests' own consumers (test/support/). `name` is what its calls are attributed to.
+ */
+export async function loadHandlerFrom(modulePath: string, name: string): Promise<LoadedHandler> {
+  const specifier = modulePath.startsWith('file:') ? modulePath : pathToFileURL(modulePath).href;
+  const mod = (await import(specifier)) as { handler?: Handler };
+  const fn = mod.handler;
+  if (typeof fn !== 'function') throw new Error(`${modulePath} does not export a handler`);
+  const functionName = functionNameOf(name);
   return { name, invoke: (event) => asFunction(name, () => fn(event, lambdaContext(functionName))) };
 }
 

@@ -21,6 +21,8 @@ export interface LocalHelperDeps {
   emails(): Promise<unknown[]>;
   runReminder(): Promise<unknown>;
   ensureAgent(identity: Identity): Promise<unknown>;
+  /** The local SQS's work queues: depth, in flight, dead-lettered (GET /_local/queues). */
+  queues?(): unknown[];
   log?: (line: string) => void;
 }
 
@@ -80,6 +82,8 @@ export function localHelpers(deps: LocalHelperDeps): RequestHook {
     },
 
     'GET /_local/emails': async () => jsonResponse(200, { emails: await deps.emails() }),
+
+    'GET /_local/queues': async () => jsonResponse(200, { queues: deps.queues?.() ?? [] }),
 
     'GET /_local/jwks.json': async () => jsonResponse(200, deps.issuer.jwks),
 

@@ -17,18 +17,21 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { BACKGROUND, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTES } from '../lib/routes.js';
+import { BACKGROUND, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTES, QUEUES, type WorkQueue } from '../lib/routes.js';
 import { FANOUT_FILTER } from '../lambdas/store/table.js';
 import { startDynamoDbLocal, type RunningDynamo } from './dynamodb-local.js';
 import { ensureTable } from './tables.js';
 import { createIssuer, type LocalIssuer } from './issuer.js';
-import { loadHandler } from './invoke.js';
+import { loadHandler, loadHandlerFrom, type LoadedHandler } from './invoke.js';
 import { createHttpGateway, type LocalRequest, type LocalResponse } from './http-gateway.js';
 import { startWsGateway, type WsGateway } from './ws-gateway.js';
 import { localHelpers } from './local-helpers.js';
 import { startSnsServer } from './sns-server.js';
 import { startLocalSes } from './ses.js';
 import { startStreamPoller } from './stream-poller.js';
+import { startSqsServer } from './sqs-server.js';
+import { startSqsPoller } from './sqs-poller.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { ensureAgent } from '../lambdas/store/agents.js';
 import { dynamo as docClient } from '../lambdas/platform/clients.js';
 import { localClientConfig } from './client-config.js';
@@ -40,6 +43,13 @@ export interface OfflineStackOptions {
   dynamoPort?: number;
   snsPort?: number;
   sesPort?: number;
+  /** The local SQS (default 9324, LOCAL_SQS_PORT). */
+  sqsPort?: number;
+  /**
+   * The work queues (default lib/routes.ts QUEUES). Tests pass their own: shorter visibility
+   * timeouts, or a consumer loaded from `consumerModule` (a path) instead of lambdas/handlers/.
+   */
+  queues?: readonly LocalWorkQueue[];
   /** Seconds between reminder runs; 0 turns the schedule off (POST /_local/reminders/run still works). */
   reminderIntervalS?: number;
   /** SPEC §4 ReminderMinAgeSeconds (default `LOCAL_REMINDER_MIN_AGE_S`, else 60); the test stack sets 0. */
@@ -70,8 +80,16 @@ export interface OfflineStackOptions {
   ) => Promise<DynamoDBBatchResponse | undefined>;
 }
 
+/** A QUEUES entry as the offline stack takes it: optionally with a consumer module of a test's own. */
+export type LocalWorkQueue = WorkQueue & { consumerModule?: string };
+
+/** Parallel invocations per queue offline when the entry sets no consumerConcurrency (Lambda starts with 5 pollers). */
+const LOCAL_CONSUMER_CONCURRENCY = 5;
+
 export interface OfflineStack {
   httpUrl: string;
+  /** The local SQS's endpoint; queue URLs are {sqsUrl}/000000000000/{id}. */
+  sqsUrl: string;
   wsUrl: string;
   sesInboxUrl: string;
   dynamoEndpoint: string;
@@ -90,6 +108,7 @@ const PORTS = {
   dynamoPort: { env: 'LOCAL_DYNAMODB_PORT', fallback: 8000 },
   snsPort: { env: 'LOCAL_SNS_PORT', fallback: 9911 },
   sesPort: { env: 'LOCAL_SES_PORT', fallback: 8005 },
+  sqsPort: { env: 'LOCAL_SQS_PORT', fallback: 9324 },
 } as const;
 
 type PortName = keyof typeof PORTS;
@@ -177,6 +196,8 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
   const wsPort = portOf(opts, 'wsPort');
   const snsPort = portOf(opts, 'snsPort');
   const sesPort = portOf(opts, 'sesPort');
+  const sqsPort = portOf(opts, 'sqsPort');
+  const queues: readonly LocalWorkQueue[] = opts.queues ?? QUEUES;
   const dynamoPort = portOf(opts, 'dynamoPort');
   const reminderIntervalS = opts.reminderIntervalS ?? envNumber('LOCAL_REMINDER_INTERVAL_S') ?? 300;
   const reminderMinAgeS = opts.reminderMinAgeS ?? envNumber('LOCAL_REMINDER_MIN_AGE_S') ?? 60;
@@ -192,6 +213,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     [wsPort, PORTS.wsPort.env],
     [snsPort, PORTS.snsPort.env],
     [sesPort, PORTS.sesPort.env],
+    [sqsPort, PORTS.sqsPort.env],
   ];
   if (!opts.dynamoEndpoint) wanted.push([dynamoPort, PORTS.dynamoPort.env]);
   const seen = new Map<number, string>();
@@ -250,6 +272,14 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     stops.push(() => sns.close());
     const ses = await startLocalSes({ port: sesPort });
     stops.push(() => ses.close());
+    // The work queues, each with its DLQ (redrive after maxReceiveCount), as the CDK stack makes them.
+    const sqs = await startSqsServer({ port: sqsPort });
+    stops.push(() => sqs.close());
+    const queueUrls: Record<string, string> = {};
+    for (const q of queues) {
+      sqs.createQueue(`${q.id}-dlq`, { visibilityTimeoutS: q.visibilityTimeoutS });
+      queueUrls[q.urlEnv] = sqs.createQueue(q.id, { visibilityTimeoutS: q.visibilityTimeoutS, maxReceiveCount: q.maxReceiveCount, deadLetterQueue: `${q.id}-dlq` });
+    }
 
     const issuer = await createIssuer(`${httpUrl}/_local/issuer`);
     const wsUrl = `ws://127.0.0.1:${wsPort}`;
@@ -263,6 +293,8 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       DYNAMODB_ENDPOINT: dynamoEndpoint,
       SNS_ENDPOINT: sns.url,
       SES_ENDPOINT: ses.url,
+      SQS_ENDPOINT: sqs.url,
+      ...queueUrls,
       WS_CALLBACK_URL: `http://127.0.0.1:${wsPort}`,
       OIDC_ISSUER: issuer.issuer,
       OIDC_AUDIENCE: issuer.audience,
@@ -286,6 +318,8 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     const fanout = await loadHandler(BACKGROUND.fanout.handler);
     const reminder = await loadHandler(BACKGROUND.reminder.handler);
     const connectionExpiry = await loadHandler(BACKGROUND.connectionExpiry.handler);
+    const consumers: Array<{ q: LocalWorkQueue; handler: LoadedHandler }> = [];
+    for (const q of queues) consumers.push({ q, handler: q.consumerModule ? await loadHandlerFrom(q.consumerModule, q.consumer) : await loadHandler(q.consumer) });
 
     const ws: WsGateway = await startWsGateway({ port: wsPort, authorizer, routes: wsRoutes, consoleOrigin: httpUrl, log });
     stops.push(() => ws.close());
@@ -308,6 +342,23 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       onError: (e) => log(`reading the stream failed (retrying): ${(e as Error)?.message ?? String(e)}`),
     });
     stops.push(() => poller.stop());
+
+    // Each work queue → its consumer, as the SQS event source mapping would.
+    const sqsClient = new SQSClient({ ...localClientConfig(sqs.url), requestHandler: { requestTimeout: 30_000 } });
+    stops.push(async () => sqsClient.destroy());
+    for (const { q, handler } of consumers) {
+      const mapping = startSqsPoller({
+        client: sqsClient,
+        queueUrl: sqs.queueUrl(q.id),
+        queueArn: sqs.queueArn(q.id),
+        handler: (event) => handler.invoke(event),
+        batchSize: q.batchSize,
+        concurrency: q.consumerConcurrency ?? LOCAL_CONSUMER_CONCURRENCY,
+        onBatchFailure: (f) => log(`queue ${q.id}: ${f.messageIds.length} message(s) back after the ${q.visibilityTimeoutS} s visibility timeout (${f.reason})`),
+        onError: (e) => log(`queue ${q.id}: polling failed (retrying): ${(e as Error)?.message ?? String(e)}`),
+      });
+      stops.push(() => mapping.stop());
+    }
 
     // The reminder: runs one after another, never two at once (the timer skips a tick while one runs).
     let queue: Promise<unknown> = Promise.resolve();
@@ -374,6 +425,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       emails: () => ses.emails(),
       runReminder: () => runReminder({ source: 'local', 'detail-type': 'Manual run' }),
       ensureAgent: (identity) => ensureAgent(docClient(), tableName, identity),
+      queues: () => sqs.stats(),
       log,
     });
     const files = staticFiles(() => webDir);
@@ -393,6 +445,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     log(`DynamoDB Local    ${dynamoEndpoint}  (table ${tableName}, ${dataNote})`);
     log(`Local SNS         ${sns.url}`);
     log(`Local SES inbox   ${ses.inboxUrl}`);
+    log(`Local SQS         ${sqs.url}  (${queues.length ? queues.map((q) => q.id).join(', ') : 'no work queues'}; GET ${httpUrl}/_local/queues)`);
     log(`Rate limits       ${rateLimits ? 'on (LOCAL_RATE_LIMITS=0 turns them off)' : 'off'}`);
     log(`Reminder          ${reminderIntervalS > 0 ? `every ${reminderIntervalS} s` : 'schedule off'}; POST ${httpUrl}/_local/reminders/run runs it now`);
     log(`Connection expiry ${connectionExpiryIntervalS > 0 ? `every ${connectionExpiryIntervalS} s` : 'schedule off'}`);
@@ -403,6 +456,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       httpUrl,
       wsUrl,
       sesInboxUrl: ses.inboxUrl,
+      sqsUrl: sqs.url,
       dynamoEndpoint,
       tableName,
       issuer: { issuer: issuer.issuer, audience: issuer.audience, sign: issuer.sign },

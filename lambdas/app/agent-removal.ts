@@ -12,16 +12,16 @@
  * A step that fails throws: the caller answers 5xx and a repeated DELETE runs every step again
  * (each is idempotent), so a half-done removal is finished by retrying it.
  */
-import { DeleteConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getAgent } from '../store/agents.js';
 import { markRemoved } from '../store/agent-status.js';
 import { dueOfAgent } from '../store/reminders.js';
 import { dropDue } from '../store/positions.js';
-import { connectionsOf, deleteConnection } from '../store/connections.js';
 import { mapLimit } from '../platform/map-limit.js';
 import { removeAllDevices } from './devices.js';
+import { closeAgentConnections } from './connections.js';
 
 export interface RemovalDeps {
   db: DynamoDBDocumentClient;
@@ -54,32 +54,9 @@ export async function removeAgent(deps: RemovalDeps, ids: { workspaceId: string;
   await mapLimit(due, 8, (conv) => dropDue(deps.db, deps.tableName, conv, ids.agentId, Number.MAX_SAFE_INTEGER));
 
   const devicesRemoved = await removeAllDevices(deps, ids);
-  const connectionsClosed = await closeConnections(deps, ids);
+  const closed = await closeAgentConnections(deps, ids);
+  // A connection left open must make the DELETE fail, so repeating it finishes the removal.
+  if (closed.failed > 0) throw new Error(`${closed.failed} connection(s) of the removed agent could not be closed`);
+  const connectionsClosed = closed.closed + closed.gone;
   return { dueCleared: due.length, devicesRemoved, connectionsClosed };
-}
-
-/**
- * Close every live connection of the agent: `DeleteConnection` on @connections (API Gateway then
- * runs `$disconnect`), and the connection items are forgotten here too, so nothing waits for it.
- * A connection already gone (410) counts as closed.
- */
-export async function closeConnections(
-  deps: Pick<RemovalDeps, 'db' | 'tableName' | 'connections'>,
-  ids: { workspaceId: string; agentId: string },
-): Promise<number> {
-  const conns = await connectionsOf(deps.db, deps.tableName, ids.workspaceId, ids.agentId);
-  await mapLimit(conns, 8, async (c) => {
-    try {
-      await deps.connections().send(new DeleteConnectionCommand({ ConnectionId: c.connectionId }));
-    } catch (e) {
-      if (!isGone(e)) throw e;
-    }
-    await deleteConnection(deps.db, deps.tableName, c);
-  });
-  return conns.length;
-}
-
-function isGone(e: unknown): boolean {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return err?.name === 'GoneException' || err?.$metadata?.httpStatusCode === 410;
 }

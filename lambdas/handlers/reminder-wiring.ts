@@ -1,11 +1,10 @@
 /**
  * The reminder's wiring, shared by the dispatcher and the worker (not a handler: a handler module
  * exports `handler` only): its dependencies from the configuration, and sending work items to the
- * `reminder-work` queue. Until the shared queue plumbing (lambdas/platform/queue.ts sendBatch) is on
- * this branch, a small SendMessageBatch of its own.
+ * `reminder-work` queue (platform/queue.ts sendBatch: failed entries retried, throws if some stay failed).
  */
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { dynamo, sesClient } from '../platform/clients.js';
+import { dynamo, sesClient, sqsClient } from '../platform/clients.js';
+import { sendBatch } from '../platform/queue.js';
 import { config } from '../platform/config.js';
 import { newId } from '../domain/ids.js';
 import type { ReminderDeps, ReminderWorkItem } from '../app/reminder.js';
@@ -29,15 +28,6 @@ export function reminderDeps(sendRatePerS: number): ReminderDeps {
   };
 }
 
-let client: SQSClient | undefined;
-
 export async function enqueueReminderWork(queueUrl: string, items: readonly ReminderWorkItem[]): Promise<void> {
-  client ??= new SQSClient({ ...(process.env.SQS_ENDPOINT ? { endpoint: process.env.SQS_ENDPOINT } : {}) });
-  for (let i = 0; i < items.length; i += 10) {
-    const chunk = items.slice(i, i + 10);
-    const r = await client.send(
-      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((it, j) => ({ Id: String(j), MessageBody: JSON.stringify(it) })) }),
-    );
-    if (r.Failed?.length) throw new Error(`${r.Failed.length} reminder work item(s) not queued: ${r.Failed.map((f) => f.Code).join(', ')}`);
-  }
+  await sendBatch(sqsClient(), queueUrl, items);
 }

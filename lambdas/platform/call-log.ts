@@ -17,6 +17,8 @@
  *   partition key value. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
  * - @connections calls are execute-api:ManageConnections on {api}/{stage}/{METHOD}/@connections/{id}.
  *   https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-control-access-iam.html
+ * - SendMessageBatch has no IAM action of its own: it is authorised as sqs:SendMessage on the queue.
+ *   https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { appendFileSync, mkdirSync } from 'node:fs';
@@ -41,6 +43,8 @@ export interface RecordedCall {
   configurationSet?: string;
   /** @connections: the HTTP method. */
   method?: string;
+  /** SQS: the queue's name (the last segment of its URL). */
+  queue?: string;
 }
 
 const scope = new AsyncLocalStorage<string>();
@@ -130,7 +134,18 @@ export function dynamoCalls(command: string, input: Input, tablePk: string, inde
   }
 }
 
-function otherCalls(service: 'sns' | 'ses' | 'execute-api', command: string, input: Input): Omit<RecordedCall, 'function'>[] {
+/** SQS actions whose batch form is authorised as the single action. */
+const SQS_BATCH_TO_ACTION: Record<string, string> = {
+  SendMessageBatch: 'SendMessage',
+  DeleteMessageBatch: 'DeleteMessage',
+  ChangeMessageVisibilityBatch: 'ChangeMessageVisibility',
+};
+
+function otherCalls(service: 'sns' | 'ses' | 'execute-api' | 'sqs', command: string, input: Input): Omit<RecordedCall, 'function'>[] {
+  if (service === 'sqs') {
+    const queue = String(input.QueueUrl ?? input.QueueName ?? '').split('/').filter(Boolean).pop();
+    return [{ action: `sqs:${SQS_BATCH_TO_ACTION[command] ?? command}`, command, ...(queue ? { queue } : {}) }];
+  }
   if (service === 'sns') {
     const arn = input.PlatformApplicationArn ?? input.EndpointArn ?? input.TargetArn ?? input.TopicArn;
     return [{ action: `sns:${command}`, command, arn }];
@@ -143,7 +158,7 @@ function otherCalls(service: 'sns' | 'ses' | 'execute-api', command: string, inp
 }
 
 export interface Recorded {
-  service: 'dynamodb' | 'sns' | 'ses' | 'execute-api';
+  service: 'dynamodb' | 'sns' | 'ses' | 'execute-api' | 'sqs';
   tablePk?: string;
   indexKeys?: IndexKeys;
 }

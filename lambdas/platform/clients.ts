@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SESClient } from '@aws-sdk/client-ses';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { config } from './config.js';
 import { recordCalls } from './call-log.js';
 import { TABLE } from '../store/table.js';
@@ -24,6 +25,7 @@ const INDEX_KEYS = Object.fromEntries(Object.values(TABLE.indexes).map((ix) => [
 let sns: SNSClient | undefined;
 let ses: SESClient | undefined;
 let ws: ApiGatewayManagementApiClient | undefined;
+let sqs: SQSClient | undefined;
 
 export function dynamo(): DynamoDBDocumentClient {
   if (!ddb) {
@@ -69,4 +71,16 @@ export function connectionsClient(): ApiGatewayManagementApiClient {
     recordCalls(ws.middlewareStack, { service: 'execute-api' });
   }
   return ws;
+}
+
+/**
+ * The work queues' client (lib/routes.ts QUEUES). Sends are bounded like the fan-out's: a producer
+ * runs inside a stream batch or a queue message whose own retry takes over when a send fails.
+ */
+export function sqsClient(): SQSClient {
+  if (!sqs) {
+    sqs = new SQSClient({ ...common(config().endpoints.sqs), ...BOUNDED_SEND });
+    recordCalls(sqs.middlewareStack, { service: 'sqs' });
+  }
+  return sqs;
 }

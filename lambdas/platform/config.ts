@@ -6,7 +6,7 @@ export interface Config {
   tableName: string;
   region: string;
   /** Overrides for the offline stack and tests; unset on AWS. */
-  endpoints: { dynamodb?: string; sns?: string; ses?: string };
+  endpoints: { dynamodb?: string; sns?: string; ses?: string; sqs?: string };
   /** The WebSocket stage's callback URL: https://{api}.execute-api.{region}.amazonaws.com/{stage}. */
   wsCallbackUrl?: string;
   oidc: { issuer: string; audience: string; jwksUrl: string; workspaceClaim: string; roleClaim: string };
@@ -49,6 +49,7 @@ export function config(): Config {
       dynamodb: opt('DYNAMODB_ENDPOINT'),
       sns: opt('SNS_ENDPOINT'),
       ses: opt('SES_ENDPOINT'),
+      sqs: opt('SQS_ENDPOINT'),
     },
     wsCallbackUrl: opt('WS_CALLBACK_URL'),
     oidc: {

@@ -77,6 +77,13 @@ export const LEADING_KEYS = {
   conversation: 'CONV#*',
   connection: 'CONN#*',
   notification: 'NOTIF#*',
+  /**
+   * The workspace item WS#{ws}. IAM's StringLike has no "except": this pattern also matches the
+   * recipient lists' WS#{ws}#RCPT#… (lib/PARAMETERS.md says what that lets each holder do).
+   */
+  workspace: 'WS#*',
+  rate: 'RATE#*',
+  token: 'TOKEN#*',
 } as const;
 
 /**

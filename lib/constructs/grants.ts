@@ -7,14 +7,11 @@
 import { Aws, Fn, Stack, ArnFormat } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { TABLE } from '../../lambdas/store/table.js';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Grant, SnsAction } from '../routes.js';
 import { acknowledgeWildcards } from './nag.js';
 import { ifElse, type PlatformApp } from './parameters.js';
 
-/** What the deprecated coarse grants (lib/routes.ts CoarseGrant) still expand to. */
-const COARSE_READ = ['GetItem', 'BatchGetItem', 'Query'] as const;
-const COARSE_WRITE = ['PutItem', 'UpdateItem', 'DeleteItem'] as const;
 const SNS_ON_APPS: readonly SnsAction[] = ['CreatePlatformEndpoint'];
 
 /** What the grants point at. */
@@ -25,6 +22,8 @@ export interface GrantTargets {
   /** The reminders' SES configuration set: sending with one is authorised on it too. */
   emailConfigurationSet?: string;
   webSocket: { apiId: string; stageName: string };
+  /** The work queues this function produces to (lib/routes.ts QUEUES `producers`): what `'sqs:send'` covers. */
+  sendQueues?: readonly sqs.IQueue[];
 }
 
 /** The platform application ARN, or an ARN that matches nothing when the platform is not configured. */
@@ -102,24 +101,13 @@ export function applyGrants(role: iam.Role, grants: readonly Grant[], t: GrantTa
       continue;
     }
     switch (grant) {
-      case 'table:read': {
-        const indexes = Object.values(TABLE.indexes).map((ix) => indexArn(ix.name));
-        tableItems(COARSE_READ);
-        add(['dynamodb:Query'], indexes);
+      case 'sqs:send': {
+        // SendMessageBatch is authorised as SendMessage; the queues use SQS-managed encryption, so no KMS grant.
+        const queues = t.sendQueues ?? [];
+        if (queues.length === 0) throw new Error("'sqs:send' granted to a function that is no queue's producer (lib/routes.ts QUEUES producers)");
+        add(['sqs:SendMessage'], queues.map((q) => q.queueArn));
         break;
       }
-      case 'table:write':
-        tableItems(COARSE_WRITE);
-        break;
-      case 'sns:endpoints':
-        sns(['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes', 'DeleteEndpoint']);
-        break;
-      case 'sns:publish':
-        sns(['Publish']);
-        break;
-      case 'ws:manage':
-        ws(['POST', 'GET', 'DELETE']);
-        break;
       case 'ses:send': {
         const identities = `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/*`;
         // In the SES sandbox the recipients' identities are authorised too, so the resource is

@@ -3,7 +3,7 @@
  * control), the built files deployed with a `config.json` that tells the page where the APIs and
  * the sign-in are (values known only at deploy time, so not baked into the bundle).
  */
-import { Aws, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -103,15 +103,13 @@ export class WebConsole extends Construct {
       const parts = Fn.split('/', url);
       return Fn.join('', [Fn.select(0, parts), '//', Fn.select(2, parts)]);
     };
-    // The HTTP API by its region's execute-api domain, not its id: the API's CORS names this
-    // distribution's domain, so a Ref to the API here would be a dependency cycle
-    // (Cdn → Headers → HttpApi → Cdn). The WebSocket API has no such edge and is named exactly.
-    // Once the HTTP API's allowed origins no longer name the distribution, use origin(urls.apiUrl).
-    const httpApis = `https://*.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`;
+    // Both APIs named exactly. (This once had to be the region's execute-api wildcard for the HTTP
+    // API: its CORS configuration named this distribution, a cycle Cdn → Headers → HttpApi → Cdn.
+    // CORS is now answered per route by the handlers, so the API resource has no such edge.)
     const csp = Fn.join(' ', [
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none';",
       "connect-src 'self'",
-      httpApis,
+      origin(urls.apiUrl),
       origin(urls.wsUrl),
       origin(urls.issuer),
       Fn.join('', [origin(urls.tokenEndpoint), ';']),

@@ -289,20 +289,18 @@ describe('the reminder email', () => {
     expect(await emailsTo(busy.email)).toHaveLength(1);
   });
 
-  test('a visitor name with bidi overrides and controls never reaches the subject', async () => {
+  test('a visitor name with bidi overrides or controls is refused (400), so it cannot reach a subject; nobody is emailed', async () => {
     const ws = uid('ws');
     const a = await newAgent(ws, 'subj', { scope: 'all', ...EMAIL_ON });
-    // Names are refused with such characters at the API (§10.3) where that rule exists; the
-    // subject does not rely on it.
-    const r = await call(stack.httpUrl, 'POST', `/v1/workspaces/${ws}/conversations`, { body: { visitor: { name: 'Eve\u202Egpj.exe' } } });
-    if (r.status !== 201) return; // the API already refuses the name: nothing can reach a subject
-    await visitorSays(r.json, 'hi');
-    await eventually(async () => {
-      await runReminder();
-      return (await emailsTo(a.email)).length === 1;
-    }, 'the email');
-    const [mail] = await emailsTo(a.email);
-    expect(mail.subject).toBe('Unread chat message from Evegpj.exe');
+    // The digest strips such characters from subjects too (test/unit/digest.test.ts): text stored
+    // before names were checked cannot reach a subject either.
+    for (const name of ['Eve\u202Egpj.exe', 'Eve\u0007bell']) {
+      const r = await call(stack.httpUrl, 'POST', `/v1/workspaces/${ws}/conversations`, { body: { visitor: { name }, message: { body: 'hi' } } });
+      expect(r.status).toBe(400);
+      expect(r.json.error.code).toBe('validation_error');
+    }
+    await runReminder();
+    expect(await emailsTo(a.email)).toHaveLength(0);
   });
 
   test('SES refuses the address for good: emailStatus failing, no retry at the next run; a settings save clears it and the next run emails', async () => {

@@ -18,6 +18,11 @@ import { DEFAULT_SETTINGS } from '../../lambdas/domain/settings.js';
 import { resetConfigForTests } from '../../lambdas/platform/config.js';
 import { dynamo } from '../../lambdas/platform/clients.js';
 import { putConnection } from '../../lambdas/store/connections.js';
+import { markRemoved } from '../../lambdas/store/agent-status.js';
+import { dueOfAgent } from '../../lambdas/store/reminders.js';
+import { k } from '../../lambdas/store/keys.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { loadHandler } from '../../local/invoke.js';
 import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
 import { connectionIdOf, connectionsError, PASS, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { checkCalls, formatReport, readCalls, type IamReport } from '../support/iam-check.js';
@@ -32,7 +37,9 @@ let conns: FaultProxy;
 beforeAll(async () => {
   // Before the stack loads any handler: the client factory reads it when it builds a client.
   process.env.AWS_CALL_LOG = logDir;
-  stack = await startTestStack();
+  // Rate limits on, so their counters' calls are recorded (the tour stays well under them); the
+  // expiry sweep off, so the tour runs it once, when an expired connection is there to close.
+  stack = await startTestStack({ rateLimits: true, connectionExpiryIntervalS: 0 });
   // @connections behind a fault proxy, so one send can fail and be retried (the claim release).
   // Nothing has been sent yet: the fan-out builds its client on first use.
   conns = await startFaultProxy(process.env.WS_CALLBACK_URL!);
@@ -80,7 +87,75 @@ async function tour() {
   await first('device', (token) => call(base, 'POST', '/v1/me/devices', { token, body: { platform: 'GCM', token: uid('gcm') } }));
   await first('socket', async (token) => (await AgentSocket.open(stack.wsUrl, token)).close());
 
+  // What every agent request may write on the profile (lambdas/app/agent-access.ts), per entry
+  // point: a stale lastSeenAt moved (profile and list items), then a removed agent who signed in
+  // again restored (profile and lists back). Planted directly, outside any handler (not recorded).
+  const db = dynamo();
+  const marks = async (name: string, run: (token: string) => Promise<unknown>, opts: { restore?: boolean } = {}) => {
+    const id = { workspaceId: ws, agentId: uid(name), email: `${name}@example.com`, name, role: 'admin' as const };
+    await ok(call(base, 'PUT', '/v1/me/notification-settings', { token: await stack.issuer.sign(id), body: { ...DEFAULT_SETTINGS, scope: 'all', unassigned: true } }), 200, 'marks settings');
+    await db.send(new UpdateCommand({ TableName: stack.tableName, Key: k.agent(ws, id.agentId), UpdateExpression: 'SET lastSeenAt = :old', ExpressionAttributeValues: { ':old': '2000-01-01T00:00:00.000Z' } }));
+    await run(await stack.issuer.sign(id));
+    if (opts.restore === false) return;
+    await markRemoved(db, stack.tableName, id, new Date(Date.now() - 3_600_000).toISOString());
+    await run(await stack.issuer.sign(id, { extra: { auth_time: Math.floor(Date.now() / 1000) } }));
+  };
+  const some = (method: string, path: string, body?: unknown) => (token: string) => call(base, method, path, { token, ...(body !== undefined ? { body } : {}) });
+  await marks('m-me', some('GET', '/v1/me'));
+  await marks('m-settings', some('PUT', '/v1/me/notification-settings', DEFAULT_SETTINGS));
+  await marks('m-device', some('POST', '/v1/me/devices', { platform: 'GCM', token: uid('gcm') }));
+  await marks('m-undevice', some('DELETE', '/v1/me/devices/dev_nothere'));
+  await marks('m-list', some('GET', '/v1/conversations'));
+  await marks('m-messages', some('GET', '/v1/conversations/conv_nothere/messages'));
+  await marks('m-read', some('POST', '/v1/conversations/conv_nothere/read', {}));
+  await marks('m-assign', some('PUT', '/v1/conversations/conv_nothere/assignee', { agentId: null }));
+  await marks('m-post', some('POST', '/v1/conversations/conv_nothere/messages', { body: 'x' }));
+  await marks('m-widget', some('GET', '/v1/workspace/widget'));
+  await marks('m-putwidget', some('PUT', '/v1/workspace/widget', { allowedOrigins: [], conversationsPerMinute: 60 }));
+  await marks('m-remove', some('DELETE', '/v1/workspace/agents/nobody'));
+  // $connect has only the identity (no auth_time): it refuses a removed agent, never restores.
+  await marks('m-socket', async (token) => (await AgentSocket.open(stack.wsUrl, token)).close(), { restore: false });
+
+  // The workspace's widget settings, read and written by an admin.
+  const admin = { workspaceId: ws, agentId: uid('admin'), email: 'admin@example.com', name: 'Admin', role: 'admin' as const };
+  const adminToken = await stack.issuer.sign(admin);
+  await ok(call(base, 'GET', '/v1/workspace/widget', { token: adminToken }), 200, 'get widget');
+  await ok(call(base, 'PUT', '/v1/workspace/widget', { token: adminToken, body: { allowedOrigins: [], conversationsPerMinute: 60 } }), 200, 'put widget');
+
+  // One device token moved from one agent to another (one owner per token), and an 11th device
+  // evicting the oldest.
+  const mover = { workspaceId: ws, email: 'mover@example.com', name: 'Mover' };
+  const moved = uid('gcm');
+  await ok(call(base, 'POST', '/v1/me/devices', { token: await stack.issuer.sign({ ...mover, agentId: uid('holder') }), body: { platform: 'GCM', token: moved } }), 201, 'first holder');
+  const taker = await stack.issuer.sign({ ...mover, agentId: uid('taker') });
+  await ok(call(base, 'POST', '/v1/me/devices', { token: taker, body: { platform: 'GCM', token: moved } }), 201, 'token moved');
+  for (let i = 0; i < 10; i++) await ok(call(base, 'POST', '/v1/me/devices', { token: taker, body: { platform: 'APNS', token: uid('apns') } }), 201, `device ${i + 2}`);
+
+  // The 21st connection of an agent closes the oldest (SPEC §10.3).
+  const many = { workspaceId: ws, agentId: uid('many'), email: 'many@example.com', name: 'Many' };
+  const manyToken = await stack.issuer.sign(many);
+  const sockets: AgentSocket[] = [];
+  for (let i = 0; i < 21; i++) sockets.push(await AgentSocket.open(stack.wsUrl, manyToken));
+  // The oldest by connectedAt: any one of them, should two share a millisecond.
+  await eventually(() => sockets.some((s) => s.frames.some((f) => f.type === 'error' && f.code === 'too_many_connections') && s.closed), 'the oldest told and closed');
+  await Promise.all(sockets.map((s) => s.close().catch(() => undefined)));
+
+  // Connections whose token expired: a frame on each of the message routes is refused and the
+  // connection closed; one more is closed by the expiry sweep.
+  const shortLived = { workspaceId: ws, agentId: uid('short'), email: 'short@example.com', name: 'Short' };
+  const expiring = [];
+  for (let i = 0; i < 4; i++) expiring.push(await AgentSocket.open(stack.wsUrl, await stack.issuer.sign(shortLived, { expiresIn: Math.floor(Date.now() / 1000) + 3 })));
+  await new Promise((r) => setTimeout(r, 4_500));
+  expiring[0]!.send({ action: 'ping' });
+  expiring[1]!.send({ action: 'markRead', conversationId: 'conv_nothere' });
+  expiring[2]!.send({ action: 'sendMessage', conversationId: 'conv_nothere', body: 'late', clientMessageId: uid('c') });
+  for (const s of expiring.slice(0, 3)) await s.waitFor((f) => f.type === 'error' && f.code === 'unauthorized', 'the expired refusal');
+  const sweeper = await loadHandler('connection-expiry');
+  await eventually(async () => ((await sweeper.invoke({})) as { closed: number }).closed > 0, 'the sweep closing the expired connection', 30_000);
+  await Promise.all(expiring.map((s) => s.close().catch(() => undefined)));
+
   const all = await mk('all', { scope: 'all', email: true, emailUnreadReminder: true });
+  const victim = await mk('victim', { scope: 'all', email: true, emailUnreadReminder: true });
   const other = await mk('other', { scope: 'assigned', unassigned: false });
   await ok(call(base, 'GET', '/v1/me', { token: all.token }), 200, 'get me');
 
@@ -127,12 +202,25 @@ async function tour() {
   await ok(call(base, 'GET', '/v1/conversations?filter=unassigned', { token: all.token }), 200, 'list unassigned');
   await ok(call(base, 'GET', '/v1/conversations?filter=unread', { token: all.token }), 200, 'list unread');
   await ok(call(base, 'GET', `/v1/conversations/${conversationId}/messages`, { token: all.token }), 200, 'list messages');
+  // A visitor reading: the workspace's allowed origins are checked (GetItem on WS#…).
+  await ok(call(base, 'GET', `/v1/conversations/${conversationId}/messages`, { token: visitorToken }), 200, 'visitor lists messages');
   await ok(call(base, 'PUT', `/v1/conversations/${conversationId}/assignee`, { token: all.token, body: { agentId: other.agentId } }), 200, 'assign');
   await ok(call(base, 'POST', `/v1/conversations/${conversationId}/messages`, { token: all.token, body: { body: 'on it' } }), 201, 'agent post');
   sock.send({ action: 'sendMessage', conversationId, body: 'over the socket', clientMessageId: uid('c') });
   await sock.waitFor((f) => f.type === 'ack', 'ack');
   const m2 = await ok(call(base, 'POST', `/v1/conversations/${conversationId}/messages`, { token: visitorToken, body: { body: 'thanks' } }), 201, 'visitor again');
   await sock.waitFor((f) => f.type === 'chat.message' && f.messageId === m2.json.messageId, 'the second frame');
+
+  // An agent removed by an admin: with a device, a live connection and a reminder due.
+  await ok(call(base, 'POST', '/v1/me/devices', { token: victim.token, body: { platform: 'GCM', token: uid('gcm') } }), 201, 'victim device');
+  const victimSock = await AgentSocket.open(stack.wsUrl, victim.token);
+  await eventually(async () => (await dueOfAgent(dynamo(), stack.tableName, ws, victim.agentId)).length > 0, 'the victim owed a reminder');
+  await ok(call(base, 'DELETE', `/v1/workspace/agents/${victim.agentId}`, { token: adminToken }), 204, 'remove agent');
+  await victimSock.close().catch(() => undefined);
+
+  // A bounce from SES, as its configuration set's SNS topic delivers it.
+  const sesEvents = await loadHandler('ses-events');
+  await sesEvents.invoke(sesBounce(ws, other.agentId, other.email));
 
   // The reminder emails `all` (email on, unread); then reads clear it.
   await eventually(async () => {
@@ -147,6 +235,26 @@ async function tour() {
   await sock.close();
 }
 
+/** An SES configuration-set Bounce event wrapped in its SNS delivery (test/e2e/agents-leave.test.ts). */
+function sesBounce(ws: string, agentId: string, email: string) {
+  const now = new Date().toISOString();
+  const event = {
+    eventType: 'Bounce',
+    bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: email, action: 'failed', status: '5.1.1' }], timestamp: now, feedbackId: 'f-1' },
+    mail: { timestamp: now, source: 'notifications@agent-chat.local', sendingAccountId: '000000000000', messageId: 'm-1', destination: [email], tags: { workspace: [ws], agent: [agentId] } },
+  };
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: 'arn:aws:sns:us-east-1:000000000000:ses-events:1',
+        Sns: { Type: 'Notification', MessageId: 'sns-1', TopicArn: 'arn:aws:sns:us-east-1:000000000000:ses-events', Subject: null, Message: JSON.stringify(event), Timestamp: now, MessageAttributes: {} },
+      },
+    ],
+  };
+}
+
 let report: IamReport;
 
 test('a tour of every route and background function makes only calls its function may make', async () => {
@@ -156,7 +264,7 @@ test('a tour of every route and background function makes only calls its functio
   report = await checkCalls(readCalls(logDir), { unused: true });
   console.log(formatReport(report));
   expect(report.denied).toEqual([]);
-}, 180_000);
+}, 400_000);
 
 test('every function of the route table was called, and every action granted to it was used', () => {
   expect(report).toBeDefined();

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordedCall } from '../../lambdas/platform/call-log.js';
 import { AgentChatStack } from '../../lib/stack.js';
+import { WORK_QUEUE_METADATA } from '../../lib/constructs/work-queue.js';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
@@ -32,10 +33,12 @@ const PARAMETERS: Record<string, string> = {
 };
 const PSEUDO: Record<string, string> = { 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' };
 /** The services whose grants come from lib/routes.ts (the log-group grants are not recorded calls). */
-const SERVICES = ['dynamodb:', 'sns:', 'ses:', 'execute-api:'];
+const SERVICES = ['dynamodb:', 'sns:', 'ses:', 'execute-api:', 'sqs:'];
 
 /** The event source mapping's stream reads: Lambda's poller uses the role, the handler never calls them. */
 const STREAM_ACTIONS = ['dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'];
+/** The SQS event source mapping's reads and deletes (SqsEventSource's grantConsumeMessages): Lambda's poller's, not the handler's. */
+const QUEUE_POLL_ACTIONS = ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
 
 type Json = any;
 interface Statement {
@@ -109,7 +112,12 @@ function synthesize(): Synthesized {
     const app = new App({ outdir: join(work, 'out'), context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new AgentChatStack(app, 'IamCheck', { consoleAssetsDir: site });
     const t = Template.fromStack(stack).toJSON();
-    const resources = t.Resources as Record<string, { Type: string; Properties: Json }>;
+    const resources = t.Resources as Record<string, { Type: string; Properties: Json; Metadata?: Json }>;
+    // A work queue's ARN with the name the offline stack gives it (its QUEUES id; `{id}-dlq` its DLQ).
+    const queueArn = (r: { Metadata?: Json }, logicalId: string) => {
+      const m = r.Metadata?.[WORK_QUEUE_METADATA] as { id: string; role: string } | undefined;
+      return m ? `arn:aws:sqs:${REGION}:${ACCOUNT}:${m.role === 'dlq' ? `${m.id}-dlq` : m.id}` : `{${logicalId}.Arn}`;
+    };
     const conditions = (t.Conditions ?? {}) as Record<string, Json>;
     const evaluate = (v: Json): Json => {
       if (Array.isArray(v)) return v.map(evaluate);
@@ -119,6 +127,7 @@ function synthesize(): Synthesized {
         case 'Ref':
           return PARAMETERS[arg] ?? PSEUDO[arg] ?? (t.Parameters?.[arg] ? String(t.Parameters[arg].Default ?? '') : `{${arg}}`);
         case 'Fn::GetAtt':
+          if (resources[arg[0]]?.Type === 'AWS::SQS::Queue' && arg[1] === 'Arn') return queueArn(resources[arg[0]]!, arg[0]);
           return resources[arg[0]]?.Type === 'AWS::DynamoDB::Table' && arg[1] === 'Arn' ? `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/{table}` : `{${arg.join('.')}}`;
         case 'Fn::Join':
           return (evaluate(arg[1]) as Json[]).flat().join(arg[0]);
@@ -153,7 +162,8 @@ function synthesize(): Synthesized {
         .map((s) => evaluate(s) as Statement)
         .filter((s) => [s.Action].flat().some((a) => SERVICES.some((p) => a.startsWith(p))))
         // The stream reads are the event source mapping's (Lambda's poller uses the role), not the handler's.
-        .filter((s) => ![s.Action].flat().every((a) => STREAM_ACTIONS.includes(a)));
+        .filter((s) => ![s.Action].flat().every((a) => STREAM_ACTIONS.includes(a)))
+        .filter((s) => ![s.Action].flat().every((a) => QUEUE_POLL_ACTIONS.includes(a)));
       statements.set(handler, own);
     }
     const wsApi = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api' && r.Properties.ProtocolType === 'WEBSOCKET')![0];
@@ -235,6 +245,7 @@ function requestOf(c: RecordedCall, s: Synthesized): Request {
     return { action: c.action, resource, context: c.pk !== undefined ? { 'dynamodb:LeadingKeys': [c.pk] } : {} };
   }
   if (service === 'sns') return { action: c.action, resource: c.arn ?? '(no ARN recorded)', context: {} };
+  if (service === 'sqs') return { action: c.action, resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:${c.queue ?? '(no queue recorded)'}`, context: {} };
   if (service === 'ses') {
     const from = /<([^>]+)>/.exec(c.from ?? '')?.[1] ?? c.from ?? '';
     return { action: c.action, resource: `arn:aws:ses:${REGION}:${ACCOUNT}:identity/${from}`, context: { 'ses:FromAddress': [from] } };
@@ -248,6 +259,7 @@ function describe(c: RecordedCall): string {
   if (c.action.startsWith('dynamodb:')) return `${c.action}${c.index ? ` on index ${c.index}` : ''} key ${family(c.pk)}${via}`;
   if (c.action.startsWith('sns:')) return `${c.action} on ${snsKind(c.arn)}`;
   if (c.action.startsWith('ses:')) return `${c.action} from ${c.from}`;
+  if (c.action.startsWith('sqs:')) return `${c.action} to queue ${c.queue}${via}`;
   return `${c.action} ${c.method} @connections`;
 }
 
@@ -273,6 +285,7 @@ function neededGrant(c: RecordedCall): string {
   }
   if (c.action.startsWith('sns:')) return `{ sns: ['${short}'] }`;
   if (c.action.startsWith('ses:')) return `'ses:send'`;
+  if (c.action.startsWith('sqs:')) return `'sqs:send' (list the handler in the producers of QUEUES entry '${c.queue}')`;
   return `{ ws: ['${c.method}'] }`;
 }
 

@@ -17,12 +17,13 @@ import { onFreePorts } from '../../local/free-port.js';
 
 export async function startTestStack(extra: Partial<OfflineStackOptions> = {}, { ownDynamo = false } = {}): Promise<OfflineStack> {
   const shared = ownDynamo ? undefined : process.env.DYNAMODB_ENDPOINT;
-  return onFreePorts(5, ([httpPort, wsPort, snsPort, sesPort, dynamoPort]) =>
+  return onFreePorts(6, ([httpPort, wsPort, snsPort, sesPort, dynamoPort, sqsPort]) =>
     startOfflineStack({
       httpPort,
       wsPort,
       snsPort,
       sesPort,
+      sqsPort,
       reminderIntervalS: 0,
       // SPEC §4's grace period off: a test's message is old enough for the check that follows it.
       reminderMinAgeS: 0,
