@@ -144,8 +144,11 @@ export interface ShardResult {
 export async function runShard(
   deps: ReminderDeps,
   item: ReminderWorkItem,
-  opts: { remainingMs?: () => number; pacer?: Pacer } = {},
+  opts: { remainingMs?: () => number; pacer?: Pacer; marginMs?: number } = {},
 ): Promise<ShardResult> {
+  // A quarter of the time the worker starts with, at most STOP_MARGIN_MS: a short-lived invocation
+  // (the offline stack's 30 s) still does work before it hands the rest on.
+  const margin = opts.marginMs ?? (opts.remainingMs ? Math.min(STOP_MARGIN_MS, opts.remainingMs() / 4) : STOP_MARGIN_MS);
   const summary = empty();
   const pacer = opts.pacer ?? new Pacer(deps.sendRatePerS);
   const due = dueAgents(deps.db, deps.tableName, item);
@@ -153,7 +156,7 @@ export async function runShard(
   let stopped = false;
   const worker = async () => {
     while (!stopped) {
-      if (opts.remainingMs && !mayClaimMore(opts.remainingMs(), STOP_MARGIN_MS)) {
+      if (opts.remainingMs && !mayClaimMore(opts.remainingMs(), margin)) {
         stopped = true;
         break;
       }

@@ -208,7 +208,7 @@ describe('the sharded due index', () => {
     const deps = { ...reminderDeps(1000), concurrency: 1 };
     // Time for two agents, then "short": the margin check fails.
     let budget = 2;
-    const first = await runShard(deps, item, { remainingMs: () => (budget-- > 0 ? 10 * 60_000 : 0) });
+    const first = await runShard(deps, item, { marginMs: 30_000, remainingMs: () => (budget-- > 0 ? 10 * 60_000 : 0) });
     expect(first.summary).toEqual({ agentsEmailed: 2, conversations: 2, failed: 0 });
     expect(first.continuation?.partition).toBe(item.partition);
     expect(first.continuation?.afterAgent).toBeDefined();
@@ -342,7 +342,7 @@ test.each([1, 2, 3, 4, 5])('randomized (seed %i): every owed (agent, conversatio
           let item: ReminderWorkItem | undefined = start;
           while (item) {
             let budget = 1 + Math.floor(rnd() * 2);
-            const res = await runShard(deps, item, { remainingMs: () => (budget-- > 0 ? 10 * 60_000 : 0) });
+            const res = await runShard(deps, item, { marginMs: 30_000, remainingMs: () => (budget-- > 0 ? 10 * 60_000 : 0) });
             item = res.continuation;
           }
         }
