@@ -165,7 +165,7 @@ export interface ReminderScaleResult {
 export async function reminderScale(stack: OfflineStack, seedDb: DynamoDBDocumentClient, o: { agents: number; workspaces: number; progress?: (line: string) => void }): Promise<ReminderScaleResult> {
   const { reminderWorkItems, runShard, Pacer } = await import('../lambdas/app/reminder.js');
   const { reminderDeps } = await import('../lambdas/handlers/reminder-wiring.js');
-  const { REMINDER_MAX_WORKERS } = await import('../lambdas/app/reminder-limits.js');
+  const { REMINDER_MAX_WORKERS, REMINDER_WORKER_AGENTS } = await import('../lambdas/app/reminder-limits.js');
   const { perWorkerSendRate } = await import('../lambdas/domain/reminder-plan.js');
   const { recordDue } = await import('../lambdas/store/positions.js');
   const { config } = await import('../lambdas/platform/config.js');
@@ -242,7 +242,7 @@ export async function reminderScale(stack: OfflineStack, seedDb: DynamoDBDocumen
     let item: (typeof start) | undefined = start;
     while (item) {
       workItems++;
-      const deps = reminderDeps(perWorkerSendRate(rate, REMINDER_MAX_WORKERS));
+      const deps = { ...reminderDeps(perWorkerSendRate(rate, REMINDER_MAX_WORKERS)), concurrency: REMINDER_WORKER_AGENTS };
       const began = performance.now();
       const r = await runShard(deps, item, { pacer: new Pacer(deps.sendRatePerS), remainingMs: () => 120_000 - (performance.now() - began) });
       summary.agentsEmailed += r.summary.agentsEmailed;

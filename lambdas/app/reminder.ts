@@ -27,11 +27,11 @@ import { mapLimit } from '../platform/map-limit.js';
 import { mayClaimMore, newestActivityFirst, nextSendSlot, planAgentReminder, planReminder } from '../domain/reminder-plan.js';
 import { buildDigest, DIGEST_MAX_CONVERSATIONS, type DigestConversation } from '../domain/digest.js';
 import { markEmailFailing } from '../store/agent-status.js';
-import { getAgent, type Agent } from '../store/agents.js';
+import { toAgent, type Agent } from '../store/agents.js';
 import { getConversation } from '../store/conversations.js';
 import { visitorMessagesAfter } from '../store/messages.js';
 import { dropDue, getPosition, recordEmailed } from '../store/positions.js';
-import { claimAgent, dueAgents, releaseAgent, type DueAgent, type DueCursor } from '../store/reminders.js';
+import { claimAgentProfile, dueAgents, releaseAgent, type DueAgent, type DueCursor } from '../store/reminders.js';
 import { duePartitions } from '../store/keys.js';
 import { sendEmail } from '../channels/email.js';
 
@@ -202,8 +202,9 @@ export async function remindAgent(deps: ReminderDeps, due: DueAgent, pacer: Pace
   const log = { runId: deps.runId, ...ids };
   const claimedAt = clock(deps);
   let claim;
+  let profile;
   try {
-    claim = await claimAgent(deps.db, deps.tableName, ids, deps.runId, claimedAt, LEASE_MS);
+    ({ result: claim, profile } = await claimAgentProfile(deps.db, deps.tableName, ids, deps.runId, claimedAt, LEASE_MS));
   } catch (e) {
     logger.error('reminder claim failed', { ...log, error: errorInfo(e) });
     return { kind: 'failed' };
@@ -215,8 +216,9 @@ export async function remindAgent(deps: ReminderDeps, due: DueAgent, pacer: Pace
     return { kind: 'none' };
   }
   try {
-    const agent = await getAgent(deps.db, deps.tableName, due.workspaceId, due.agentId);
-    if (!agent) return { kind: 'none' };
+    // The profile as the claim wrote it: what decides the email, read in the same request.
+    if (!profile) return { kind: 'none' };
+    const agent = toAgent(profile);
     // Removed, inactive, unverified or failing: decided before any conversation is read.
     const verdict = planAgentReminder(agent, clock(deps), deps.inactiveDays);
     if (verdict.kind === 'drop') {

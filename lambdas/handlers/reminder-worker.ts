@@ -11,7 +11,7 @@ import { config } from '../platform/config.js';
 import { errorInfo, logger } from '../platform/logger.js';
 import { perWorkerSendRate } from '../domain/reminder-plan.js';
 import { Pacer, runShard } from '../app/reminder.js';
-import { REMINDER_MAX_WORKERS } from '../app/reminder-limits.js';
+import { REMINDER_MAX_WORKERS, REMINDER_WORKER_AGENTS } from '../app/reminder-limits.js';
 import { enqueueReminderWork, reminderDeps } from './reminder-wiring.js';
 
 const workItem = z.object({ partition: z.string().check(z.regex(/^DUE(#\d{2})?$/)), afterAgent: z.optional(z.string().check(z.maxLength(600))) });
@@ -19,7 +19,7 @@ const workItem = z.object({ partition: z.string().check(z.regex(/^DUE(#\d{2})?$/
 export const handler = async (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> => {
   const c = config();
   // SES's rate is per account: every worker that may run at once gets its part.
-  const deps = reminderDeps(perWorkerSendRate(c.sesMaxSendRate, REMINDER_MAX_WORKERS));
+  const deps = { ...reminderDeps(perWorkerSendRate(c.sesMaxSendRate, REMINDER_MAX_WORKERS)), concurrency: REMINDER_WORKER_AGENTS };
   const pacer = new Pacer(deps.sendRatePerS);
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {

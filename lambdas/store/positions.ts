@@ -123,6 +123,21 @@ export async function recordEmailed(
   agentId: string,
   seq: number,
 ): Promise<void> {
+  // The usual case in one write: the emailed position moves and nothing newer is owed, so the due
+  // keys go too. Otherwise (a newer owed message, or already recorded) the two steps below.
+  const both = await writtenIf(
+    db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: k.position(conv, agentId),
+        UpdateExpression: 'SET emailedSeq = :s REMOVE #dp, #ds, dueAtMs',
+        ConditionExpression: '(attribute_not_exists(emailedSeq) OR emailedSeq < :s) AND attribute_exists(#dp) AND dueSeq <= :s',
+        ExpressionAttributeNames: { '#dp': DUE.partitionKey, '#ds': DUE.sortKey },
+        ExpressionAttributeValues: { ':s': seq },
+      }),
+    ),
+  );
+  if (both) return;
   await writtenIf(
     db.send(
       new UpdateCommand({

@@ -109,21 +109,37 @@ export async function claimAgent(
   nowMs: number,
   leaseMs: number,
 ): Promise<ClaimResult> {
+  return (await claimAgentProfile(db, tableName, ids, runId, nowMs, leaseMs)).result;
+}
+
+/**
+ * The same claim, answering the profile as the claim wrote it (ReturnValues ALL_NEW: an update is
+ * strongly consistent, so this is the profile now, without a second read).
+ */
+export async function claimAgentProfile(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  ids: { workspaceId: string; agentId: string },
+  runId: string,
+  nowMs: number,
+  leaseMs: number,
+): Promise<{ result: ClaimResult; profile?: Record<string, unknown> }> {
   try {
-    await db.send(
+    const r = await db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: k.agent(ids.workspaceId, ids.agentId),
         UpdateExpression: 'SET reminderLeaseUntil = :until, reminderLeaseOwner = :run',
         ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(reminderLeaseUntil) OR reminderLeaseUntil < :now)',
         ExpressionAttributeValues: { ':until': nowMs + leaseMs, ':run': runId, ':now': nowMs },
+        ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return 'claimed';
+    return r.Attributes ? { result: 'claimed', profile: r.Attributes } : { result: 'claimed' };
   } catch (e) {
     if (!isConditionalFailure(e)) throw e;
-    return (e as { Item?: unknown }).Item ? 'busy' : 'missing';
+    return { result: (e as { Item?: unknown }).Item ? 'busy' : 'missing' };
   }
 }
 
