@@ -139,7 +139,8 @@ export const BACKGROUND = {
   reminder: {
     handler: 'reminder',
     // The cross-tenant `due` index: the reminder, the agent removal and the expiry sweep only.
-    grants: [{ query: 'due' }, { table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send'] as Grant[],
+    // The agent's profile comes back from the claim's UpdateItem (ALL_NEW): no GetItem on it.
+    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send'] as Grant[],
   },
   /**
    * The reminder's workers (QUEUES `reminder-work`): one partition of the `due` index each, the
@@ -147,7 +148,8 @@ export const BACKGROUND = {
    */
   reminderWorker: {
     handler: 'reminder-worker',
-    grants: [{ query: 'due' }, { table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send'] as Grant[],
+    // The agent's profile comes back from the claim's UpdateItem (ALL_NEW): no GetItem on it.
+    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send'] as Grant[],
   },
   /**
    * Every minute: closes connections whose token expired (SPEC §10.4). Their expiry minutes are
