@@ -36,6 +36,8 @@ export interface ReminderResult {
   /** large.readUnits / small.readUnits */
   readUnitRatio: number;
   timeRatio: number;
+  /** 10,000 due agents over 100 workspaces through the shard workers (reminderScale). */
+  scale: ReminderScaleResult;
 }
 
 export interface ReminderOptions {
@@ -56,7 +58,7 @@ async function dueCount(db: DynamoDBDocumentClient, tableName: string, workspace
       IndexName: DUE.name,
       KeyConditionExpression: '#p = :p AND begins_with(#s, :s)',
       ExpressionAttributeNames: { '#p': DUE.partitionKey, '#s': DUE.sortKey },
-      ExpressionAttributeValues: { ':p': k.duePk(), ':s': `${workspaceId}#${agentId}#` },
+      ExpressionAttributeValues: { ':p': k.duePk(workspaceId, agentId), ':s': `${workspaceId}#${agentId}#` },
     }),
   );
   return r.Count ?? 0;
@@ -119,7 +121,10 @@ export async function reminderCost(stack: OfflineStack, meter: Meter, seedDb: Dy
   const small = await measure(smallPairs, await seed('s', o.small));
   o.progress?.(`reminder: seeding ${largePairs - smallPairs} more read pairs`);
   const large = await measure(largePairs, await seed('l', o.added));
+  o.progress?.('reminder: 10,000 due agents over 100 workspaces');
+  const scale = await reminderScale(stack, seedDb, { agents: 10_000, workspaces: 100, ...(o.progress ? { progress: o.progress } : {}) });
   return {
+    scale,
     small,
     large,
     readUnitRatio: round(large.readUnits / small.readUnits, 3),
@@ -130,4 +135,123 @@ export async function reminderCost(stack: OfflineStack, meter: Meter, seedDb: Dy
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
+}
+
+export interface ReminderScaleResult {
+  dueAgents: number;
+  workspaces: number;
+  /** Seconds from the dispatch to the last worker's end: the whole run. */
+  seconds: number;
+  summary: { agentsEmailed: number; conversations: number; failed: number };
+  /** Work items run, continuations included. */
+  workItems: number;
+  /** Distinct `due` partition keys holding the first 1,000 obligations (recorded by the store's recordDue). */
+  duePartitionKeys: number;
+  /** Obligations per partition for all of them (the spread over the shards). */
+  perPartition: Record<string, number>;
+  sesMaxSendRate: number;
+  workers: number;
+  seedSeconds: number;
+}
+
+/**
+ * `agents` due agents over `workspaces` workspaces, one owed conversation each, then one reminder
+ * run the way the deployed stack runs it: the dispatcher's work items (every `due` partition)
+ * through REMINDER_MAX_WORKERS shard workers at once, each following its continuations, each pacing
+ * at its share of SES_MAX_SEND_RATE. The obligations are recorded by the store's own recordDue;
+ * agents, conversations and messages are seeded in bulk (a message is put twice, first under
+ * another entity, so the stream's INSERT filter does not fan the history out again).
+ */
+export async function reminderScale(stack: OfflineStack, seedDb: DynamoDBDocumentClient, o: { agents: number; workspaces: number; progress?: (line: string) => void }): Promise<ReminderScaleResult> {
+  const { reminderWorkItems, runShard, Pacer } = await import('../lambdas/app/reminder.js');
+  const { reminderDeps } = await import('../lambdas/handlers/reminder-wiring.js');
+  const { REMINDER_MAX_WORKERS, REMINDER_WORKER_AGENTS } = await import('../lambdas/app/reminder-limits.js');
+  const { perWorkerSendRate } = await import('../lambdas/domain/reminder-plan.js');
+  const { recordDue } = await import('../lambdas/store/positions.js');
+  const { config } = await import('../lambdas/platform/config.js');
+  const { indexKeys, lastMessageOf } = await import('../lambdas/store/conversations.js');
+  const { mapLimit } = await import('./util.js');
+  const run = benchId('rs');
+  const at = new Date(Date.now() - 10 * 60_000).toISOString();
+  const settings = { desktop: false, mobile: false, email: true, emailUnreadReminder: true, scope: 'assigned', unassigned: false };
+  const owed: Array<{ workspaceId: string; agentId: string; conversationId: string }> = [];
+  const items: Record<string, unknown>[] = [];
+  const messages: Record<string, unknown>[] = [];
+  for (let i = 0; i < o.agents; i++) {
+    const workspaceId = `${run}-ws-${i % o.workspaces}`;
+    const agentId = `a-${i}`;
+    const conversationId = `${run}-conv-${i}`;
+    const visitorId = `v-${i}`;
+    const body = `Still waiting (${i})`;
+    items.push({ ...k.agent(workspaceId, agentId), entity: 'agent', workspaceId, agentId, email: `${agentId}@${workspaceId}.example.com`, name: agentId, settings, createdAt: at });
+    items.push({
+      ...k.conversation(conversationId),
+      entity: 'conversation',
+      workspaceId,
+      conversationId,
+      visitor: { name: 'Seeded visitor' },
+      visitorId,
+      assigneeKey: agentId,
+      assigneeId: agentId,
+      lastSeq: 1,
+      lastVisitorSeq: 1,
+      statusReadSeq: 0,
+      lastMessage: lastMessageOf({ messageId: `m-${i}`, seq: 1, fromType: 'visitor', fromId: visitorId, body, createdAt: at }),
+      lastActivityAt: at,
+      createdAt: at,
+      visitorTokenHash: '0'.repeat(64),
+      ...indexKeys(workspaceId, conversationId, agentId, at),
+    });
+    messages.push({ ...k.message(conversationId, 1), workspaceId, conversationId, messageId: `m-${i}`, seq: 1, fromType: 'visitor', fromId: visitorId, body, createdAt: at });
+    owed.push({ workspaceId, agentId, conversationId });
+  }
+  const t0 = performance.now();
+  o.progress?.(`reminder scale: seeding ${o.agents} agents over ${o.workspaces} workspaces`);
+  await batchWriteAll(seedDb, stack.tableName, [...items, ...messages.map((m) => ({ ...m, entity: 'seeded' }))]);
+  await batchWriteAll(seedDb, stack.tableName, messages.map((m) => ({ ...m, entity: 'message' })));
+  const arrived = Date.parse(at);
+  const first = owed.slice(0, 1000);
+  await mapLimit(first, 16, (ob) => recordDue(seedDb, stack.tableName, ob, 1, arrived));
+  const DUEIX = TABLE.indexes.dueReminders;
+  const count = async (partition: string) => {
+    let n = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await seedDb.send(
+        new QueryCommand({ TableName: stack.tableName, IndexName: DUEIX.name, KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': DUEIX.partitionKey }, ExpressionAttributeValues: { ':p': partition }, Select: 'COUNT', ExclusiveStartKey: start }),
+      );
+      n += r.Count ?? 0;
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return n;
+  };
+  const partitions = reminderWorkItems().map((w) => w.partition);
+  const firstCounts = await Promise.all(partitions.map(count));
+  const duePartitionKeys = firstCounts.filter((n) => n > 0).length;
+  await mapLimit(owed.slice(1000), 16, (ob) => recordDue(seedDb, stack.tableName, ob, 1, arrived));
+  const perPartition = Object.fromEntries(await Promise.all(partitions.map(async (p) => [p, await count(p)] as const)));
+  const seedSeconds = (performance.now() - t0) / 1000;
+
+  o.progress?.(`reminder scale: one run over ${partitions.length} partitions, ${REMINDER_MAX_WORKERS} workers`);
+  const rate = config().sesMaxSendRate;
+  const summary = { agentsEmailed: 0, conversations: 0, failed: 0 };
+  let workItems = 0;
+  const t1 = performance.now();
+  await mapLimit(reminderWorkItems(), REMINDER_MAX_WORKERS, async (start) => {
+    // One worker invocation per work item, as the queue hands them out: its own deps and pacer.
+    let item: (typeof start) | undefined = start;
+    while (item) {
+      workItems++;
+      const deps = { ...reminderDeps(perWorkerSendRate(rate, REMINDER_MAX_WORKERS)), concurrency: REMINDER_WORKER_AGENTS };
+      const began = performance.now();
+      const r = await runShard(deps, item, { pacer: new Pacer(deps.sendRatePerS), remainingMs: () => 120_000 - (performance.now() - began) });
+      summary.agentsEmailed += r.summary.agentsEmailed;
+      summary.conversations += r.summary.conversations;
+      summary.failed += r.summary.failed;
+      item = r.continuation;
+    }
+  });
+  const seconds = (performance.now() - t1) / 1000;
+  if (summary.agentsEmailed !== o.agents) throw new Error(`the run should email ${o.agents} agents, it emailed ${JSON.stringify(summary)}`);
+  return { dueAgents: o.agents, workspaces: o.workspaces, seconds: round(seconds, 1), summary, workItems, duePartitionKeys, perPartition, sesMaxSendRate: rate, workers: REMINDER_MAX_WORKERS, seedSeconds: round(seedSeconds) };
 }

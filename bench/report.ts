@@ -7,7 +7,7 @@ import type { Machine } from './machine.js';
 export interface Target {
   key: string;
   label: string;
-  op: '<=';
+  op: '<=' | '>=';
   limit: number;
 }
 
@@ -16,6 +16,8 @@ export const TARGETS: Target[] = [
   { key: 'desktop_p99_ms', label: 'desktop p99, 10 agents (ms)', op: '<=', limit: 200 },
   { key: 'capacity_ratio_other_workspace', label: 'capacity ratio, 1,000 agents + 1,000 connections elsewhere', op: '<=', limit: 1.1 },
   { key: 'reminder_cost_ratio', label: 'reminder read-capacity ratio, 100k / 1k read pairs', op: '<=', limit: 1.2 },
+  { key: 'reminder_10k_due_s', label: 'reminder run, 10,000 due agents over 100 workspaces, local SES (s)', op: '<=', limit: 60 },
+  { key: 'due_partition_keys', label: 'distinct `due` partition keys used by 1,000 obligations', op: '>=', limit: 8 },
   { key: 'max_bundle_kb', label: 'largest deployed bundle (KB)', op: '<=', limit: 250 },
   { key: 'init_ratio_vs_naive', label: 'cold init vs naive CJS bundle (ratio of sums)', op: '<=', limit: 0.7 },
   { key: 'load_5xx', label: 'load: 5xx answers (full run: 50 visitors × 20 messages, 4 in flight each, 20 agents)', op: '<=', limit: 0 },
@@ -50,7 +52,7 @@ const PAIRED: Record<string, string> = {
 };
 
 export function verdicts(figures: Record<string, number>): Record<string, { value: number; limit: number; pass: boolean }> {
-  return Object.fromEntries(TARGETS.map((t) => [t.key, { value: figures[t.key]!, limit: t.limit, pass: figures[t.key]! <= t.limit }]));
+  return Object.fromEntries(TARGETS.map((t) => [t.key, { value: figures[t.key]!, limit: t.limit, pass: t.op === '>=' ? figures[t.key]! >= t.limit : figures[t.key]! <= t.limit }]));
 }
 
 export function markdown(figures: Record<string, number>, m: Machine, meta: { date: string; command: string; seconds: number }): string {

@@ -136,6 +136,8 @@ function headline(p: PipelineResult, slow: DesktopFigures, r: ReminderResult, b:
     reminder_cost_ratio: r.readUnitRatio,
     reminder_ms_1k: r.small.ms,
     reminder_ms_100k: r.large.ms,
+    reminder_10k_due_s: r.scale.seconds,
+    due_partition_keys: r.scale.duePartitionKeys,
     max_bundle_kb: round(Math.max(...b.map((x) => x.kb))),
     init_ratio_vs_naive: round(sum(b.map((x) => x.initMs)) / sum(b.map((x) => x.naiveInitMs)), 3),
     init_ratio_vs_naive_median: round(median(b.map((x) => x.initMs / x.naiveInitMs)), 3),

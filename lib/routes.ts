@@ -10,6 +10,7 @@
  */
 import type { IndexName } from '../lambdas/store/table.js';
 import { LEADING_KEYS as K } from '../lambdas/store/keys.js';
+import { REMINDER_MAX_WORKERS, REMINDER_WORKER_TIMEOUT_S } from '../lambdas/app/reminder-limits.js';
 
 /** DynamoDB item actions (a transaction's Put/Update/Delete are authorised as PutItem/UpdateItem/DeleteItem). */
 export type ItemAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem' | 'ConditionCheckItem';
@@ -149,7 +150,17 @@ export const BACKGROUND = {
   reminder: {
     handler: 'reminder',
     // The cross-tenant `due` index: the reminder, the agent removal and the expiry sweep only.
-    grants: [{ query: 'due' }, { table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send'] as Grant[],
+    // The agent's profile comes back from the claim's UpdateItem (ALL_NEW): no GetItem on it.
+    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send'] as Grant[],
+  },
+  /**
+   * The reminder's workers (QUEUES `reminder-work`): one partition of the `due` index each, the
+   * same reads and writes as the reminder, and the continuation of a partition they stop early.
+   */
+  reminderWorker: {
+    handler: 'reminder-worker',
+    // The agent's profile comes back from the claim's UpdateItem (ALL_NEW): no GetItem on it.
+    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send'] as Grant[],
   },
   /**
    * Every minute: closes connections whose token expired (SPEC §10.4). Their expiry minutes are
@@ -212,6 +223,24 @@ export const QUEUES: readonly WorkQueue[] = [
       { ws: ['POST'] },
     ],
   },
+  {
+    // The 5-minute reminder's shards (SPEC §4): the rule's function sends one item per partition of
+    // the `due` index; a worker that stops early queues the rest of its partition.
+    id: 'reminder-work',
+    urlEnv: 'REMINDER_WORK_QUEUE_URL',
+    consumer: 'reminder-worker',
+    producers: ['reminder', 'reminder-worker'],
+    // One partition per invocation: each worker's time bound covers one shard.
+    batchSize: 1,
+    // At least six times the consumer's timeout (AWS: "Using Lambda with Amazon SQS",
+    // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+    visibilityTimeoutS: 6 * REMINDER_WORKER_TIMEOUT_S,
+    maxReceiveCount: 5,
+    consumerTimeoutS: REMINDER_WORKER_TIMEOUT_S,
+    // SES's send rate is split over this many workers (lambdas/app/reminder-limits.ts); the event
+    // source mapping's maximum concurrency (minimum 2) keeps more from running.
+    consumerConcurrency: REMINDER_MAX_WORKERS,
+  },
 ];
 
 /** The grants of a queue's consumer: its own list, or those of the BACKGROUND entry with that handler. */
@@ -234,8 +263,10 @@ export const ALL_HANDLERS: readonly string[] = [
     WS_AUTHORIZER.handler,
     BACKGROUND.fanout.handler,
     BACKGROUND.reminder.handler,
+    BACKGROUND.reminderWorker.handler,
     BACKGROUND.connectionExpiry.handler,
     BACKGROUND.sesEvents.handler,
     ...QUEUES.map((q) => q.consumer),
   ]),
 ];
+

@@ -14,6 +14,7 @@ import { HandlerFunction } from './constructs/handler-function.js';
 import type { GrantTargets } from './constructs/grants.js';
 import { HttpEndpoint, VISITOR_ROUTE_THROTTLE } from './constructs/http-api.js';
 import { ifElse, StackParameters } from './constructs/parameters.js';
+import { REMINDER_WORKER_TIMEOUT_S } from '../lambdas/app/reminder-limits.js';
 import { NotificationPipeline } from './constructs/pipeline.js';
 import { ConnectionExpirySweep } from './constructs/connection-expiry.js';
 import { WebConsole } from './constructs/web-console.js';
@@ -95,6 +96,8 @@ export class AgentChatStack extends Stack {
       EMAIL_FROM: params.emailFrom.valueAsString,
       CONSOLE_URL: consoleUrl,
       AGENT_INACTIVE_DAYS: params.agentInactiveDays.valueAsString,
+      REMINDER_MIN_AGE_S: params.reminderMinAgeSeconds.valueAsString,
+      SES_MAX_SEND_RATE: params.sesMaxSendRate.valueAsString,
       SES_CONFIGURATION_SET: emailEvents.configurationSet.configurationSetName,
     };
     const targets: GrantTargets = {
@@ -141,6 +144,8 @@ export class AgentChatStack extends Stack {
 
     const fanout = fn(BACKGROUND.fanout.handler, BACKGROUND.fanout.grants, { memorySize: 512, timeout: Duration.minutes(1) });
     const reminder = fn(BACKGROUND.reminder.handler, BACKGROUND.reminder.grants, { memorySize: 512, timeout: Duration.minutes(2) });
+    // The reminder's shard workers (QUEUES `reminder-work` feeds them; each stops taking agents before this timeout).
+    fn(BACKGROUND.reminderWorker.handler, BACKGROUND.reminderWorker.grants, { memorySize: 512, timeout: Duration.seconds(REMINDER_WORKER_TIMEOUT_S) });
     const sesEvents = fn(BACKGROUND.sesEvents.handler, BACKGROUND.sesEvents.grants);
     emailEvents.subscribe(sesEvents.fn);
     this.pipeline = new NotificationPipeline(this, 'Pipeline', { table: this.table, fanout, reminder });

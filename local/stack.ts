@@ -52,6 +52,10 @@ export interface OfflineStackOptions {
   queues?: readonly LocalWorkQueue[];
   /** Seconds between reminder runs; 0 turns the schedule off (POST /_local/reminders/run still works). */
   reminderIntervalS?: number;
+  /** SPEC §4 ReminderMinAgeSeconds (default `LOCAL_REMINDER_MIN_AGE_S`, else 60); the test stack sets 0. */
+  reminderMinAgeS?: number;
+  /** SES's maximum send rate the reminder paces to (default `LOCAL_SES_MAX_SEND_RATE`, else 14 per second). */
+  sesMaxSendRate?: number;
   /** Seconds between connection-expiry sweeps (default 60, as the rule on AWS); 0 turns them off. */
   connectionExpiryIntervalS?: number;
   /** Keep DynamoDB data under .local-data/ instead of in memory. */
@@ -196,6 +200,8 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
   const queues: readonly LocalWorkQueue[] = opts.queues ?? QUEUES;
   const dynamoPort = portOf(opts, 'dynamoPort');
   const reminderIntervalS = opts.reminderIntervalS ?? envNumber('LOCAL_REMINDER_INTERVAL_S') ?? 300;
+  const reminderMinAgeS = opts.reminderMinAgeS ?? envNumber('LOCAL_REMINDER_MIN_AGE_S') ?? 60;
+  const sesMaxSendRate = opts.sesMaxSendRate ?? envNumber('LOCAL_SES_MAX_SEND_RATE') ?? 14;
   const connectionExpiryIntervalS = opts.connectionExpiryIntervalS ?? envNumber('LOCAL_CONNECTION_EXPIRY_INTERVAL_S') ?? 60;
   const rateLimits = opts.rateLimits ?? process.env.LOCAL_RATE_LIMITS !== '0';
   const tableName = opts.tableName ?? 'agent-chat';
@@ -299,6 +305,8 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       EMAIL_FROM: process.env.EMAIL_FROM ?? 'notifications@agent-chat.local',
       CONSOLE_URL: httpUrl,
       RATE_LIMITS: rateLimits ? 'on' : 'off',
+      REMINDER_MIN_AGE_S: String(reminderMinAgeS),
+      SES_MAX_SEND_RATE: String(sesMaxSendRate),
     });
 
     // One at a time: jest's ESM loader fails on concurrent dynamic imports that share modules.
@@ -356,9 +364,12 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     // The reminder: runs one after another, never two at once (the timer skips a tick while one runs).
     let queue: Promise<unknown> = Promise.resolve();
     let running = 0;
-    const runReminder = (): Promise<unknown> => {
+    // The schedule sends EventBridge's event (the dispatcher hands the shards to the work queue when
+    // there is one); `/_local/reminders/run` sends a manual one, which runs every shard in this
+    // invocation and answers the whole run's summary (SPEC §9).
+    const runReminder = (event: unknown = scheduledEvent()): Promise<unknown> => {
       running++;
-      const run = queue.then(() => reminder.invoke(scheduledEvent()));
+      const run = queue.then(() => reminder.invoke(event));
       queue = run.catch(() => undefined).finally(() => running--);
       return run;
     };
@@ -413,7 +424,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       pushes: () => sns.pushes(),
       disablePush: (token, mode) => sns.disable(token, mode),
       emails: () => ses.emails(),
-      runReminder,
+      runReminder: () => runReminder({ source: 'local', 'detail-type': 'Manual run' }),
       ensureAgent: (identity) => ensureAgent(docClient(), tableName, identity),
       queues: () => sqs.stats(),
       log,

@@ -100,7 +100,7 @@ async function recordAllDue(deps: FanoutDeps, m: VisitorMessage, agents: readonl
   // Idempotent: a redelivery finds the obligation already recorded (or read, or emailed).
   await mapLimit(agents, DUE_CONCURRENCY, async (agentId) => {
     try {
-      await recordDue(deps.db, deps.tableName, { workspaceId: m.workspaceId, agentId, conversationId: m.conversationId }, m.seq);
+      await recordDue(deps.db, deps.tableName, { workspaceId: m.workspaceId, agentId, conversationId: m.conversationId }, m.seq, arrivedAt(m.createdAt));
     } catch (e) {
       failed++;
       logger.warn('email obligation not recorded', { messageId: m.messageId, agentId, error: errorName(e) });
@@ -201,3 +201,8 @@ export async function fanoutWork(event: SQSEvent, deps: FanoutDeps): Promise<SQS
   return { batchItemFailures: failures };
 }
 
+/** When the message arrived (the owed entry's age, SPEC §4); a stored date that does not parse counts as now. */
+function arrivedAt(createdAt: string): number {
+  const t = Date.parse(createdAt);
+  return Number.isFinite(t) ? t : Date.now();
+}

@@ -7,34 +7,79 @@ import { wantsEmail } from './settings.js';
 import { isDue, type Position } from './read-state.js';
 import { isInactive } from './agent-activity.js';
 
+/** What is owed ends after this long (SPEC §4): a week-old unread chat is the console's business. */
+export const OWED_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+
 export interface ObligationState {
   agent: AgentSettings;
   /** The conversation as it is now; undefined when it no longer exists. */
   conversation?: { assigneeId: string | null | undefined; lastVisitorSeq: number };
-  position: Position;
+  /** The agent's positions; `dueSeq` is the newest owed visitor message, `dueAtMs` when it arrived. */
+  position: Position & { dueSeq?: number; dueAtMs?: number };
+  /** The check's clock and SPEC §4's ReminderMinAgeSeconds (ms); both default to "no wait". */
+  nowMs?: number;
+  minAgeMs?: number;
 }
 
 export type ReminderPlan =
   /** List the visitor messages in (afterSeq, upToSeq] in this agent's email. */
   | { kind: 'email'; afterSeq: number; upToSeq: number }
-  /** The obligation no longer applies: forget it without emailing. */
-  | { kind: 'drop'; reason: 'email-off' | 'not-recipient' | 'conversation-gone' }
-  /** Already read or emailed since the obligation was recorded: nothing to send. */
+  /** What was owed ends without an email (the conversation is gone, or a week has passed). */
+  | { kind: 'drop'; reason: 'conversation-gone' | 'expired' }
+  /** Not eligible now, or too fresh: send nothing for it now and keep what is owed for a later check. */
+  | { kind: 'hold'; reason: 'email-off' | 'not-recipient' | 'too-recent' }
+  /** Already read or emailed up to what was owed: nothing to send, the obligation is met. */
   | { kind: 'nothing-due' };
+
+/**
+ * The owed part of the conversation: up to `dueSeq` (what arrived while the agent was a recipient
+ * with email on, or was unread when C was assigned to them). An item without `dueSeq` (a caller
+ * that only knows the conversation) counts up to the newest visitor message.
+ */
+function owedUpTo(s: ObligationState): number {
+  return s.position.dueSeq ?? s.conversation?.lastVisitorSeq ?? 0;
+}
 
 export function planReminder(s: ObligationState): ReminderPlan {
   if (!s.conversation) return { kind: 'drop', reason: 'conversation-gone' };
-  // Both toggles, checked now: switching email off stops reminders already pending.
-  if (!wantsEmail(s.agent.settings)) return { kind: 'drop', reason: 'email-off' };
-  // The recipient rule again, now: an agent unassigned from a conversation stops hearing about it.
-  if (!isRecipient(s.agent, s.conversation.assigneeId)) return { kind: 'drop', reason: 'not-recipient' };
+  const nowMs = s.nowMs ?? Date.now();
   // Only this agent's own positions count: another agent reading the conversation changes nothing here.
-  if (!isDue(s.conversation.lastVisitorSeq, s.position)) return { kind: 'nothing-due' };
-  return {
-    kind: 'email',
-    afterSeq: Math.max(s.position.readSeq, s.position.emailedSeq),
-    upToSeq: s.conversation.lastVisitorSeq,
-  };
+  const upToSeq = Math.min(owedUpTo(s), s.conversation.lastVisitorSeq);
+  if (!isDue(upToSeq, s.position)) return { kind: 'nothing-due' };
+  if (s.position.dueAtMs !== undefined && nowMs - s.position.dueAtMs > OWED_MAX_AGE_MS) return { kind: 'drop', reason: 'expired' };
+  // Both toggles, checked now; off for a minute keeps what is owed (SPEC §4) instead of dropping it.
+  if (!wantsEmail(s.agent.settings)) return { kind: 'hold', reason: 'email-off' };
+  // The recipient rule again, now: reassigned away (and perhaps back later) holds, it does not forget.
+  if (!isRecipient(s.agent, s.conversation.assigneeId)) return { kind: 'hold', reason: 'not-recipient' };
+  // ReminderMinAgeSeconds: a conversation whose newest owed message is younger waits for the next
+  // check as a whole, so the agent (who may be reading it right now) gets one email about it, later.
+  if (s.position.dueAtMs !== undefined && nowMs - s.position.dueAtMs < (s.minAgeMs ?? 0)) return { kind: 'hold', reason: 'too-recent' };
+  return { kind: 'email', afterSeq: Math.max(s.position.readSeq, s.position.emailedSeq), upToSeq };
+}
+
+/** Whether assigning C to an agent makes them owed its unread visitor messages (SPEC §4). */
+export function owedOnAssignment(a: { settings: AgentSettings['settings'] }, lastVisitorSeq: number, p: Position): boolean {
+  // Email on now: turning it on later makes them owed from the next message, not this history.
+  return wantsEmail(a.settings) && isDue(lastVisitorSeq, p);
+}
+
+/** SES's account-wide rate shared by the workers that may run at once: each paces itself at its part. */
+export function perWorkerSendRate(maxSendRate: number, maxWorkers: number): number {
+  return maxSendRate / Math.max(1, maxWorkers);
+}
+
+/**
+ * The next send slot of a pacer sending `ratePerS` emails a second: never before `nowMs`, and at
+ * least one interval after the previous slot. Returns the slot (ms); the caller waits until then.
+ */
+export function nextSendSlot(previousSlotMs: number | undefined, nowMs: number, ratePerS: number): number {
+  if (previousSlotMs === undefined || !(ratePerS > 0) || !Number.isFinite(ratePerS)) return nowMs;
+  return Math.max(nowMs, previousSlotMs + 1000 / ratePerS);
+}
+
+/** Whether a time-bounded worker may still take another agent: enough time left for one agent's work. */
+export function mayClaimMore(remainingMs: number, marginMs: number): boolean {
+  return remainingMs > marginMs;
 }
 
 /** The agent-level part of the check, before any conversation is read (SPEC §10.3–10.4). */

@@ -19,6 +19,12 @@ export interface Config {
   agentInactiveDays: number;
   /** The SES configuration set reminders are sent with (bounces and complaints); unset offline. */
   sesConfigurationSet?: string;
+  /** SPEC §4 ReminderMinAgeSeconds: visitor messages younger than this wait for the next check. */
+  reminderMinAgeS: number;
+  /** SES's maximum send rate (emails per second) the reminder paces itself to (stack parameter SesMaxSendRate). */
+  sesMaxSendRate: number;
+  /** The reminder's work queue (QUEUES `reminder-work`); unset: the reminder runs every shard itself. */
+  reminderWorkQueueUrl?: string;
 }
 
 let cached: Config | undefined;
@@ -64,6 +70,9 @@ export function config(): Config {
     rateLimits: opt('RATE_LIMITS') !== 'off',
     agentInactiveDays: nonNegative(opt('AGENT_INACTIVE_DAYS'), 30),
     sesConfigurationSet: opt('SES_CONFIGURATION_SET'),
+    reminderMinAgeS: nonNegative(opt('REMINDER_MIN_AGE_S'), 60),
+    sesMaxSendRate: nonNegative(opt('SES_MAX_SEND_RATE'), 14) || 14,
+    reminderWorkQueueUrl: opt('REMINDER_WORK_QUEUE_URL'),
   };
   return cached;
 }

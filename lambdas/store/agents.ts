@@ -69,7 +69,7 @@ export async function getAgent(db: DynamoDBDocumentClient, tableName: string, ws
   return r.Item ? toAgent(r.Item) : undefined;
 }
 
-function toAgent(item: Record<string, unknown>): Agent {
+export function toAgent(item: Record<string, unknown>): Agent {
   return {
     workspaceId: item.workspaceId as string,
     agentId: item.agentId as string,

@@ -2,7 +2,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { assign, getConversationIn, listItem } from './conversations.js';
 import { getAgent, type Identity } from './agents.js';
-import { getPosition } from './positions.js';
+import { getPosition, recordDue } from './positions.js';
+import { owedOnAssignment } from '../domain/reminder-plan.js';
 import { isConditionalFailure } from './errors.js';
 import { invalid, notFound } from '../platform/errors.js';
 
@@ -13,15 +14,23 @@ export async function assignConversation(
   conversationId: string,
   agentId: string | null,
 ) {
-  if (agentId && !(await getAgent(db, tableName, me.workspaceId, agentId))) {
+  const assignee = agentId ? await getAgent(db, tableName, me.workspaceId, agentId) : undefined;
+  if (agentId && !assignee) {
     throw invalid('agentId: no such agent in this workspace');
   }
   for (let attempt = 0; attempt < 5; attempt++) {
     const conv = await getConversationIn(db, tableName, me.workspaceId, conversationId);
     if (!conv) throw notFound('conversation not found');
-    const assigneeRead = agentId ? ((await getPosition(db, tableName, conversationId, agentId))?.readSeq ?? 0) : conv.statusReadSeq;
+    const assigneePos = agentId ? await getPosition(db, tableName, conversationId, agentId) : undefined;
+    const assigneeRead = agentId ? (assigneePos?.readSeq ?? 0) : conv.statusReadSeq;
     try {
       const updated = await assign(db, tableName, conv, agentId, assigneeRead);
+      // SPEC §4: assigned while it holds visitor messages the new assignee has not read, they are
+      // owed them (from now: the grace period and the 7 days count from the assignment). The
+      // conditional write skips it if they read or were emailed up to there meanwhile.
+      if (agentId && assignee && owedOnAssignment(assignee, updated.lastVisitorSeq, { readSeq: assigneeRead, emailedSeq: assigneePos?.emailedSeq ?? 0 })) {
+        await recordDue(db, tableName, { workspaceId: me.workspaceId, conversationId, agentId }, updated.lastVisitorSeq);
+      }
       const myRead = (await getPosition(db, tableName, conversationId, me.agentId))?.readSeq ?? 0;
       return listItem(updated, myRead);
     } catch (e) {

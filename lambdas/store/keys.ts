@@ -13,7 +13,8 @@
  *  agent position in a conversation pk CONV#{conv}          sk POS#{agent}    (readSeq, emailedSeq, dueSeq)
  *  conversations by activity        gsi1 WS#{ws}            / {lastActivityAt}#{conv}
  *  conversations by assignee        gsi2 WS#{ws}#AS#{agent|-} / {lastActivityAt}#{conv}
- *  due reminders (sparse)           due  DUE               / {ws}#{agent}#{conv}
+ *  due reminders (sparse)           due  DUE#{shard 00-15}  / {ws}#{agent}#{conv}  (shard = hash of {ws}#{agent})
+ *  due reminders, before sharding   due  DUE               / {ws}#{agent}#{conv}  (legacy: drained, moved on touch)
  *  connections by token expiry      due  CONNEXP#{yyyy-mm-ddThh:mm} / {expiresAt, 10 digits}#{connectionId}  (on the by-id item)
  *  notification dedupe              pk NOTIF#{messageId}    sk {channel}#{target}   (ttl; before issue 12)
  *  notification guard               pk NOTIF#{messageId}    sk {part}#{channel}     (ttl; set of targets done)
@@ -46,7 +47,11 @@ export const k = {
   activityPk: (ws: string) => `WS#${ws}`,
   assigneePk: (ws: string, agentId: string | null | undefined) => `WS#${ws}#AS#${agentId ?? '-'}`,
   activitySk: (at: string, conv: string) => `${at}#${conv}`,
-  duePk: () => 'DUE',
+  /** The agent's due shard: all of one agent's obligations share it (removal reads one partition). */
+  duePk: (ws: string, agentId: string) => dueShardPk(dueShard(ws, agentId)),
+  dueShardPk: (shard: number) => dueShardPk(shard),
+  /** Where every obligation lived before the index was sharded; still read until it is empty. */
+  legacyDuePk: () => LEGACY_DUE_PK,
   dueSk: (ws: string, agentId: string, conv: string) => `${ws}#${agentId}#${conv}`,
   /** A connection's token-expiry bucket in the `due` index: one partition per UTC minute. */
   connExpiryPk: (epochS: number) => `CONNEXP#${new Date(epochS * 1000).toISOString().slice(0, 16)}`,
@@ -84,6 +89,35 @@ export const LEADING_KEYS = {
   rate: 'RATE#*',
   token: 'TOKEN#*',
 } as const;
+
+/**
+ * The `due` index is split over this many partition keys, so no one partition carries every
+ * workspace's obligations (a hot partition throttles the table's writes) and the reminder can work
+ * the shards in parallel. Changing it moves obligations between shards: the reminder reads every
+ * shard, so a moved one is only found under its new key once it is written again.
+ */
+export const DUE_SHARDS = 16;
+export const LEGACY_DUE_PK = 'DUE';
+
+/** FNV-1a (32-bit) of `{ws}#{agent}`, mod DUE_SHARDS: stable, cheap, spreads ids evenly. */
+export function dueShard(ws: string, agentId: string): number {
+  const s = `${ws}#${agentId}`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % DUE_SHARDS;
+}
+
+function dueShardPk(shard: number): string {
+  return `DUE#${String(shard).padStart(2, '0')}`;
+}
+
+/** Every partition of the `due` index the reminder reads: the shards, then the legacy one. */
+export function duePartitions(): string[] {
+  return [...Array.from({ length: DUE_SHARDS }, (_, i) => dueShardPk(i)), LEGACY_DUE_PK];
+}
 
 export const PREFIX = { message: 'MSG#', connection: 'CONN#', device: 'DEV#', position: 'POS#' } as const;
 

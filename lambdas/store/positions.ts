@@ -17,6 +17,8 @@ export interface PositionItem {
   readSeq: number;
   emailedSeq: number;
   dueSeq: number;
+  /** When the newest owed visitor message (dueSeq) arrived, epoch ms; missing on older items. */
+  dueAtMs?: number;
 }
 
 function toPosition(it: Record<string, unknown>): PositionItem {
@@ -27,6 +29,7 @@ function toPosition(it: Record<string, unknown>): PositionItem {
     readSeq: Number(it.readSeq ?? 0),
     emailedSeq: Number(it.emailedSeq ?? 0),
     dueSeq: Number(it.dueSeq ?? 0),
+    ...(it.dueAtMs !== undefined ? { dueAtMs: Number(it.dueAtMs) } : {}),
   };
 }
 
@@ -42,7 +45,7 @@ async function clearDueUpTo(db: DynamoDBDocumentClient, tableName: string, conv:
       new UpdateCommand({
         TableName: tableName,
         Key: k.position(conv, agentId),
-        UpdateExpression: 'REMOVE #dp, #ds',
+        UpdateExpression: 'REMOVE #dp, #ds, dueAtMs',
         ConditionExpression: 'attribute_exists(#dp) AND dueSeq <= :s',
         ExpressionAttributeNames: { '#dp': DUE.partitionKey, '#ds': DUE.sortKey },
         ExpressionAttributeValues: { ':s': seq },
@@ -76,27 +79,31 @@ export async function markRead(
 }
 
 /**
- * Record that the agent owes a reminder for visitor message `seq`, unless they already read or
- * were emailed up to it. Idempotent: a redelivered message changes nothing.
+ * Record that the agent owes a reminder for visitor message `seq` (which arrived at `arrivedAtMs`),
+ * unless they already read or were emailed up to it. Idempotent: a redelivered message changes
+ * nothing. The entry goes to the agent's due shard; an entry still under the legacy `DUE` key is
+ * moved there by this write (migration on touch).
  */
 export async function recordDue(
   db: DynamoDBDocumentClient,
   tableName: string,
   ids: { workspaceId: string; conversationId: string; agentId: string },
   seq: number,
+  arrivedAtMs: number = Date.now(),
 ): Promise<boolean> {
   return writtenIf(
     db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: k.position(ids.conversationId, ids.agentId),
-        UpdateExpression: 'SET dueSeq = :s, #dp = :dp, #ds = :ds, workspaceId = :w, conversationId = :c, agentId = :a, entity = :e',
+        UpdateExpression: 'SET dueSeq = :s, dueAtMs = :at, #dp = :dp, #ds = :ds, workspaceId = :w, conversationId = :c, agentId = :a, entity = :e',
         ConditionExpression:
           '(attribute_not_exists(dueSeq) OR dueSeq < :s) AND (attribute_not_exists(readSeq) OR readSeq < :s) AND (attribute_not_exists(emailedSeq) OR emailedSeq < :s)',
         ExpressionAttributeNames: { '#dp': DUE.partitionKey, '#ds': DUE.sortKey },
         ExpressionAttributeValues: {
           ':s': seq,
-          ':dp': k.duePk(),
+          ':at': arrivedAtMs,
+          ':dp': k.duePk(ids.workspaceId, ids.agentId),
           ':ds': k.dueSk(ids.workspaceId, ids.agentId, ids.conversationId),
           ':w': ids.workspaceId,
           ':c': ids.conversationId,
@@ -116,6 +123,21 @@ export async function recordEmailed(
   agentId: string,
   seq: number,
 ): Promise<void> {
+  // The usual case in one write: the emailed position moves and nothing newer is owed, so the due
+  // keys go too. Otherwise (a newer owed message, or already recorded) the two steps below.
+  const both = await writtenIf(
+    db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: k.position(conv, agentId),
+        UpdateExpression: 'SET emailedSeq = :s REMOVE #dp, #ds, dueAtMs',
+        ConditionExpression: '(attribute_not_exists(emailedSeq) OR emailedSeq < :s) AND attribute_exists(#dp) AND dueSeq <= :s',
+        ExpressionAttributeNames: { '#dp': DUE.partitionKey, '#ds': DUE.sortKey },
+        ExpressionAttributeValues: { ':s': seq },
+      }),
+    ),
+  );
+  if (both) return;
   await writtenIf(
     db.send(
       new UpdateCommand({
@@ -130,7 +152,7 @@ export async function recordEmailed(
   await clearDueUpTo(db, tableName, conv, agentId, seq);
 }
 
-/** Drop an obligation that no longer applies (the agent is no longer a recipient, or turned email off). */
+/** Drop an obligation that no longer applies (the agent was removed or went inactive, the conversation is gone, 7 days passed). */
 export async function dropDue(db: DynamoDBDocumentClient, tableName: string, conv: string, agentId: string, seq: number) {
   await clearDueUpTo(db, tableName, conv, agentId, seq);
 }

@@ -30,6 +30,8 @@ export class StackParameters extends Construct {
   readonly alarmEmail: CfnParameter;
   readonly agentInactiveDays: CfnParameter;
   readonly visitorConcurrency: CfnParameter;
+  readonly reminderMinAgeSeconds: CfnParameter;
+  readonly sesMaxSendRate: CfnParameter;
   readonly platformApps: PlatformApp[];
   /** True when OidcIssuer is empty: agents sign in with the stack's Cognito user pool. */
   readonly useCognito: CfnCondition;
@@ -105,6 +107,20 @@ export class StackParameters extends Construct {
       minValue: 0,
       maxValue: 3650,
       description: 'An agent who has not used the API or the WebSocket for this many days gets no pushes and no emails until they sign in again. 0: never.',
+    });
+
+    this.reminderMinAgeSeconds = param('ReminderMinAgeSeconds', {
+      type: 'Number',
+      default: 60,
+      minValue: 0,
+      maxValue: 3600,
+      description: 'SPEC 4: only visitor messages at least this old count at a reminder check; a younger one waits for the next check (and stays owed).',
+    });
+    this.sesMaxSendRate = param('SesMaxSendRate', {
+      type: 'Number',
+      default: 14,
+      minValue: 1,
+      description: "The account's SES maximum send rate (emails per second). The reminder's workers pace their sends to share it.",
     });
 
     this.platformApps = PLATFORMS.map((platform) => {

@@ -276,7 +276,7 @@ describe('grants follow the route table', () => {
         .filter((x): x is string => Boolean(x))
         .sort();
     for (const handler of allHandlers) {
-      const due = [BACKGROUND.reminder.handler, BACKGROUND.connectionExpiry.handler, 'http/remove-agent'];
+      const due = [BACKGROUND.reminder.handler, BACKGROUND.reminderWorker.handler, BACKGROUND.connectionExpiry.handler, 'http/remove-agent'];
       const expected = due.includes(handler) ? ['due'] : handler === 'http/list-conversations' ? ['gsi1', 'gsi2'] : [];
       expect({ handler, indexes: indexesOf(handler) }).toEqual({ handler, indexes: expected });
     }
