@@ -15,6 +15,8 @@ export interface Config {
   consoleUrl: string;
   /** SPEC §10.2 rate limits; `RATE_LIMITS=off` turns them off (the offline stack's LOCAL_RATE_LIMITS=0, tests). */
   rateLimits: boolean;
+  /** SPEC §10.2: how long a post keeps trying for its seq before answering 429 (`SEQ_DEADLINE_MS`, default 3000). */
+  seqDeadlineMs: number;
   /** SPEC §10.4: an agent unseen for this many days gets no pushes and no emails; 0 = never. */
   agentInactiveDays: number;
   /** The SES configuration set reminders are sent with (bounces and complaints); unset offline. */
@@ -68,6 +70,7 @@ export function config(): Config {
     emailFrom: opt('EMAIL_FROM') ?? 'notifications@example.com',
     consoleUrl: (opt('CONSOLE_URL') ?? 'http://127.0.0.1:3000').replace(/\/$/, ''),
     rateLimits: opt('RATE_LIMITS') !== 'off',
+    seqDeadlineMs: Number(opt('SEQ_DEADLINE_MS') ?? 3000) || 3000,
     agentInactiveDays: nonNegative(opt('AGENT_INACTIVE_DAYS'), 30),
     sesConfigurationSet: opt('SES_CONFIGURATION_SET'),
     reminderMinAgeS: nonNegative(opt('REMINDER_MIN_AGE_S'), 60),

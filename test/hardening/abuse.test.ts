@@ -13,6 +13,9 @@ import { agentToken, AgentSocket, call, eventually, startTestStack, uid, type Re
 let stack: OfflineStack;
 
 beforeAll(async () => {
+  // A short seq deadline (deployed: 3 s) makes the contention cases below refuse some posts on a
+  // fast machine and a slow one alike, with few posts; only posts that lose a race are affected.
+  process.env.SEQ_DEADLINE_MS = '150';
   stack = await startTestStack({ rateLimits: true });
 });
 afterAll(async () => stack?.stop());
@@ -298,11 +301,11 @@ describe('rate limits (SPEC §10.2)', () => {
     const path = `/v1/conversations/${c.json.conversationId}/messages`;
     const statuses: number[] = [];
     const seqs: number[] = [];
-    // Agents' posts are not rate limited, so only the 3 s seq deadline can refuse them. Rounds until
-    // one is refused, so a fast machine cannot make the test pass without seeing a 429.
-    for (let round = 0; round < 4 && !statuses.includes(429); round++) {
+    // Agents' posts are not rate limited, so only the seq deadline (150 ms in this file) can refuse
+    // them. Rounds until one is refused, so a fast machine cannot pass without seeing a 429.
+    for (let round = 0; round < 5 && !statuses.includes(429); round++) {
       const answers = await Promise.all(
-        Array.from({ length: 200 }, (_, i) => call(stack.httpUrl, 'POST', path, { token: t.member, body: { body: `r${round} m${i}` } })),
+        Array.from({ length: 60 }, (_, i) => call(stack.httpUrl, 'POST', path, { token: t.member, body: { body: `r${round} m${i}` } })),
       );
       for (const a of answers) {
         statuses.push(a.status);
@@ -323,11 +326,11 @@ describe('rate limits (SPEC §10.2)', () => {
     try {
       let sent = 0;
       const answers = () => socket.frames.filter((f) => f.type === 'ack' || f.type === 'error');
-      for (let round = 0; round < 4 && !answers().some((f) => f.type === 'error'); round++) {
-        for (let i = 0; i < 200; i++) {
+      for (let round = 0; round < 5 && !answers().some((f) => f.type === 'error'); round++) {
+        for (let i = 0; i < 60; i++) {
           socket.send({ action: 'sendMessage', conversationId: c.json.conversationId, body: `ws r${round} m${i}`, clientMessageId: `r${round}-m${i}` });
         }
-        sent += 200;
+        sent += 60;
         await eventually(() => answers().length >= sent, 'an answer to every frame', 240_000);
       }
       const codes = new Set(answers().map((f) => (f.type === 'ack' ? 'ack' : f.code)));

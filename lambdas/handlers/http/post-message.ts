@@ -35,7 +35,7 @@ export const handler = httpHandler({ auth: 'agentOrVisitor', body, idParams: ['i
   }
   let r;
   try {
-    r = await appendMessage(db, tableName, conv, m);
+    r = await appendMessage(db, tableName, conv, m, { deadlineMs: config().seqDeadlineMs });
   } catch (e) {
     // SPEC §10.2: a post that cannot get its seq in about 3 s is told to come back, never a 5xx.
     if (e instanceof SeqContentionError) {

@@ -16,7 +16,7 @@ export const handler = wsHandler(schema, async (f, agent) => {
   if (!conv) throw notFound('conversation not found');
   let r;
   try {
-    r = await appendMessage(db, tableName, conv, { fromType: 'agent', fromId: agent.agentId, body: f.body, clientMessageId: f.clientMessageId });
+    r = await appendMessage(db, tableName, conv, { fromType: 'agent', fromId: agent.agentId, body: f.body, clientMessageId: f.clientMessageId }, { deadlineMs: config().seqDeadlineMs });
   } catch (e) {
     // SPEC §10.2: no seq within about 3 s is an error frame `rate_limited`, as HTTP answers 429.
     if (e instanceof SeqContentionError) throw rateLimited(1, 'too many messages at once in this conversation; try again');
