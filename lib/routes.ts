@@ -61,7 +61,7 @@ const ENSURE_AGENT: readonly Grant[] = [
 /**
  * Who may call a route from a web page (SPEC §10.1). `any-origin`: the chat widget, on any site
  * (with an agent token, these routes still answer the console's origin only); `console`: the agent
- * console's origin only. An entry without `cors` is `console`. lambdas/platform/cors.ts applies it.
+ * console's origin only. An entry without `cors` is `console`. lambdas/edge/cors.ts applies it.
  */
 export type CorsPolicy = 'any-origin' | 'console';
 

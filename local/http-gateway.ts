@@ -4,7 +4,7 @@
  * Lambda (the 10 MB payload cap, the event shape, how a result becomes a response) is done here;
  * everything the SPEC promises (64 KB, 401, 404 ...) is left to the handlers themselves.
  *
- * CORS too is the handlers' (lambdas/platform/cors.ts), as on AWS, where the HTTP API has no CORS
+ * CORS too is the handlers' (lambdas/edge/cors.ts), as on AWS, where the HTTP API has no CORS
  * configuration: a preflight is routed like any request (to `OPTIONS /{proxy+}`) and a handler's
  * headers pass through untouched; the gateway's own answers (404, 413, 500) carry none.
  *

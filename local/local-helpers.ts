@@ -6,9 +6,9 @@
 import * as z from 'zod/mini';
 import type { LocalIssuer } from './issuer.js';
 import { jsonResponse, type LocalRequest, type LocalResponse, type RequestHook } from './http-gateway.js';
-import { id } from '../lambdas/platform/schemas.js';
-import { parseWith } from '../lambdas/platform/http.js';
-import { AppError, badRequest, errorBody } from '../lambdas/platform/errors.js';
+import { id } from '../lambdas/edge/schemas.js';
+import { parseWith } from '../lambdas/edge/http.js';
+import { AppError, badRequest, errorBody } from '../lambdas/edge/errors.js';
 import type { Identity } from '../lambdas/store/agents.js';
 
 export interface LocalHelperDeps {

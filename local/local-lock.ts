@@ -8,7 +8,7 @@
  * - Origin: a page of another site that calls `127.0.0.1` directly sends its own `Origin`; the
  *   `/_local/` helpers (tokens for any agent, everyone's pushes and mail) and the WebSocket (agent
  *   frames) refuse it. The API routes keep API Gateway's behaviour and their CORS rule
- *   (lambdas/platform/cors.ts): a foreign page may call the visitor routes, not read agent answers.
+ *   (lambdas/edge/cors.ts): a foreign page may call the visitor routes, not read agent answers.
  *
  * Nothing here exists on AWS: it protects a developer's machine, not a deployment.
  */

@@ -32,7 +32,7 @@ import { WebSocketServer, WebSocket } from 'ws';
 import type { WsRoute } from '../lib/routes.js';
 import type { LoadedHandler } from './invoke.js';
 import { sourceIpOf } from './http-gateway.js';
-import { MAX_FRAME_BYTES } from '../lambdas/platform/ws-frames.js';
+import { MAX_FRAME_BYTES } from '../lambdas/edge/ws-frames.js';
 import { hasForeignOrigin, hasOwnHost, loopbackAliases } from './local-lock.js';
 import { frameSizeWatch } from './frame-limit.js';
 

@@ -8,7 +8,7 @@
  * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html), so a chat
  * widget on a customer's site could not be allowed while agent routes allow only the console.
  * The route table's `OPTIONS /{proxy+}` route answers preflights instead, and every function adds
- * its route's CORS headers (lambdas/platform/cors.ts).
+ * its route's CORS headers (lambdas/edge/cors.ts).
  */
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';

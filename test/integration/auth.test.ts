@@ -57,7 +57,7 @@ const bad: Array<[string, () => Promise<string>]> = [
 ];
 
 test('the role claim makes an admin; email_verified false is kept', async () => {
-  const { verifyAgentToken } = await import('../../lambdas/platform/auth.js');
+  const { verifyAgentToken } = await import('../../lambdas/edge/auth.js');
   const admin = await verifyAgentToken(await iss.sign({ ...claims, role: 'admin' }, { extra: { email_verified: false } }));
   expect(admin).toMatchObject({ agentId: 'amy', admin: true, emailVerified: false });
   expect(admin.expiresAt).toBeGreaterThan(Date.now() / 1000);

@@ -19,8 +19,8 @@ import { ensureAgent, putSettings, type Agent } from '../../lambdas/store/agents
 import { conversationWithCandidates } from '../../lambdas/store/recipients.js';
 import { createConversation, appendMessage } from '../../lambdas/store/messages.js';
 import { getConversation, type Conversation } from '../../lambdas/store/conversations.js';
-import { assignConversation } from '../../lambdas/store/assign.js';
-import { readConversation } from '../../lambdas/store/read.js';
+import { assignConversation } from '../../lambdas/app/assign.js';
+import { readConversation } from '../../lambdas/app/read.js';
 import { getPosition, recordDue } from '../../lambdas/store/positions.js';
 import { dueOfAgent } from '../../lambdas/store/reminders.js';
 import { markRemoved } from '../../lambdas/store/agent-status.js';

@@ -15,8 +15,8 @@ import { ensureAgent, putSettings, type Agent } from '../../lambdas/store/agents
 import { conversationWithCandidates } from '../../lambdas/store/recipients.js';
 import { createConversation, appendMessage } from '../../lambdas/store/messages.js';
 import { getConversation, type Conversation } from '../../lambdas/store/conversations.js';
-import { assignConversation } from '../../lambdas/store/assign.js';
-import { readConversation } from '../../lambdas/store/read.js';
+import { assignConversation } from '../../lambdas/app/assign.js';
+import { readConversation } from '../../lambdas/app/read.js';
 import { getPosition, recordDue } from '../../lambdas/store/positions.js';
 import { claimAgent, dueAgents, releaseAgent } from '../../lambdas/store/reminders.js';
 import { recipients } from '../../lambdas/domain/recipients.js';

@@ -1,6 +1,6 @@
-/** The CORS rule of SPEC §10.1 as lambdas/platform/cors.ts reads it from the route table. */
+/** The CORS rule of SPEC §10.1 as lambdas/edge/cors.ts reads it from the route table. */
 import { HTTP_ROUTES } from '../../lib/routes.js';
-import { allowOrigin, policyOf, preflightHeaders, routesAt, withCors } from '../../lambdas/platform/cors.js';
+import { allowOrigin, policyOf, preflightHeaders, routesAt, withCors } from '../../lambdas/edge/cors.js';
 import { resetConfigForTests } from '../../lambdas/platform/config.js';
 import { httpEvent } from '../support/events.js';
 

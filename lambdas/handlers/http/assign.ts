@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
-import { agentOf, httpHandler } from '../../platform/http.js';
-import { id } from '../../platform/schemas.js';
+import { agentOf, httpHandler } from '../../edge/http.js';
+import { id } from '../../edge/schemas.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
-import { assignConversation } from '../../store/assign.js';
+import { assignConversation } from '../../app/assign.js';
 
 const body = z.strictObject({ agentId: z.nullable(id) });
 

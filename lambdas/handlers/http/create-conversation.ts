@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { httpHandler } from '../../platform/http.js';
-import { messageBody, id } from '../../platform/schemas.js';
-import { newVisitorToken } from '../../platform/auth.js';
+import { httpHandler } from '../../edge/http.js';
+import { messageBody, id } from '../../edge/schemas.js';
+import { newVisitorToken } from '../../edge/auth.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { createConversation } from '../../store/messages.js';
@@ -9,7 +9,7 @@ import { logger } from '../../platform/logger.js';
 import { newId } from '../../domain/ids.js';
 import { codePointLength, hasLoneSurrogate, hasUnsafeChars } from '../../domain/text.js';
 import { admitNewConversation } from '../../app/visitor-gate.js';
-import { clientAddressOf, originOf, refusalError } from '../../platform/refusals.js';
+import { clientAddressOf, originOf, refusalError } from '../../edge/refusals.js';
 
 const MAX_VISITOR_NAME_CODE_POINTS = 100;
 

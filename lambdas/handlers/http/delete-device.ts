@@ -1,8 +1,8 @@
 /** DELETE /v1/me/devices/{deviceId}: forget the device and delete its SNS endpoint. */
-import { agentOf, httpHandler } from '../../platform/http.js';
+import { agentOf, httpHandler } from '../../edge/http.js';
 import { dynamo, snsClient } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
-import { notFound } from '../../platform/errors.js';
+import { notFound } from '../../edge/errors.js';
 import { logger } from '../../platform/logger.js';
 import { removeDevice } from '../../app/devices.js';
 

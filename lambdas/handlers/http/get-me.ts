@@ -1,4 +1,4 @@
-import { agentOf, httpHandler } from '../../platform/http.js';
+import { agentOf, httpHandler } from '../../edge/http.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { ensureAgent } from '../../store/agents.js';

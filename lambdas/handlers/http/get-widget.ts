@@ -1,4 +1,4 @@
-import { adminOf, httpHandler } from '../../platform/http.js';
+import { adminOf, httpHandler } from '../../edge/http.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { ensureAgent } from '../../store/agents.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { agentOf, httpHandler } from '../../platform/http.js';
+import { agentOf, httpHandler } from '../../edge/http.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { listConversations } from '../../store/conversations.js';

@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
-import { httpHandler } from '../../platform/http.js';
-import { conversationFor } from '../../platform/access.js';
+import { httpHandler } from '../../edge/http.js';
+import { conversationFor } from '../../edge/access.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { listMessages } from '../../store/messages.js';
 import { admitVisitor } from '../../app/visitor-gate.js';
-import { originOf, refusalError } from '../../platform/refusals.js';
+import { originOf, refusalError } from '../../edge/refusals.js';
 
 const query = z.strictObject({
   cursor: z.optional(z.string().check(z.maxLength(512))),

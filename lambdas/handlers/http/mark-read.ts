@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
-import { agentOf, httpHandler } from '../../platform/http.js';
-import { seq } from '../../platform/schemas.js';
+import { agentOf, httpHandler } from '../../edge/http.js';
+import { seq } from '../../edge/schemas.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
-import { readConversation } from '../../store/read.js';
+import { readConversation } from '../../app/read.js';
 
 const body = z.strictObject({ upToSeq: z.optional(seq) });
 

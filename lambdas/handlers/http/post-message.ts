@@ -1,14 +1,14 @@
 import * as z from 'zod/mini';
-import { httpHandler } from '../../platform/http.js';
-import { messageBody, clientMessageId } from '../../platform/schemas.js';
-import { conversationFor } from '../../platform/access.js';
+import { httpHandler } from '../../edge/http.js';
+import { messageBody, clientMessageId } from '../../edge/schemas.js';
+import { conversationFor } from '../../edge/access.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { appendMessage, findDuplicate, SeqContentionError, type NewMessage } from '../../store/messages.js';
 import { logger } from '../../platform/logger.js';
-import { rateLimited } from '../../platform/errors.js';
+import { rateLimited } from '../../edge/errors.js';
 import { admitVisitor } from '../../app/visitor-gate.js';
-import { originOf, refusalError } from '../../platform/refusals.js';
+import { originOf, refusalError } from '../../edge/refusals.js';
 
 const body = z.strictObject({ body: messageBody, clientMessageId: z.optional(clientMessageId) });
 

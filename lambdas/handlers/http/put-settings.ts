@@ -1,5 +1,5 @@
-import { agentOf, httpHandler } from '../../platform/http.js';
-import { settingsSchema } from '../../platform/schemas.js';
+import { agentOf, httpHandler } from '../../edge/http.js';
+import { settingsSchema } from '../../edge/schemas.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { ensureAgent, putSettings } from '../../store/agents.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { adminOf, httpHandler } from '../../platform/http.js';
+import { adminOf, httpHandler } from '../../edge/http.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { logger } from '../../platform/logger.js';

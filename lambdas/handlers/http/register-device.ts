@@ -6,10 +6,10 @@
  * 11th device removes the caller's least recently registered one (SPEC §10.3): lambdas/app/devices.ts.
  */
 import * as z from 'zod/mini';
-import { agentOf, httpHandler } from '../../platform/http.js';
+import { agentOf, httpHandler } from '../../edge/http.js';
 import { dynamo, snsClient } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
-import { invalid } from '../../platform/errors.js';
+import { invalid } from '../../edge/errors.js';
 import { logger } from '../../platform/logger.js';
 import { ensureAgent } from '../../store/agents.js';
 import { PLATFORMS } from '../../domain/push.js';

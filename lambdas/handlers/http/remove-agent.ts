@@ -7,10 +7,10 @@
  * identity provider. Removing an already-removed agent answers 204 again and finishes whatever an
  * earlier attempt left undone.
  */
-import { adminOf, httpHandler } from '../../platform/http.js';
+import { adminOf, httpHandler } from '../../edge/http.js';
 import { connectionsClient, dynamo, snsClient } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
-import { forbidden, notFound } from '../../platform/errors.js';
+import { forbidden, notFound } from '../../edge/errors.js';
 import { logger } from '../../platform/logger.js';
 import { removeAgent, UnknownAgentError } from '../../app/agent-removal.js';
 

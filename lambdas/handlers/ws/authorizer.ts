@@ -4,7 +4,7 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { verifyAgentToken } from '../../platform/auth.js';
+import { verifyAgentToken } from '../../edge/auth.js';
 import { logger } from '../../platform/logger.js';
 
 export interface AuthorizerResult {

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { connectionAgent, type WsEvent } from '../../platform/ws.js';
+import { connectionAgent, type WsEvent } from '../../edge/ws.js';
 import { connectionsClient, dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { putConnection } from '../../store/connections.js';

@@ -1,8 +1,8 @@
 /** Unmatched or non-JSON frames: an error frame, and the connection stays open. */
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { errorFrame, readFrame } from '../../platform/ws-frames.js';
-import type { WsEvent } from '../../platform/ws.js';
+import { errorFrame, readFrame } from '../../edge/ws-frames.js';
+import type { WsEvent } from '../../edge/ws.js';
 
 export const handler = middy<WsEvent, APIGatewayProxyResultV2, Error, Context>().handler(async (event) => {
   const f = readFrame(event.body ?? '');

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import type { WsEvent } from '../../platform/ws.js';
+import type { WsEvent } from '../../edge/ws.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { deleteConnection, getConnection } from '../../store/connections.js';

@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
-import { wsHandler } from '../../platform/ws.js';
-import { id, seq } from '../../platform/schemas.js';
+import { wsHandler } from '../../edge/ws.js';
+import { id, seq } from '../../edge/schemas.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
-import { readConversation } from '../../store/read.js';
+import { readConversation } from '../../app/read.js';
 
 const schema = z.strictObject({ action: z.literal('markRead'), conversationId: id, upToSeq: z.optional(seq) });
 

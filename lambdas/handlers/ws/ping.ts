@@ -1,3 +1,3 @@
-import { wsHandler } from '../../platform/ws.js';
+import { wsHandler } from '../../edge/ws.js';
 
 export const handler = wsHandler(undefined, async () => ({ type: 'pong' }));

@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
-import { wsHandler } from '../../platform/ws.js';
-import { id, messageBody, clientMessageId } from '../../platform/schemas.js';
+import { wsHandler } from '../../edge/ws.js';
+import { id, messageBody, clientMessageId } from '../../edge/schemas.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { getConversationIn } from '../../store/conversations.js';
 import { appendMessage, SeqContentionError } from '../../store/messages.js';
-import { notFound, rateLimited } from '../../platform/errors.js';
+import { notFound, rateLimited } from '../../edge/errors.js';
 
 const schema = z.strictObject({ action: z.literal('sendMessage'), conversationId: id, body: messageBody, clientMessageId: z.optional(clientMessageId) });
 

@@ -7,14 +7,14 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { AppError } from './errors.js';
+import { asAppError } from './errors.js';
 import { parseWith } from './http.js';
-import { errorInfo, logger } from './logger.js';
-import { connectionsClient, dynamo } from './clients.js';
+import { errorInfo, logger } from '../platform/logger.js';
+import { connectionsClient, dynamo } from '../platform/clients.js';
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { closeConnection } from '../app/connections.js';
 import { isExpired } from '../domain/connection-limits.js';
-import { config } from './config.js';
+import { config } from '../platform/config.js';
 import { getConnection } from '../store/connections.js';
 import { errorFrame, frame, readFrame } from './ws-frames.js';
 import type { Identity } from '../store/agents.js';
@@ -79,7 +79,8 @@ export function wsHandler<T>(schema: z.ZodMiniType<T> | undefined, fn: (input: T
         const input = schema ? parseWith(schema, f.value) : (undefined as T);
         return frame(await fn(input, agent, event));
       } catch (e) {
-        if (e instanceof AppError) return errorFrame(e.code, e.message);
+        const app = asAppError(e);
+        if (app) return errorFrame(app.code, app.message);
         logger.error('unhandled ws error', { error: errorInfo(e) });
         return errorFrame('internal_error', 'internal error');
       }

@@ -1,3 +1,4 @@
+import { InvalidInputError, NotFoundError } from '../app/errors.js';
 /** The SPEC error shape and the few statuses it uses. */
 export type ErrorCode =
   | 'bad_request'
@@ -34,6 +35,14 @@ export const originNotAllowed = (m = 'this origin may not use the chat widget of
 /** SPEC §10.2: a 429 with `Retry-After` in whole seconds (at least 1). */
 export const rateLimited = (retryAfterSeconds: number, m = 'too many requests; try again later') =>
   new AppError(429, 'rate_limited', m, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+
+/** A use case's own error (lambdas/app/errors.ts) as its SPEC answer; undefined for anything else. */
+export function asAppError(e: unknown): AppError | undefined {
+  if (e instanceof AppError) return e;
+  if (e instanceof NotFoundError) return notFound(e.message);
+  if (e instanceof InvalidInputError) return invalid(e.message);
+  return undefined;
+}
 
 export function errorBody(code: string, message: string) {
   return { error: { code, message } };

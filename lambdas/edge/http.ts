@@ -7,12 +7,12 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { AppError, badRequest, errorBody, forbidden, invalid, notFound, tooLarge, unauthorized } from './errors.js';
-import { dynamo } from './clients.js';
-import { config } from './config.js';
+import { AppError, asAppError, badRequest, errorBody, forbidden, invalid, notFound, tooLarge, unauthorized } from './errors.js';
+import { dynamo } from '../platform/clients.js';
+import { config } from '../platform/config.js';
 import { admitAgent, AgentRemovedError } from '../app/agent-access.js';
 import { bearer, verifyAgentToken, visitorTokenConversation } from './auth.js';
-import { errorInfo, logger } from './logger.js';
+import { errorInfo, logger } from '../platform/logger.js';
 import { withCors } from './cors.js';
 import { CursorError } from '../store/keys.js';
 import { ID_PATTERN } from '../domain/ids.js';
@@ -148,9 +148,10 @@ export function httpHandler<B = undefined, Q = Record<string, never>>(
 }
 
 export function errorResponse(e: unknown): APIGatewayProxyStructuredResultV2 {
-  if (e instanceof AppError) {
-    const r = json(e.status, errorBody(e.code, e.message));
-    return { ...r, headers: { ...r.headers, ...e.headers } };
+  const app = asAppError(e);
+  if (app) {
+    const r = json(app.status, errorBody(app.code, app.message));
+    return { ...r, headers: { ...r.headers, ...app.headers } };
   }
   if (e instanceof CursorError) return json(400, errorBody('bad_request', 'invalid cursor'));
   logger.error('unhandled error', { error: errorInfo(e) });

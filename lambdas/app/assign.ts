@@ -1,11 +1,11 @@
 /** (Un)assigning: the assignee must be an agent of the same workspace; the status follows them. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { assign, getConversationIn, listItem } from './conversations.js';
-import { getAgent, type Identity } from './agents.js';
-import { getPosition, recordDue } from './positions.js';
+import { assign, getConversationIn, listItem } from '../store/conversations.js';
+import { getAgent, type Identity } from '../store/agents.js';
+import { getPosition, recordDue } from '../store/positions.js';
 import { owedOnAssignment } from '../domain/reminder-plan.js';
-import { isConditionalFailure } from './errors.js';
-import { invalid, notFound } from '../platform/errors.js';
+import { isConditionalFailure } from '../store/errors.js';
+import { InvalidInputError, NotFoundError } from './errors.js';
 
 export async function assignConversation(
   db: DynamoDBDocumentClient,
@@ -16,11 +16,11 @@ export async function assignConversation(
 ) {
   const assignee = agentId ? await getAgent(db, tableName, me.workspaceId, agentId) : undefined;
   if (agentId && !assignee) {
-    throw invalid('agentId: no such agent in this workspace');
+    throw new InvalidInputError('agentId: no such agent in this workspace');
   }
   for (let attempt = 0; attempt < 5; attempt++) {
     const conv = await getConversationIn(db, tableName, me.workspaceId, conversationId);
-    if (!conv) throw notFound('conversation not found');
+    if (!conv) throw new NotFoundError('conversation not found');
     const assigneePos = agentId ? await getPosition(db, tableName, conversationId, agentId) : undefined;
     const assigneeRead = agentId ? (assigneePos?.readSeq ?? 0) : conv.statusReadSeq;
     try {

@@ -15,7 +15,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { HTTP_ROUTES, type CorsPolicy, type HttpRoute } from '../../lib/routes.js';
-import { config } from './config.js';
+import { config } from '../platform/config.js';
 
 export const ALLOW_HEADERS = 'authorization,content-type';
 /** The widget must be able to read `Retry-After` on a 429 (SPEC §10.2); CORS hides it otherwise. */

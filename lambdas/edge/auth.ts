@@ -5,7 +5,7 @@
  */
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { config } from './config.js';
+import { config } from '../platform/config.js';
 import { unauthorized } from './errors.js';
 import { sha256Hex, ID_PATTERN } from '../domain/ids.js';
 import type { Identity } from '../store/agents.js';

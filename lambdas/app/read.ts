@@ -1,10 +1,10 @@
 /** Reading a conversation: the reader's own position, then the shared status if the read decides it. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { getConversationIn, updateSharedStatus } from './conversations.js';
-import { markRead } from './positions.js';
+import { getConversationIn, updateSharedStatus } from '../store/conversations.js';
+import { markRead } from '../store/positions.js';
 import { nextReadSeq, readMovesStatus } from '../domain/read-state.js';
-import { notFound } from '../platform/errors.js';
-import type { Identity } from './agents.js';
+import { NotFoundError } from './errors.js';
+import type { Identity } from '../store/agents.js';
 
 export async function readConversation(
   db: DynamoDBDocumentClient,
@@ -14,7 +14,7 @@ export async function readConversation(
   upToSeq: number | undefined,
 ): Promise<number> {
   const conv = await getConversationIn(db, tableName, me.workspaceId, conversationId);
-  if (!conv) throw notFound('conversation not found');
+  if (!conv) throw new NotFoundError('conversation not found');
   const target = nextReadSeq(0, upToSeq, conv.lastSeq);
   const readSeq = await markRead(db, tableName, { workspaceId: me.workspaceId, conversationId, agentId: me.agentId }, target);
   if (readMovesStatus(conv.assigneeId, me.agentId)) await updateSharedStatus(db, tableName, conv, readSeq);
