@@ -146,8 +146,11 @@ async function tour() {
   // connection closed; one more is closed by the expiry sweep.
   const shortLived = { workspaceId: ws, agentId: uid('short'), email: 'short@example.com', name: 'Short' };
   const expiring = [];
-  for (let i = 0; i < 4; i++) expiring.push(await AgentSocket.open(stack.wsUrl, await stack.issuer.sign(shortLived, { expiresIn: Math.floor(Date.now() / 1000) + 3 })));
-  await new Promise((r) => setTimeout(r, 4_500));
+  // One expiry for all four: a connect after an earlier token's end drops that connection's copies
+  // (store/connections.ts putConnection), and its refusal would then have no copy to update.
+  const exp = Math.floor(Date.now() / 1000) + 6;
+  for (let i = 0; i < 4; i++) expiring.push(await AgentSocket.open(stack.wsUrl, await stack.issuer.sign(shortLived, { expiresIn: exp })));
+  await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 + 1_000 - Date.now())));
   // Each refusal closes the connection (@connections DELETE) and then forgets it with its target
   // copies; the `$disconnect` the close causes races it for those copies, and when it wins the
   // route's UpdateItem on them is never made. API Gateway answering 410 (the connection already
