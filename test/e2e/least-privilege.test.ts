@@ -26,6 +26,8 @@ import { loadHandler } from '../../local/invoke.js';
 import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
 import { connectionIdOf, connectionsError, PASS, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { checkCalls, formatReport, readCalls, type IamReport } from '../support/iam-check.js';
+import { FANOUT_THRESHOLD } from '../../lambdas/app/fanout.js';
+import { asFunction } from '../../lambdas/platform/call-log.js';
 
 // Its own log (so the check below sees this tour's calls only), inside the run's log when there is
 // one, so the global teardown's suite-wide check counts these calls too.
@@ -144,14 +146,26 @@ async function tour() {
   // connection closed; one more is closed by the expiry sweep.
   const shortLived = { workspaceId: ws, agentId: uid('short'), email: 'short@example.com', name: 'Short' };
   const expiring = [];
-  for (let i = 0; i < 4; i++) expiring.push(await AgentSocket.open(stack.wsUrl, await stack.issuer.sign(shortLived, { expiresIn: Math.floor(Date.now() / 1000) + 3 })));
-  await new Promise((r) => setTimeout(r, 4_500));
+  // One expiry for all four: a connect after an earlier token's end drops that connection's copies
+  // (store/connections.ts putConnection), and its refusal would then have no copy to update.
+  const exp = Math.floor(Date.now() / 1000) + 6;
+  for (let i = 0; i < 4; i++) expiring.push(await AgentSocket.open(stack.wsUrl, await stack.issuer.sign(shortLived, { expiresIn: exp })));
+  await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 + 1_000 - Date.now())));
+  // Each refusal closes the connection (@connections DELETE) and then forgets it with its target
+  // copies; the `$disconnect` the close causes races it for those copies, and when it wins the
+  // route's UpdateItem on them is never made. API Gateway answering 410 (the connection already
+  // gone) takes the race away: the route forgets the connection, copies and all, every time.
+  conns.setRule((req) => (req.method === 'DELETE' ? connectionsError(410) : PASS));
   expiring[0]!.send({ action: 'ping' });
   expiring[1]!.send({ action: 'markRead', conversationId: 'conv_nothere' });
   expiring[2]!.send({ action: 'sendMessage', conversationId: 'conv_nothere', body: 'late', clientMessageId: uid('c') });
   for (const s of expiring.slice(0, 3)) await s.waitFor((f) => f.type === 'error' && f.code === 'unauthorized', 'the expired refusal');
   const sweeper = await loadHandler('connection-expiry');
-  await eventually(async () => ((await sweeper.invoke({})) as { closed: number }).closed > 0, 'the sweep closing the expired connection', 30_000);
+  await eventually(async () => {
+    const r = (await sweeper.invoke({})) as { closed: number; gone: number };
+    return r.closed + r.gone > 0;
+  }, 'the sweep closing the expired connection', 30_000);
+  conns.setRule(undefined);
   await Promise.all(expiring.map((s) => s.close().catch(() => undefined)));
 
   const all = await mk('all', { scope: 'all', email: true, emailUnreadReminder: true });
@@ -233,6 +247,57 @@ async function tour() {
   await ok(call(base, 'POST', `/v1/conversations/${conversationId}/read`, { token: other.token, body: {} }), 200, 'mark read');
   await ok(call(base, 'GET', '/v1/conversations?filter=assigned', { token: other.token }), 200, 'list assigned');
   await sock.close();
+
+  await bigMessage();
+}
+
+/**
+ * Issue 12: a message with more than FANOUT_THRESHOLD frames and pushes goes from the stream record
+ * to the `fanout-work` queue (SendMessageBatch) and `fanout-worker` sends it: 26 agents with scope
+ * all, each with a socket and a device, one with a connection gone stale (410: its items and the
+ * target copies go) and one whose device the platform disabled (the device and its copies marked).
+ * Email is on, so the workers record what is owed; then the reminder as its rule runs it (the
+ * dispatcher hands the `due` index's partitions to `reminder-work`, the workers email), and a worker
+ * whose time has run out queues the rest of its partition.
+ */
+async function bigMessage() {
+  const ws = uid('big');
+  const base = stack.httpUrl;
+  const crowd: { agentId: string; email: string; deviceToken: string; sock: AgentSocket }[] = [];
+  for (let i = 0; i < Math.floor(FANOUT_THRESHOLD / 2) + 1; i++) {
+    const agentId = uid('crowd');
+    const email = `${agentId}@example.com`;
+    const token = await stack.issuer.sign({ workspaceId: ws, agentId, email, name: `Crowd ${i}` });
+    await ok(call(base, 'PUT', '/v1/me/notification-settings', { token, body: { ...DEFAULT_SETTINGS, scope: 'all', email: true, emailUnreadReminder: true } }), 200, 'crowd settings');
+    const deviceToken = uid('gcm');
+    await ok(call(base, 'POST', '/v1/me/devices', { token, body: { platform: 'GCM', token: deviceToken } }), 201, 'crowd device');
+    crowd.push({ agentId, email, deviceToken, sock: await AgentSocket.open(stack.wsUrl, token) });
+  }
+  const [stale, disabled] = crowd;
+  await putConnection(dynamo(), stack.tableName, { connectionId: uid('stale'), workspaceId: ws, agentId: stale!.agentId, connectedAt: new Date().toISOString() });
+  await ok(call(base, 'POST', '/_local/push/disable', { body: { token: disabled!.deviceToken } }), 200, 'disable crowd endpoint');
+  const conv = await ok(call(base, 'POST', `/v1/workspaces/${ws}/conversations`, { body: { visitor: { name: 'Many' }, message: { body: 'hello all' } } }), 201, 'big conversation');
+  const { conversationId } = conv.json;
+  for (const c of crowd) await c.sock.waitFor((f) => f.type === 'chat.message' && f.conversationId === conversationId, 'the big message frame');
+  const worker = (action: string) => readCalls(logDir).some((c) => c.function === 'fanout-worker' && c.action === action);
+  await eventually(() => worker('sns:Publish') && worker('dynamodb:DeleteItem') && worker('dynamodb:UpdateItem'), 'the workers done with the big message');
+  await Promise.all(crowd.map((c) => c.sock.close().catch(() => undefined)));
+
+  // The reminder's scheduled event, as the offline stack's schedule sends it (local/stack.ts;
+  // test/e2e/reminder-schedule.test.ts): with the work queue there, the dispatcher only sends.
+  const reminder = await loadHandler('reminder');
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  await reminder.invoke({ version: '0', id: uid('ev'), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: now, region: 'us-east-1', resources: [], detail: {} });
+  await eventually(async () => {
+    const r = await call(base, 'GET', '/_local/emails');
+    return crowd.every((c) => (r.json.emails as any[]).some((e) => e.to.includes(c.email)));
+  }, 'the workers emailing the crowd', 60_000);
+
+  // A worker invoked with no time left takes no agent and queues its partition as a continuation.
+  const record = { messageId: uid('m'), receiptHandle: 'r', body: JSON.stringify({ partition: 'DUE' }), attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:reminder-work', awsRegion: 'us-east-1' };
+  // Imported here, as loadHandler does: after the stack has set the environment.
+  const { handler: reminderWorker } = await import('../../lambdas/handlers/reminder-worker.js');
+  await asFunction('reminder-worker', () => reminderWorker({ Records: [record as any] }, { getRemainingTimeInMillis: () => 0 }));
 }
 
 /** An SES configuration-set Bounce event wrapped in its SNS delivery (test/e2e/agents-leave.test.ts). */
