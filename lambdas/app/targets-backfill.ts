@@ -32,7 +32,9 @@ const ATTEMPTS = 3;
  * `copied`: this call wrote the copies. A copy that loses every attempt (or fails otherwise) is
  * left for the next use: the targets read are still answered, so nobody misses a message.
  */
-export async function backfillTargets(deps: BackfillDeps, agent: Ids): Promise<{ targets: Targets; copied: boolean } | undefined> {
+export async function backfillTargets(deps: BackfillDeps, who: Ids): Promise<{ targets: Targets; copied: boolean } | undefined> {
+  // Only the ids: a caller's object may carry more (a device token must never reach the logs).
+  const agent: Ids = { workspaceId: who.workspaceId, agentId: who.agentId };
   let targets: Targets | undefined;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     // The profile first, then the items: a write that commits after this read moves `tv`.
