@@ -44,6 +44,8 @@ export type Grant =
 const ADMIT_AGENT: readonly Grant[] = [
   { table: ['GetItem', 'UpdateItem'], keys: [K.agent] },
   { table: ['PutItem', 'UpdateItem'], keys: [K.recipients] },
+  // A legacy agent's targets copied once (app/targets-backfill.ts): its CONN#/DEV# items queried.
+  { table: ['Query'], keys: [K.agent] },
 ];
 
 /**
@@ -56,6 +58,8 @@ const ENSURE_AGENT: readonly Grant[] = [
   { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.agent] },
   { table: ['PutItem', 'UpdateItem'], keys: [K.recipients] },
   { table: ['UpdateItem'], keys: [K.workspace] },
+  // A legacy agent's targets copied once (app/targets-backfill.ts): its CONN#/DEV# items queried.
+  { table: ['Query'], keys: [K.agent] },
 ];
 
 /**
@@ -138,6 +142,8 @@ export const BACKGROUND = {
       { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] },
       // The assignee's profile (with its targets); a 410 or a disabled endpoint updates the copies.
       { table: ['GetItem', 'UpdateItem'], keys: [K.agent] },
+      // A legacy recipient (app/targets-backfill.ts): its CONN#/DEV# items queried, then copied (UpdateItem).
+      { table: ['Query'], keys: [K.agent] },
       { table: ['Query', 'UpdateItem'], keys: [K.recipients] },
       // The guard (store/notifications.ts): one Query, one UpdateItem per channel.
       { table: ['Query', 'UpdateItem'], keys: [K.notification] },

@@ -12,6 +12,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getAgent, type Agent, type Identity } from '../store/agents.js';
 import { clearEmailFailing, restoreAgent, setEmailVerified, touchLastSeen } from '../store/agent-status.js';
+import { backfillTargets } from './targets-backfill.js';
 import { LAST_SEEN_REFRESH_MS, lastSeenIsStale, signedInAfter } from '../domain/agent-activity.js';
 
 export interface AccessDeps {
@@ -75,6 +76,13 @@ export async function admitAgent(deps: AccessDeps, token: TokenFacts): Promise<A
   if (agent.emailStatus === 'failing' && agent.emailFailure && token.authTime !== undefined && signedInAfter(token.authTime, agent.emailFailure.at)) {
     writes.push(clearEmailFailing(deps.db, deps.tableName, ids, agent.emailFailure.at));
     const { emailStatus: _s, emailFailure: _f, ...rest } = agent;
+    agent = rest;
+  }
+  // Stored before the target copies: copied now, once (app/targets-backfill.ts), so the fan-out
+  // stops reading this agent's connections and devices item by item.
+  if (agent.legacyTargets) {
+    writes.push(backfillTargets(deps, ids));
+    const { legacyTargets: _l, ...rest } = agent;
     agent = rest;
   }
   // Best effort: the request is served even when a mark cannot be written now (throttling, say);

@@ -23,6 +23,7 @@ import { sendBatch } from '../platform/queue.js';
 import { messageFromRecord } from '../store/stream-message.js';
 import { conversationWithCandidates } from '../store/recipients.js';
 import { recordDue } from '../store/positions.js';
+import { backfillTargets } from './targets-backfill.js';
 import { readDone, recordDone, type GuardChannel, type Settled } from '../store/notifications.js';
 import { planFanout, planSends, sendKey, workItems, type Send, type WorkItem } from '../domain/fanout-plan.js';
 
@@ -54,6 +55,8 @@ export const FANOUT_THRESHOLD = 50;
 const CONVERSATION_CONCURRENCY = 4;
 /** Sends of one message (or work item) in flight at once. */
 const SEND_CONCURRENCY = 32;
+/** Legacy recipients read and copied at once (once per agent, after a deploy). */
+const BACKFILL_CONCURRENCY = 16;
 /** Email obligations recorded at once. */
 const DUE_CONCURRENCY = 16;
 
@@ -118,6 +121,14 @@ export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promis
   // SPEC §10.4: agents unseen for AgentInactiveDays get nothing (removed ones are not candidates at all).
   const plan = planFanout(m, conv.assigneeId, candidates, { nowMs, inactiveDays: deps.inactiveDays });
   const targets = new Map(candidates.map((c) => [c.agentId, c.targets]));
+  // Recipients stored before the copies (app/targets-backfill.ts): their targets read the old way,
+  // and copied once, so the next message finds them on the list items.
+  const legacy = new Set(candidates.filter((c) => c.legacy).map((c) => c.agentId));
+  const legacyRecipients = [...new Set(plan.map((d) => d.agentId))].filter((id) => legacy.has(id));
+  await mapLimit(legacyRecipients, BACKFILL_CONCURRENCY, async (agentId) => {
+    const r = await backfillTargets(deps, { workspaceId: m.workspaceId, agentId });
+    if (r) targets.set(agentId, r.targets);
+  });
   const { sends, due } = planSends(plan, (id) => targets.get(id), Math.floor(nowMs / 1000));
   const threshold = deps.threshold ?? FANOUT_THRESHOLD;
   // One read of the whole guard: an earlier attempt may have sent some targets inline or through workers.

@@ -9,7 +9,7 @@ import type { Targets } from '../domain/fanout-plan.js';
 import { k } from './keys.js';
 import { queryAll } from './query.js';
 import { isConditionalFailure, isTransactionConflict, writtenIf } from './errors.js';
-import { readProfileState, targetAttributes, targetsOf, versionCondition } from './targets.js';
+import { COPIED_ATTR, isLegacy, readProfileState, targetAttributes, targetsOf, versionCondition } from './targets.js';
 import { recordWorkspaceItem } from './workspaces.js';
 
 export interface Agent {
@@ -25,6 +25,8 @@ export interface Agent {
   emailVerified?: boolean;
   emailStatus?: 'failing';
   emailFailure?: { reason: string; at: string };
+  /** Stored before the target copies (store/targets.ts isLegacy): app/targets-backfill.ts copies them. */
+  legacyTargets?: true;
 }
 
 export interface Identity {
@@ -102,6 +104,7 @@ function statusOf(item: Record<string, unknown>): Partial<Agent> {
   if (typeof item.lastSeenAt === 'string') out.lastSeenAt = item.lastSeenAt;
   if (typeof item.removedAt === 'string') out.removedAt = item.removedAt;
   if (typeof item.emailVerified === 'boolean') out.emailVerified = item.emailVerified;
+  if (isLegacy(item)) out.legacyTargets = true;
   if (item.emailStatus === 'failing') {
     out.emailStatus = 'failing';
     const f = item.emailFailure as { reason?: unknown; at?: unknown } | undefined;
@@ -165,11 +168,12 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
             {
               Put: {
                 TableName: tableName,
-                Item: { ...k.agent(id.workspaceId, id.agentId), entity: 'agent', ...agent, workspaceRecorded: true },
+                // A new agent has every target copied (none yet): never legacy.
+                Item: { ...k.agent(id.workspaceId, id.agentId), entity: 'agent', ...agent, workspaceRecorded: true, [COPIED_ATTR]: true },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
-            ...listWrites(tableName, agent, [false, false]).filter((x) => x !== undefined),
+            ...listWrites(tableName, agent, [false, false], { [COPIED_ATTR]: true }).filter((x) => x !== undefined),
             recordWorkspaceItem(tableName, id.workspaceId, agent.createdAt),
           ],
         }),
@@ -228,7 +232,7 @@ export async function putSettings(
 }
 
 /** A candidate as the fan-out reads it: settings, last use, and where they can be reached now. */
-export type Candidate = AgentSettings & { targets: Targets };
+export type Candidate = AgentSettings & { targets: Targets; /** No copies yet: the fan-out reads the targets (store/targets.ts legacyTargets). */ legacy?: true };
 
 function candidateOf(it: Record<string, unknown>, lastSeenAt?: string): Candidate {
   const seen = lastSeenAt ?? (typeof it.lastSeenAt === 'string' ? it.lastSeenAt : undefined);
@@ -237,6 +241,7 @@ function candidateOf(it: Record<string, unknown>, lastSeenAt?: string): Candidat
     settings: { ...defaultSettings(), ...(it.settings as object) },
     ...(seen ? { lastSeenAt: seen } : {}),
     targets: targetsOf(it),
+    ...(isLegacy(it) ? { legacy: true as const } : {}),
   };
 }
 

@@ -13,16 +13,25 @@
  * that appeared meanwhile: its transaction fails and it reads again. At most 20 connections and
  * 10 devices per agent (SPEC §10.3) keep the copies far below DynamoDB's 400 KB item limit.
  */
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { defaultSettings, type NotificationSettings } from '../domain/settings.js';
 import type { Platform } from '../domain/push.js';
 import type { Targets } from '../domain/fanout-plan.js';
-import { k } from './keys.js';
+import { k, PREFIX } from './keys.js';
 import { isConditionalFailure, isTransactionConflict } from './errors.js';
 
 export const CONN_ATTR = 'conn#';
 export const DEV_ATTR = 'dev#';
 export const connAttr = (connectionId: string) => `${CONN_ATTR}${connectionId}`;
+/**
+ * Set on the profile and list items once they carry every target: by ensureAgent for a new agent,
+ * by backfillWrites for one stored before the copies existed. Without it an agent is "legacy": its
+ * targets are read from its connection and device items (legacyTargets). A separate mark, not the
+ * absence of `tv`: any writer (a token taken over by another agent, a settings save) bumps `tv`
+ * on a legacy profile without copying its other targets.
+ */
+export const COPIED_ATTR = 'targetsCopied';
+export const isLegacy = (item: Record<string, unknown>): boolean => item[COPIED_ATTR] !== true;
 export const devAttr = (deviceId: string) => `${DEV_ATTR}${deviceId}`;
 
 type Ids = { workspaceId: string; agentId: string };
@@ -44,7 +53,7 @@ export function targetsOf(item: Record<string, unknown>): Targets {
 /** The target attributes of an item, raw, for copying them onto a list item that is written whole. */
 export function targetAttributes(item: Record<string, unknown> | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, v] of Object.entries(item ?? {})) if (name.startsWith(CONN_ATTR) || name.startsWith(DEV_ATTR)) out[name] = v;
+  for (const [name, v] of Object.entries(item ?? {})) if (name.startsWith(CONN_ATTR) || name.startsWith(DEV_ATTR) || name === COPIED_ATTR) out[name] = v;
   return out;
 }
 
@@ -164,4 +173,55 @@ export async function commitWithTargets(
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 10 * attempt)));
     }
   }
+}
+
+/**
+ * A legacy agent's targets the way they were read before the copies: one Query of the agent's
+ * partition over CONN#… to DEV#… (strongly consistent; the profile, PROFILE, sorts after it).
+ * Connections past their TTL and disabled devices are left out, as the copies leave them out.
+ */
+export async function legacyTargets(db: DynamoDBDocumentClient, tableName: string, a: Ids, nowS: number): Promise<Targets> {
+  const out: Targets = { connections: [], devices: [] };
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        // '$' follows '#': every CONN#… and DEV#… key, and nothing else stored under the agent.
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': k.agentPk(a.workspaceId, a.agentId), ':from': PREFIX.connection, ':to': `${PREFIX.device.slice(0, -1)}$` },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const it of r.Items ?? []) {
+      const sk = String(it.sk);
+      if (sk.startsWith(PREFIX.connection)) {
+        const until = typeof it.ttl === 'number' ? it.ttl : Number(it.ttl ?? Infinity);
+        if (until > nowS) out.connections.push({ connectionId: sk.slice(PREFIX.connection.length), until: Number.isFinite(until) ? until : nowS + 2 * 60 * 60 });
+      } else if (sk.startsWith(PREFIX.device) && it.enabled !== false && typeof it.endpointArn === 'string') {
+        out.devices.push({ deviceId: sk.slice(PREFIX.device.length), platform: it.platform as Platform, endpointArn: it.endpointArn });
+      }
+    }
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+/**
+ * The one transaction that makes a legacy agent current: the profile and each list item it is on
+ * get every target of `targets` (read after `state`), lose copies of targets that are gone, and get
+ * the mark. Conditions: the profile still as read (a connect, disconnect or device write meanwhile
+ * moved `tv`, so `targets` may be stale) and still unmarked. Nothing when the profile is missing.
+ */
+export function backfillWrites(tableName: string, a: Ids, state: ProfileState, targets: Targets): TransactItem[] {
+  if (!state.exists || !state.item) return [];
+  const set: Record<string, unknown> = { [COPIED_ATTR]: true };
+  for (const c of targets.connections) set[connAttr(c.connectionId)] = c.until;
+  for (const d of targets.devices) set[devAttr(d.deviceId)] = { platform: d.platform, endpointArn: d.endpointArn };
+  const remove = Object.keys(targetAttributes(state.item)).filter((n) => !(n in set));
+  const writes = targetWrites(tableName, a, state, { set, remove });
+  const first = writes[0]?.Update;
+  if (first) first.ConditionExpression = `${first.ConditionExpression} AND attribute_not_exists(${COPIED_ATTR})`;
+  return writes;
 }
