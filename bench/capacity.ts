@@ -118,3 +118,13 @@ export async function capacityPerMessage(stack: OfflineStack, meter: Meter, seed
     await watch.close();
   }
 }
+
+/** The `capacity` scenario: 10 recipients (alone and beside a crowded workspace), then 100. */
+export interface CapacityScenario {
+  capacity_per_message: number;
+  capacity_100_recipients: number;
+  /** (units at 100 recipients − units at 10) / 90. */
+  capacity_slope_per_recipient: number;
+  ten: CapacityResult;
+  hundred: CapacityResult;
+}
