@@ -116,7 +116,7 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function headline(p: PipelineResult, big: DesktopFigures, slow: DesktopFigures, cap: CapacityScenario, r: ReminderResult, b: BundleFigures[], load: LoadResult): Record<string, number> {
+function headline(p: PipelineResult, big: DesktopFigures | undefined, slow: DesktopFigures, cap: CapacityScenario, r: ReminderResult, b: BundleFigures[], load: LoadResult): Record<string, number> {
   const d = (n: number) => p.desktop[String(n)]!;
   return {
     desktop_p50_ms: d(10).frame.p50,
@@ -128,8 +128,8 @@ function headline(p: PipelineResult, big: DesktopFigures, slow: DesktopFigures, 
     desktop_100_agents_p99_ms: d(100).frame.p99,
     desktop_100_agents_all_p50_ms: d(100).allRecipients.p50,
     desktop_100_agents_all_p99_ms: d(100).allRecipients.p99,
-    desktop_1000_agents_all_p50_ms: big.allRecipients.p50,
-    desktop_1000_agents_all_p99_ms: big.allRecipients.p99,
+    desktop_1000_agents_all_p50_ms: big?.allRecipients.p50 ?? Number.NaN,
+    desktop_1000_agents_all_p99_ms: big?.allRecipients.p99 ?? Number.NaN,
     desktop_p50_ms_500ms_poller: slow.frame.p50,
     desktop_p99_ms_500ms_poller: slow.frame.p99,
     mobile_p50_ms: p.mobile.push.p50,
@@ -172,7 +172,17 @@ async function main() {
   const command = `npm run bench${quick ? ' -- --quick' : ''}`;
   log(`${command}: ${m.nproc} CPUs, load ${m.loadAtStart}`);
   const pipeline = (await runScenario('pipeline')) as PipelineResult;
-  const big = (await runScenario('desktop1000')) as DesktopFigures;
+  // The 1,000-agent scenario is the one that can fail for want of speed (frames later than its
+  // 120 s wait): a failure there is recorded as a miss with its error, not the end of the run.
+  const scenarioErrors: Record<string, string> = {};
+  const big = await runScenario('desktop1000').then(
+    (r) => r as DesktopFigures,
+    (e: unknown) => {
+      scenarioErrors.desktop1000 = String((e as Error)?.message ?? e).slice(0, 3000);
+      log(`desktop1000 failed, recorded as a miss: ${scenarioErrors.desktop1000.split('\n')[0]}`);
+      return undefined;
+    },
+  );
   const slow = (await runScenario('poller500')) as DesktopFigures;
   const capacity = (await runScenario('capacity')) as CapacityScenario;
   const reminder = (await runScenario('reminder')) as ReminderResult;
@@ -200,6 +210,7 @@ async function main() {
         bundles: 'sizes reported without a target (the 250 KB target was retired in issue 12); the cold-init ratio keeps its target',
       },
       loadAverage: loads,
+      scenarioErrors,
       desktop: pipeline.desktop,
       desktop_1000_agents: big,
       desktop_500ms_poller: slow,
