@@ -69,7 +69,8 @@ export async function desktopLatency(stack: OfflineStack, o: DesktopOptions): Pr
       last.push(Math.max(...times));
       posts.push(postMs);
       const done = i + 1 - o.warmup;
-      if (done % 100 === 0 || (o.agents >= 200 && done % 5 === 0)) o.progress?.(`desktop ${o.agents} agent(s): ${done}/${o.messages} messages`);
+      if (o.agents >= 200) o.progress?.(`desktop ${o.agents} agents: message ${done}/${o.messages}, last frame after ${Math.round(Math.max(...times))} ms`);
+      else if (done % 100 === 0) o.progress?.(`desktop ${o.agents} agent(s): ${done}/${o.messages} messages`);
     }
     return { agents: o.agents, messages: o.messages, frame: spread(frames), allRecipients: spread(last), post: spread(posts) };
   } finally {
