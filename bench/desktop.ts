@@ -10,6 +10,7 @@
  */
 import type { OfflineStack } from '../local/stack.js';
 import { benchId, FrameWatch, newAgents, newConversation, visitorPost, type Conversation } from './agents.js';
+import type { NotificationSettings } from '../lambdas/domain/settings.js';
 import { sleep, spread, within, type Spread } from './util.js';
 
 export interface DesktopOptions {
@@ -20,6 +21,10 @@ export interface DesktopOptions {
   /** Not measured: the first calls of each handler, the SDK's connection pools, the JIT. */
   warmup: number;
   thinkMs: number;
+  /** Every agent's settings (default: the defaults, where "unassigned" already makes each one a recipient). */
+  settings?: Partial<NotificationSettings>;
+  /** How long one message's frames may take before the run fails (default 30 s). */
+  frameTimeoutMs?: number;
   progress?: (line: string) => void;
 }
 
@@ -38,7 +43,8 @@ export async function desktopLatency(stack: OfflineStack, o: DesktopOptions): Pr
   const workspaceId = benchId('bench-desktop');
   // Default settings: every agent has "unassigned" on, so every agent is a recipient of these
   // unassigned conversations.
-  const agents = await newAgents(stack, workspaceId, o.agents);
+  const agents = await newAgents(stack, workspaceId, o.agents, o.settings);
+  if (o.agents >= 200) o.progress?.(`desktop ${o.agents} agents: created; opening one socket each`);
   const watch = await FrameWatch.open(stack, agents);
   try {
     const convs: Conversation[] = [];
@@ -54,7 +60,7 @@ export async function desktopLatency(stack: OfflineStack, o: DesktopOptions): Pr
       const arrived = watch.expect(body, t0);
       await visitorPost(stack, convs[i % convs.length]!, body);
       const postMs = performance.now() - t0;
-      const times = await within(arrived, 30_000, `the frames of message ${i} at ${o.agents} sockets`).catch((e: unknown) => {
+      const times = await within(arrived, o.frameTimeoutMs ?? 30_000, `the frames of message ${i} at ${o.agents} sockets`).catch((e: unknown) => {
         watch.forget(body);
         throw e;
       });
@@ -63,7 +69,8 @@ export async function desktopLatency(stack: OfflineStack, o: DesktopOptions): Pr
       last.push(Math.max(...times));
       posts.push(postMs);
       const done = i + 1 - o.warmup;
-      if (done % 100 === 0) o.progress?.(`desktop ${o.agents} agent(s): ${done}/${o.messages} messages`);
+      if (o.agents >= 200) o.progress?.(`desktop ${o.agents} agents: message ${done}/${o.messages}, last frame after ${Math.round(Math.max(...times))} ms`);
+      else if (done % 100 === 0) o.progress?.(`desktop ${o.agents} agent(s): ${done}/${o.messages} messages`);
     }
     return { agents: o.agents, messages: o.messages, frame: spread(frames), allRecipients: spread(last), post: spread(posts) };
   } finally {

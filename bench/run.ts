@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick]`: the product's speed and cost promises, measured side by side on the
- * offline stack (issue 7), and the load run (issue 11 moved it here from npm test). Writes
+ * offline stack (issues 7 and 12), and the load run (issue 11 moved it here from npm test). Writes
  * bench/results/latest.json and latest.md; a full run also refreshes the generated table in
  * BENCHMARKS.md. `-- --only <scenario>` runs one scenario and prints its figures, writing nothing.
  *
@@ -9,7 +9,7 @@
  * over. Every child and java process is killed however this process ends.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocalOnFreePort, type RunningDynamo } from '../local/dynamodb-local.js';
@@ -19,7 +19,7 @@ import { markdown, verdicts } from './report.js';
 import { round } from './util.js';
 import type { ChildRequest, Scenario } from './child.js';
 import type { DesktopFigures } from './desktop.js';
-import type { CapacityResult } from './capacity.js';
+import type { CapacityScenario } from './capacity.js';
 import type { ReminderResult } from './reminder.js';
 import type { LoadResult } from './load.js';
 import type { Spread } from './util.js';
@@ -65,14 +65,17 @@ async function runScenario(scenario: Scenario): Promise<unknown> {
   }
 }
 
+const childLog = process.env.BENCH_CHILD_LOG ? openSync(process.env.BENCH_CHILD_LOG, 'a') : undefined;
+
 function runChild(req: ChildRequest): Promise<unknown> {
   const { scenario } = req;
   return new Promise((resolve, reject) => {
     const child = fork(join(HERE, 'child.ts'), [JSON.stringify(req)], {
       cwd: ROOT,
       execArgv: ['--import', 'tsx', '--no-warnings'],
-      // The handlers' JSON logs go nowhere; stderr is kept for the report if the child fails.
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // The handlers' JSON logs go nowhere (or, for a look at a failing scenario, appended to the file
+      // BENCH_CHILD_LOG names, stderr too); stderr is kept for the report if the child fails.
+      stdio: childLog === undefined ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['ignore', childLog, childLog, 'ipc'],
       env: { ...process.env, LOCAL_REMINDER_INTERVAL_S: '0' },
     });
     children.add(child);
@@ -102,7 +105,6 @@ function runChild(req: ChildRequest): Promise<unknown> {
 interface PipelineResult {
   desktop: Record<string, DesktopFigures>;
   mobile: { messages: number; push: Spread };
-  capacity: CapacityResult;
 }
 
 function sum(xs: number[]): number {
@@ -114,7 +116,7 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function headline(p: PipelineResult, slow: DesktopFigures, r: ReminderResult, b: BundleFigures[], load: LoadResult): Record<string, number> {
+function headline(p: PipelineResult, big: DesktopFigures | undefined, slow: DesktopFigures, cap: CapacityScenario, r: ReminderResult, b: BundleFigures[], load: LoadResult): Record<string, number> {
   const d = (n: number) => p.desktop[String(n)]!;
   return {
     desktop_p50_ms: d(10).frame.p50,
@@ -124,13 +126,19 @@ function headline(p: PipelineResult, slow: DesktopFigures, r: ReminderResult, b:
     desktop_1_agent_p99_ms: d(1).frame.p99,
     desktop_100_agents_p50_ms: d(100).frame.p50,
     desktop_100_agents_p99_ms: d(100).frame.p99,
+    desktop_100_agents_all_p50_ms: d(100).allRecipients.p50,
+    desktop_100_agents_all_p99_ms: d(100).allRecipients.p99,
+    desktop_1000_agents_all_p50_ms: big?.allRecipients.p50 ?? Number.NaN,
+    desktop_1000_agents_all_p99_ms: big?.allRecipients.p99 ?? Number.NaN,
     desktop_p50_ms_500ms_poller: slow.frame.p50,
     desktop_p99_ms_500ms_poller: slow.frame.p99,
     mobile_p50_ms: p.mobile.push.p50,
     mobile_p99_ms: p.mobile.push.p99,
-    capacity_per_message: p.capacity.alone.units,
-    capacity_per_message_other_workspace: p.capacity.otherWorkspace.units,
-    capacity_ratio_other_workspace: p.capacity.ratio,
+    capacity_per_message: cap.ten.alone.units,
+    capacity_per_message_other_workspace: cap.ten.otherWorkspace.units,
+    capacity_ratio_other_workspace: cap.ten.ratio,
+    capacity_100_recipients: cap.capacity_100_recipients,
+    capacity_slope_per_recipient: cap.capacity_slope_per_recipient,
     reminder_rcu_1k: r.small.readUnits,
     reminder_rcu_100k: r.large.readUnits,
     reminder_cost_ratio: r.readUnitRatio,
@@ -164,7 +172,19 @@ async function main() {
   const command = `npm run bench${quick ? ' -- --quick' : ''}`;
   log(`${command}: ${m.nproc} CPUs, load ${m.loadAtStart}`);
   const pipeline = (await runScenario('pipeline')) as PipelineResult;
+  // The 1,000-agent scenario is the one that can fail for want of speed (frames later than its
+  // 120 s wait): a failure there is recorded as a miss with its error, not the end of the run.
+  const scenarioErrors: Record<string, string> = {};
+  const big = await runScenario('desktop1000').then(
+    (r) => r as DesktopFigures,
+    (e: unknown) => {
+      scenarioErrors.desktop1000 = String((e as Error)?.message ?? e).slice(0, 3000);
+      log(`desktop1000 failed, recorded as a miss: ${scenarioErrors.desktop1000.split('\n')[0]}`);
+      return undefined;
+    },
+  );
   const slow = (await runScenario('poller500')) as DesktopFigures;
+  const capacity = (await runScenario('capacity')) as CapacityScenario;
   const reminder = (await runScenario('reminder')) as ReminderResult;
   const load = (await runScenario('load')) as LoadResult;
   log('bundles: building and timing cold init');
@@ -172,7 +192,7 @@ async function main() {
 
   const seconds = (Date.now() - started) / 1000;
   const date = new Date().toISOString();
-  const figures = headline(pipeline, slow, reminder, bundles, load);
+  const figures = headline(pipeline, big, slow, capacity, reminder, bundles, load);
   const result = {
     ...figures,
     targets: verdicts(figures),
@@ -183,15 +203,19 @@ async function main() {
     machine: m,
     details: {
       notes: {
-        desktop: 'per frame: visitor POST sent → chat.message received at one agent socket; allRecipients: until the last recipient; messages one at a time after a random think time up to the poll interval',
+        desktop: 'per frame: visitor POST sent → chat.message received at one agent socket; allRecipients (the *_all_* keys): until the last recipient; messages one at a time after a random think time up to the poll interval',
+        desktop_1000_agents: '1,000 agents with scope all, one socket each, unassigned conversations: every agent is a recipient; the figure is POST → the last of the 1,000 frames',
         init_ratio_vs_naive: 'sum over handlers of the median cold init of the deployed bundle / the same sum for the naive unminified CJS bundle; init_ratio_vs_naive_median is the median of per-handler ratios',
-        capacity: 'ReturnConsumedCapacity TOTAL on every request of the handlers\' DynamoDB client, read + write units, mean per message; refusedWrites are conditional failures that DynamoDB Local does not report capacity for',
+        capacity: 'ReturnConsumedCapacity TOTAL on every request of the handlers\' DynamoDB client, read + write units, mean per message; refusedWrites are conditional failures that DynamoDB Local does not report capacity for; capacity_slope_per_recipient = (units at 100 recipients - units at 10) / 90',
+        bundles: 'sizes reported without a target (the 250 KB target was retired in issue 12); the cold-init ratio keeps its target',
       },
       loadAverage: loads,
+      scenarioErrors,
       desktop: pipeline.desktop,
+      desktop_1000_agents: big,
       desktop_500ms_poller: slow,
       mobile: pipeline.mobile,
-      capacity: pipeline.capacity,
+      capacity,
       reminder,
       load,
       bundles: bundles.map((b) => ({
