@@ -18,7 +18,7 @@ import { connectionsOf, putConnection } from '../../lambdas/store/connections.js
 import { listDevices } from '../../lambdas/store/devices.js';
 import { createConversation, appendMessage } from '../../lambdas/store/messages.js';
 import { getConversation } from '../../lambdas/store/conversations.js';
-import { assignConversation } from '../../lambdas/store/assign.js';
+import { assignConversation } from '../../lambdas/app/assign.js';
 import { defaultSettings, type NotificationSettings } from '../../lambdas/domain/settings.js';
 import { deviceIdFor, newId } from '../../lambdas/domain/ids.js';
 import { createTestTable, type TestTable } from '../support/table.js';
