@@ -21,7 +21,7 @@ import { putConnection } from '../../lambdas/store/connections.js';
 import { markRemoved } from '../../lambdas/store/agent-status.js';
 import { dueOfAgent } from '../../lambdas/store/reminders.js';
 import { k } from '../../lambdas/store/keys.js';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { loadHandler } from '../../local/invoke.js';
 import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
 import { connectionIdOf, connectionsError, PASS, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
@@ -96,7 +96,8 @@ async function tour() {
   const marks = async (name: string, run: (token: string) => Promise<unknown>, opts: { restore?: boolean } = {}) => {
     const id = { workspaceId: ws, agentId: uid(name), email: `${name}@example.com`, name, role: 'admin' as const };
     await ok(call(base, 'PUT', '/v1/me/notification-settings', { token: await stack.issuer.sign(id), body: { ...DEFAULT_SETTINGS, scope: 'all', unassigned: true } }), 200, 'marks settings');
-    await db.send(new UpdateCommand({ TableName: stack.tableName, Key: k.agent(ws, id.agentId), UpdateExpression: 'SET lastSeenAt = :old', ExpressionAttributeValues: { ':old': '2000-01-01T00:00:00.000Z' } }));
+    // Also an agent stored before the target copies (no `targetsCopied`): its first request copies them (a Query of its items).
+    await db.send(new UpdateCommand({ TableName: stack.tableName, Key: k.agent(ws, id.agentId), UpdateExpression: 'SET lastSeenAt = :old REMOVE targetsCopied', ExpressionAttributeValues: { ':old': '2000-01-01T00:00:00.000Z' } }));
     await run(await stack.issuer.sign(id));
     if (opts.restore === false) return;
     await markRemoved(db, stack.tableName, id, new Date(Date.now() - 3_600_000).toISOString());
@@ -117,6 +118,20 @@ async function tour() {
   await marks('m-remove', some('DELETE', '/v1/workspace/agents/nobody'));
   // $connect has only the identity (no auth_time): it refuses a removed agent, never restores.
   await marks('m-socket', async (token) => (await AgentSocket.open(stack.wsUrl, token)).close(), { restore: false });
+
+  // A legacy recipient met by the fan-out (no `targetsCopied` on its list items and profile): the
+  // fan-out reads its items the old way once and copies them.
+  const legacy = { workspaceId: ws, agentId: uid('legacy'), email: 'legacy@example.com', name: 'Legacy' };
+  await ok(call(base, 'PUT', '/v1/me/notification-settings', { token: await stack.issuer.sign(legacy), body: { ...DEFAULT_SETTINGS, scope: 'all' } }), 200, 'legacy settings');
+  for (const key of [k.agent(ws, legacy.agentId), { pk: k.recipientsAllPk(ws), sk: legacy.agentId }, { pk: k.recipientsUnassignedPk(ws), sk: legacy.agentId }]) {
+    await db.send(new UpdateCommand({ TableName: stack.tableName, Key: key, UpdateExpression: 'REMOVE targetsCopied' }));
+  }
+  const legacyConv = await call(base, 'POST', `/v1/workspaces/${ws}/conversations`, { headers: { 'x-forwarded-for': '198.51.100.77' }, body: { visitor: { name: 'Old' }, message: { body: 'hello legacy' } } });
+  expect(legacyConv.status).toBe(201);
+  await eventually(async () => {
+    const r = await db.send(new GetCommand({ TableName: stack.tableName, Key: k.agent(ws, legacy.agentId), ConsistentRead: true }));
+    return r.Item?.targetsCopied === true;
+  }, 'the legacy recipient copied by the fan-out');
 
   // The workspace's widget settings, read and written by an admin.
   const admin = { workspaceId: ws, agentId: uid('admin'), email: 'admin@example.com', name: 'Admin', role: 'admin' as const };
