@@ -163,7 +163,8 @@ async function tour() {
   const expiring = [];
   // One expiry for all four: a connect after an earlier token's end drops that connection's copies
   // (store/connections.ts putConnection), and its refusal would then have no copy to update.
-  const exp = Math.floor(Date.now() / 1000) + 6;
+  // 20 s: long enough for four connects on a busy machine (a token past its exp is refused at the upgrade).
+  const exp = Math.floor(Date.now() / 1000) + 20;
   for (let i = 0; i < 4; i++) expiring.push(await AgentSocket.open(stack.wsUrl, await stack.issuer.sign(shortLived, { expiresIn: exp })));
   await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 + 1_000 - Date.now())));
   // Each refusal closes the connection (@connections DELETE) and then forgets it with its target

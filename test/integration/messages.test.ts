@@ -33,7 +33,7 @@ test('50 concurrent posts get 50 distinct consecutive seqs', async () => {
   const { messages } = await listMessages(t.doc, t.tableName, c.conversationId, undefined, 200);
   expect(messages.map((m) => m.seq)).toEqual(seqs);
   expect(new Set(messages.map((m) => m.body)).size).toBe(50);
-});
+}, 300_000); // a deadline for a hung run: DynamoDB Local serialises these transactions slowly on a busy machine
 
 test('a repeated clientMessageId returns the first message and stores nothing new', async () => {
   const c = await newConv();
