@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OfflineStack } from '../../local/stack.js';
-import { ALL_HANDLERS } from '../../lib/routes.js';
+import { ALL_HANDLERS, QUEUES } from '../../lib/routes.js';
 import { DEFAULT_SETTINGS } from '../../lambdas/domain/settings.js';
 import { resetConfigForTests } from '../../lambdas/platform/config.js';
 import { dynamo } from '../../lambdas/platform/clients.js';
@@ -41,7 +41,9 @@ beforeAll(async () => {
   process.env.AWS_CALL_LOG = logDir;
   // Rate limits on, so their counters' calls are recorded (the tour stays well under them); the
   // expiry sweep off, so the tour runs it once, when an expired connection is there to close.
-  stack = await startTestStack({ rateLimits: true, connectionExpiryIntervalS: 0 });
+  // Work items that fail once (a slow DynamoDB Local on a busy machine) come back after 5 s here,
+  // not after the deployed visibility timeouts (180 s, 720 s), so the tour's waits cover a retry.
+  stack = await startTestStack({ rateLimits: true, connectionExpiryIntervalS: 0, queues: QUEUES.map((q) => ({ ...q, visibilityTimeoutS: 5 })) });
   // @connections behind a fault proxy, so one send can fail and be retried (the claim release).
   // Nothing has been sent yet: the fan-out builds its client on first use.
   conns = await startFaultProxy(process.env.WS_CALLBACK_URL!);
@@ -307,7 +309,7 @@ async function bigMessage() {
   await eventually(async () => {
     const r = await call(base, 'GET', '/_local/emails');
     return crowd.every((c) => (r.json.emails as any[]).some((e) => e.to.includes(c.email)));
-  }, 'the workers emailing the crowd', 60_000);
+  }, 'the workers emailing the crowd', 180_000);
 
   // A worker invoked with no time left takes no agent and queues its partition as a continuation.
   const record = { messageId: uid('m'), receiptHandle: 'r', body: JSON.stringify({ partition: 'DUE' }), attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:reminder-work', awsRegion: 'us-east-1' };
