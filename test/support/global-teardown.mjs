@@ -26,7 +26,7 @@ export default async function globalTeardown(globalConfig) {
         !globalConfig?.testNamePattern &&
         !globalConfig?.onlyChanged &&
         !globalConfig?.findRelatedTests &&
-        !globalConfig?.shard));
+        !globalConfig?.shard);
     const report = await checkCalls(calls, { unused: whole });
     console.log(`\n${formatReport(report, whole)}`);
     if (report.denied.length || report.unused.length) {
