@@ -6,7 +6,7 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { k } from '../lambdas/store/keys.js';
 import { indexKeys, lastMessageOf } from '../lambdas/store/conversations.js';
-import type { NotificationSettings } from '../lambdas/domain/settings.js';
+import { withDefaults, type NotificationSettings } from '../lambdas/domain/settings.js';
 import { mapLimit, sleep } from './util.js';
 
 type Item = Record<string, unknown>;
@@ -26,7 +26,7 @@ export async function batchWriteAll(db: DynamoDBDocumentClient, tableName: strin
 }
 
 /** Agents who read everything: email reminders on, but recipients of nothing new (not in any recipient list). */
-const READER_SETTINGS: NotificationSettings = { desktop: true, mobile: true, email: true, emailUnreadReminder: true, scope: 'assigned', unassigned: false };
+const READER_SETTINGS: NotificationSettings = withDefaults({ desktop: true, mobile: true, email: true, emailUnreadReminder: true, scope: 'assigned', unassigned: false });
 
 /**
  * `agents × conversations` (agent, conversation) pairs in `workspaceId`, every one already read:

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { codePointLength, hasLoneSurrogate, MAX_BODY_CODE_POINTS } from '../domain/text.js';
 import { ID_PATTERN } from '../domain/ids.js';
 import { TOO_LONG } from './http.js';
+import { isValidTime, isValidTimeZone } from '../domain/attention.js';
 
 // zod/mini rather than classic zod: it tree-shakes, which keeps handler bundles small.
 export const messageBody = z.string().check(
@@ -25,4 +26,23 @@ export const settingsSchema = z.strictObject({
   emailUnreadReminder: z.boolean(),
   scope: z.enum(['all', 'assigned']),
   unassigned: z.boolean(),
+  // SPEC §2: optional in PUT (an absent one takes its default), always present in answers.
+  pushPreview: z.optional(z.enum(['full', 'name', 'none'])),
+  quietHours: z.optional(z.nullable(quietHoursSchema())),
+  mobileOnlyWhenAway: z.optional(z.boolean()),
 });
+
+function quietHoursSchema() {
+  const time = z.string().check(z.refine(isValidTime, { message: 'must be a time HH:MM (00:00 to 23:59)' }));
+  return z.strictObject({
+    start: time,
+    end: time,
+    timeZone: z.string().check(z.refine(isValidTimeZone, { message: 'is not a known IANA time zone' })),
+    days: z.optional(
+      z.array(z.number().check(z.int(), z.gte(0), z.lte(6))).check(
+        z.minLength(1),
+        z.refine((d) => new Set(d).size === d.length, { message: 'must not repeat a day' }),
+      ),
+    ),
+  });
+}

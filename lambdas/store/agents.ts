@@ -3,7 +3,7 @@
  * "scope all" and "unassigned on" agents with one Query each instead of a Scan.
  */
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { defaultSettings, type NotificationSettings } from '../domain/settings.js';
+import { defaultSettings, withDefaults, type NotificationSettings } from '../domain/settings.js';
 import type { AgentSettings } from '../domain/recipients.js';
 import type { Targets } from '../domain/fanout-plan.js';
 import { k } from './keys.js';
@@ -77,7 +77,7 @@ export function toAgent(item: Record<string, unknown>): Agent {
     agentId: item.agentId as string,
     email: (item.email as string) ?? '',
     name: (item.name as string) ?? '',
-    settings: { ...defaultSettings(), ...(item.settings as Partial<NotificationSettings>) },
+    settings: withDefaults(item.settings as Partial<NotificationSettings>),
     createdAt: item.createdAt as string,
     ...statusOf(item),
   };
@@ -238,7 +238,7 @@ function candidateOf(it: Record<string, unknown>, lastSeenAt?: string): Candidat
   const seen = lastSeenAt ?? (typeof it.lastSeenAt === 'string' ? it.lastSeenAt : undefined);
   return {
     agentId: it.agentId as string,
-    settings: { ...defaultSettings(), ...(it.settings as object) },
+    settings: withDefaults(it.settings as Partial<NotificationSettings>),
     ...(seen ? { lastSeenAt: seen } : {}),
     targets: targetsOf(it),
     ...(isLegacy(it) ? { legacy: true as const } : {}),

@@ -14,7 +14,7 @@
  * 10 devices per agent (SPEC §10.3) keep the copies far below DynamoDB's 400 KB item limit.
  */
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { defaultSettings, type NotificationSettings } from '../domain/settings.js';
+import { withDefaults, type NotificationSettings } from '../domain/settings.js';
 import type { Platform } from '../domain/push.js';
 import type { Targets } from '../domain/fanout-plan.js';
 import { k, PREFIX } from './keys.js';
@@ -67,7 +67,7 @@ export interface ProfileState {
 
 export function listsOf(ws: string, item: Record<string, unknown> | undefined): string[] {
   if (!item || typeof item.removedAt === 'string') return [];
-  const s: NotificationSettings = { ...defaultSettings(), ...(item.settings as Partial<NotificationSettings>) };
+  const s: NotificationSettings = withDefaults(item.settings as Partial<NotificationSettings>);
   return [...(s.scope === 'all' ? [k.recipientsAllPk(ws)] : []), ...(s.unassigned ? [k.recipientsUnassignedPk(ws)] : [])];
 }
 

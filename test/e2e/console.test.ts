@@ -215,7 +215,7 @@ suite('agent console and visitor demo in Chromium', () => {
     expect([await desktop.isChecked(), await mobile.isChecked(), await email.isChecked(), await reminder.isChecked()]).toEqual([false, true, true, true]);
     expect([await all.isChecked(), await onlyMine.isChecked(), await unassigned.isChecked()]).toEqual([true, false, false]);
     const me = await call(stack.httpUrl, 'GET', '/v1/me', { token: await tokenOf(page) });
-    expect(me.json.settings).toEqual({ desktop: false, mobile: true, email: true, emailUnreadReminder: true, scope: 'all', unassigned: false });
+    expect(me.json.settings).toEqual({ desktop: false, mobile: true, email: true, emailUnreadReminder: true, scope: 'all', unassigned: false, pushPreview: 'full', quietHours: null, mobileOnlyWhenAway: false });
 
     // Desktop off: the visitor's message is pushed to the phone, and no browser notification shows.
     const { demo, conversationId } = await visitorStarts(agent.workspaceId, 'Dora Desktop', 'First, while desktop is off');

@@ -4,12 +4,14 @@ import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { ensureAgent, putSettings } from '../../store/agents.js';
 import { logger } from '../../platform/logger.js';
+import { withDefaults } from '../../domain/settings.js';
 
 export const handler = httpHandler({ auth: 'agent', body: settingsSchema }, async ({ body, caller }) => {
   const db = dynamo();
   const { tableName } = config();
   const agent = await ensureAgent(db, tableName, agentOf(caller));
-  await putSettings(db, tableName, agent, body);
-  logger.info('settings saved', { workspaceId: agent.workspaceId, agentId: agent.agentId, settings: body });
-  return { status: 200, body };
+  const settings = withDefaults(body);
+  await putSettings(db, tableName, agent, settings);
+  logger.info('settings saved', { workspaceId: agent.workspaceId, agentId: agent.agentId, settings });
+  return { status: 200, body: settings };
 });

@@ -59,6 +59,8 @@ export function renderSettings(app: ConsoleApp, main: HTMLElement): void {
     e.preventDefault();
     const checked = (id: string) => (form.querySelector<HTMLInputElement>(`#${id}`)?.checked ?? false);
     const next: Settings = {
+      // Fields this page does not edit keep their saved values.
+      ...s,
       desktop: checked('desktop'),
       mobile: checked('mobile'),
       email: checked('email'),
