@@ -168,13 +168,15 @@ describe('me and settings (SPEC §2)', () => {
     const r = await call(h['get-me'], httpEvent({ method: 'GET', path: '/v1/me', token: me }));
     expect(r.body).toEqual({
       agentId: 'newbie', workspaceId: 'acme', email: 'newbie@example.com', name: 'newbie',
-      settings: { desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'assigned', unassigned: true },
+      settings: { desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'assigned', unassigned: true, pushPreview: 'full', quietHours: null, mobileOnlyWhenAway: false },
       emailStatus: 'ok',
     });
     const next = { desktop: false, mobile: true, email: true, emailUnreadReminder: true, scope: 'all', unassigned: false };
     const put = await call(h['put-settings'], httpEvent({ method: 'PUT', path: '', body: next, token: me }));
-    expect(put).toEqual({ status: 200, body: next });
-    expect((await call(h['get-me'], httpEvent({ method: 'GET', path: '/v1/me', token: me }))).body.settings).toEqual(next);
+    // The three newer fields are optional in PUT and always in answers (SPEC §2).
+    const saved = { ...next, pushPreview: 'full', quietHours: null, mobileOnlyWhenAway: false };
+    expect(put).toEqual({ status: 200, body: saved });
+    expect((await call(h['get-me'], httpEvent({ method: 'GET', path: '/v1/me', token: me }))).body.settings).toEqual(saved);
   });
 });
 
