@@ -1,9 +1,10 @@
 /**
- * Messages: appended under an optimistic lock on the conversation's counter, in one transaction
- * with the counter, the conversation summary and the clientMessageId guard. Concurrent posts get
- * distinct consecutive seqs; a rejected or duplicate post writes nothing.
+ * Messages: each claims its seq by its own key (`MSG#{seq}`, written only if absent, with the
+ * clientMessageId guard in the same transaction when there is one), then the conversation summary
+ * (counter, last message, list index keys) is moved forward. Concurrent posts get distinct seqs; a
+ * rejected or duplicate post writes nothing.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from './query.js';
 import { k, seqKey, PREFIX, encodeCursor, decodeCursor, CursorError } from './keys.js';
 import { cancelledIndexes, isConditionalFailure, isTransactionConflict } from './errors.js';
@@ -101,20 +102,76 @@ export async function appendMessage(
   const dup = await findDuplicate(db, tableName, conv.conversationId, m);
   if (dup) return dup;
   let current = conv;
+  let seq = conv.lastSeq + 1;
   for (let attempt = 0; ; attempt++) {
     // Checked before each try, so even a first try past the deadline is refused rather than late.
     if (Date.now() >= deadline) throw new SeqContentionError(conv.conversationId, attempt);
-    const seq = current.lastSeq + 1;
     const messageId = newId('msg');
     const createdAt = new Date().toISOString();
-    const isVisitor = m.fromType === 'visitor';
+    try {
+      await claimSeq(db, tableName, current, m, seq, messageId, createdAt);
+    } catch (e) {
+      if (isConditionalFailure(e) && m.clientMessageId && cancelledIndexes(e).includes(1)) {
+        const d = await findDuplicate(db, tableName, conv.conversationId, m);
+        if (d) return d;
+      }
+      if (!isConditionalFailure(e) && !isTransactionConflict(e)) throw e;
+      // Lost the race for this seq: back off a little (full jitter, growing to 50 ms) and try the
+      // next free one. The summary may lag the messages (its writer has not got there yet, or died
+      // between its two writes), so the next try is past both the summary and the seq just refused.
+      await sleep(Math.min(Math.max(0, deadline - Date.now()), Math.random() * Math.min(50, 2 + attempt * 2)));
+      const fresh = await getConversation(db, tableName, current.conversationId);
+      if (!fresh) throw e;
+      current = fresh;
+      seq = Math.max(fresh.lastSeq, seq) + 1;
+      continue;
+    }
+    await updateSummary(db, tableName, current, m, seq, messageId, createdAt);
+    return { messageId, seq, createdAt, duplicate: false };
+  }
+}
+
+/**
+ * The message item claims its seq by its key (MSG#{seq} written only if absent). Without a
+ * clientMessageId it is a plain conditional Put; with one, the guard goes in the same transaction.
+ * The summary is not in it: a transaction costs twice, and the summary's update re-keys both list
+ * indexes (BENCHMARKS.md, issue 12: 24 units per post in one transaction, 6 in two writes).
+ */
+async function claimSeq(db: DynamoDBDocumentClient, tableName: string, c: Conversation, m: NewMessage, seq: number, messageId: string, createdAt: string): Promise<void> {
+  const message = { TableName: tableName, Item: messageItem(c, m, seq, messageId, createdAt), ConditionExpression: 'attribute_not_exists(pk)' };
+  if (!m.clientMessageId) {
+    await db.send(new PutCommand(message));
+    return;
+  }
+  await db.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Put: message },
+        { Put: { TableName: tableName, Item: cmidItem(c.conversationId, m, messageId, seq, createdAt), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ],
+    }),
+  );
+}
+
+/**
+ * The conversation summary (counter, last message, list index keys) follows the newest message.
+ * Two posts racing can finish out of order: the later seq wins the summary, and a visitor message
+ * overtaken by an agent's still raises lastVisitorSeq. A concurrent assign changes the assignee index
+ * key: read again and write the keys for the new assignee. If this process dies before the summary is
+ * written, the message is stored and its stream record notifies as usual; the summary catches up at
+ * the conversation's next message.
+ */
+async function updateSummary(db: DynamoDBDocumentClient, tableName: string, conv: Conversation, m: NewMessage, seq: number, messageId: string, createdAt: string): Promise<void> {
+  const isVisitor = m.fromType === 'visitor';
+  let current = conv;
+  for (let attempt = 0; attempt < 10; attempt++) {
     const keys = indexKeys(current.workspaceId, current.conversationId, current.assigneeId, createdAt);
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {
-      ':prev': current.lastSeq,
       ':seq': seq,
       ':lm': lastMessageOf({ messageId, seq, fromType: m.fromType, fromId: m.fromId, body: m.body, createdAt }),
       ':at': createdAt,
+      ':ak': current.assigneeId ?? '-',
     };
     const sets = ['lastSeq = :seq', 'lastMessage = :lm', 'lastActivityAt = :at'];
     if (isVisitor) sets.push('lastVisitorSeq = :seq');
@@ -125,54 +182,43 @@ export async function appendMessage(
     });
     try {
       await db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: tableName,
-                Key: k.conversation(current.conversationId),
-                UpdateExpression: `SET ${sets.join(', ')}`,
-                // The assignee guard keeps the assignee index keys in step with a concurrent assign.
-                ConditionExpression: 'lastSeq = :prev AND assigneeKey = :ak',
-                ExpressionAttributeNames: names,
-                ExpressionAttributeValues: { ...values, ':ak': current.assigneeId ?? '-' },
-              },
-            },
-            {
-              Put: {
-                TableName: tableName,
-                Item: messageItem(current, m, seq, messageId, createdAt),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            ...(m.clientMessageId
-              ? [
-                  {
-                    Put: {
-                      TableName: tableName,
-                      Item: cmidItem(current.conversationId, m, messageId, seq, createdAt),
-                      ConditionExpression: 'attribute_not_exists(pk)',
-                    },
-                  },
-                ]
-              : []),
-          ],
+        new UpdateCommand({
+          TableName: tableName,
+          Key: k.conversation(current.conversationId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          // The assignee guard keeps the assignee index keys in step with a concurrent assign.
+          ConditionExpression: 'lastSeq < :seq AND assigneeKey = :ak',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
-      return { messageId, seq, createdAt, duplicate: false };
+      return;
     } catch (e) {
-      if (isConditionalFailure(e) && m.clientMessageId && cancelledIndexes(e).includes(2)) {
-        const d = await findDuplicate(db, tableName, conv.conversationId, m);
-        if (d) return d;
-      }
-      if (!isConditionalFailure(e) && !isTransactionConflict(e)) throw e;
-      // Lost the race for this seq: back off a little (full jitter, growing to 50 ms) and try the
-      // next one, never sleeping past the deadline.
-      await sleep(Math.min(Math.max(0, deadline - Date.now()), Math.random() * Math.min(50, 2 + attempt * 2)));
-      const fresh = await getConversation(db, tableName, current.conversationId);
-      if (!fresh) throw e;
-      current = fresh;
+      if (!isConditionalFailure(e)) throw e;
     }
+    const fresh = await getConversation(db, tableName, current.conversationId);
+    if (!fresh) return;
+    if (fresh.lastSeq >= seq) {
+      if (isVisitor && (fresh.lastVisitorSeq ?? 0) < seq) await raiseLastVisitorSeq(db, tableName, fresh.conversationId, seq);
+      return;
+    }
+    current = fresh;
+  }
+}
+
+async function raiseLastVisitorSeq(db: DynamoDBDocumentClient, tableName: string, conv: string, seq: number): Promise<void> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: k.conversation(conv),
+        UpdateExpression: 'SET lastVisitorSeq = :seq',
+        ConditionExpression: 'attribute_not_exists(lastVisitorSeq) OR lastVisitorSeq < :seq',
+        ExpressionAttributeValues: { ':seq': seq },
+      }),
+    );
+  } catch (e) {
+    if (!isConditionalFailure(e)) throw e;
   }
 }
 
