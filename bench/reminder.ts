@@ -11,9 +11,10 @@ import type { OfflineStack } from '../local/stack.js';
 import { call } from '../test/support/offline.js';
 import { TABLE } from '../lambdas/store/table.js';
 import { k } from '../lambdas/store/keys.js';
+import { withDefaults } from '../lambdas/domain/settings.js';
 import { benchId, newAgents, newConversation } from './agents.js';
 import { since, type Meter, type Usage } from './meter.js';
-import { batchWriteAll, readPairs } from './seed.js';
+import { batchWriteAll, readPairs, seededAgent, seededConversation } from './seed.js';
 import { round, sleep } from './util.js';
 
 export interface ReminderRun {
@@ -169,11 +170,10 @@ export async function reminderScale(stack: OfflineStack, seedDb: DynamoDBDocumen
   const { perWorkerSendRate } = await import('../lambdas/domain/reminder-plan.js');
   const { recordDue } = await import('../lambdas/store/positions.js');
   const { config } = await import('../lambdas/platform/config.js');
-  const { indexKeys, lastMessageOf } = await import('../lambdas/store/conversations.js');
   const { mapLimit } = await import('./util.js');
   const run = benchId('rs');
   const at = new Date(Date.now() - 10 * 60_000).toISOString();
-  const settings = { desktop: false, mobile: false, email: true, emailUnreadReminder: true, scope: 'assigned', unassigned: false };
+  const settings = withDefaults({ desktop: false, mobile: false, email: true, emailUnreadReminder: true, scope: 'assigned', unassigned: false });
   const owed: Array<{ workspaceId: string; agentId: string; conversationId: string }> = [];
   const items: Record<string, unknown>[] = [];
   const messages: Record<string, unknown>[] = [];
@@ -183,25 +183,8 @@ export async function reminderScale(stack: OfflineStack, seedDb: DynamoDBDocumen
     const conversationId = `${run}-conv-${i}`;
     const visitorId = `v-${i}`;
     const body = `Still waiting (${i})`;
-    items.push({ ...k.agent(workspaceId, agentId), entity: 'agent', workspaceId, agentId, email: `${agentId}@${workspaceId}.example.com`, name: agentId, settings, createdAt: at });
-    items.push({
-      ...k.conversation(conversationId),
-      entity: 'conversation',
-      workspaceId,
-      conversationId,
-      visitor: { name: 'Seeded visitor' },
-      visitorId,
-      assigneeKey: agentId,
-      assigneeId: agentId,
-      lastSeq: 1,
-      lastVisitorSeq: 1,
-      statusReadSeq: 0,
-      lastMessage: lastMessageOf({ messageId: `m-${i}`, seq: 1, fromType: 'visitor', fromId: visitorId, body, createdAt: at }),
-      lastActivityAt: at,
-      createdAt: at,
-      visitorTokenHash: '0'.repeat(64),
-      ...indexKeys(workspaceId, conversationId, agentId, at),
-    });
+    items.push(seededAgent(workspaceId, agentId, settings, at));
+    items.push(seededConversation({ workspaceId, conversationId, visitorId, messageId: `m-${i}`, body, at, assigneeId: agentId, statusReadSeq: 0 }));
     messages.push({ ...k.message(conversationId, 1), workspaceId, conversationId, messageId: `m-${i}`, seq: 1, fromType: 'visitor', fromId: visitorId, body, createdAt: at });
     owed.push({ workspaceId, agentId, conversationId });
   }

@@ -25,6 +25,33 @@ export async function batchWriteAll(db: DynamoDBDocumentClient, tableName: strin
   });
 }
 
+/** An agent profile as ensureAgent writes it, for seeding in bulk. */
+export function seededAgent(workspaceId: string, agentId: string, settings: NotificationSettings, at: string): Item {
+  return { ...k.agent(workspaceId, agentId), entity: 'agent', workspaceId, agentId, email: `${agentId}@${workspaceId}.example.com`, name: agentId, settings, createdAt: at };
+}
+
+/** A conversation summary holding one visitor message (seq 1), as createConversation writes it. */
+export function seededConversation(c: { workspaceId: string; conversationId: string; visitorId: string; messageId: string; body: string; at: string; assigneeId: string | null; statusReadSeq: number }): Item {
+  return {
+    ...k.conversation(c.conversationId),
+    entity: 'conversation',
+    workspaceId: c.workspaceId,
+    conversationId: c.conversationId,
+    visitor: { name: 'Seeded visitor' },
+    visitorId: c.visitorId,
+    assigneeKey: c.assigneeId ?? '-',
+    ...(c.assigneeId ? { assigneeId: c.assigneeId } : {}),
+    lastSeq: 1,
+    lastVisitorSeq: 1,
+    statusReadSeq: c.statusReadSeq,
+    lastMessage: lastMessageOf({ messageId: c.messageId, seq: 1, fromType: 'visitor', fromId: c.visitorId, body: c.body, createdAt: c.at }),
+    lastActivityAt: c.at,
+    createdAt: c.at,
+    visitorTokenHash: '0'.repeat(64),
+    ...indexKeys(c.workspaceId, c.conversationId, c.assigneeId, c.at),
+  };
+}
+
 /** Agents who read everything: email reminders on, but recipients of nothing new (not in any recipient list). */
 const READER_SETTINGS: NotificationSettings = withDefaults({ desktop: true, mobile: true, email: true, emailUnreadReminder: true, scope: 'assigned', unassigned: false });
 
@@ -41,39 +68,14 @@ export function readPairs(workspaceId: string, prefix: string, agents: number, c
   const items: Item[] = [];
   const agentIds = Array.from({ length: agents }, (_, i) => `${prefix}-reader-${i}`);
   for (const agentId of agentIds) {
-    items.push({
-      ...k.agent(workspaceId, agentId),
-      entity: 'agent',
-      workspaceId,
-      agentId,
-      email: `${agentId}@${workspaceId}.example.com`,
-      name: agentId,
-      settings: READER_SETTINGS,
-      createdAt: at,
-    });
+    items.push(seededAgent(workspaceId, agentId, READER_SETTINGS, at));
   }
   for (let c = 0; c < conversations; c++) {
     const conversationId = `${prefix}-conv-${c}`;
     const visitorId = `${prefix}-vis-${c}`;
     const messageId = `${prefix}-msg-${c}`;
     const body = 'Hello, is anyone there?';
-    items.push({
-      ...k.conversation(conversationId),
-      entity: 'conversation',
-      workspaceId,
-      conversationId,
-      visitor: { name: 'Seeded visitor' },
-      visitorId,
-      assigneeKey: '-',
-      lastSeq: 1,
-      lastVisitorSeq: 1,
-      statusReadSeq: 1,
-      lastMessage: lastMessageOf({ messageId, seq: 1, fromType: 'visitor', fromId: visitorId, body, createdAt: at }),
-      lastActivityAt: at,
-      createdAt: at,
-      visitorTokenHash: '0'.repeat(64),
-      ...indexKeys(workspaceId, conversationId, null, at),
-    });
+    items.push(seededConversation({ workspaceId, conversationId, visitorId, messageId, body, at, assigneeId: null, statusReadSeq: 1 }));
     for (const agentId of agentIds) {
       items.push({ ...k.position(conversationId, agentId), entity: 'position', workspaceId, conversationId, agentId, readSeq: 1 });
     }
