@@ -168,6 +168,23 @@ describe('do-not-disturb and quiet hours in the fan-out (SPEC §11.4)', () => {
     expect((await pushesOf(phone)).map(idOf)).toEqual([m0, m2]);
   });
 
+  test('DND set before the agent joins a recipient list still holds: the new list item carries it', async () => {
+    const ws = uid('ws');
+    const a = await newAgent(ws, 'joiner', { scope: 'assigned', unassigned: false });
+    const phone = await device(a, 'GCM');
+    const tab = await connect(a);
+    expect((await dnd(a, new Date(Date.now() + 3_600_000).toISOString())).status).toBe(200);
+    // Now on the scope-all list (a list item written by the settings save, after the DND write).
+    await putSettings(a, { scope: 'all' });
+    const conv = await newConversation(ws);
+    const m1 = await visitorSays(conv, 'quiet please');
+    expect((await frameFor(tab, m1)).notify).toBe(false);
+    expect((await dnd(a, null)).status).toBe(200);
+    const m2 = await visitorSays(conv, 'loud now');
+    await pushFor(phone, m2);
+    expect((await pushesOf(phone)).map(idOf)).toEqual([m2]);
+  });
+
   test('quiet hours across midnight in Asia/Kolkata: held on the window\'s start day, not on another day', async () => {
     const zone = 'Asia/Kolkata';
     const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date());
