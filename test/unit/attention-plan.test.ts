@@ -1,6 +1,6 @@
 import { activeDnd, activeIsStale, attentionOf, dndUntil, isIsoInstant, ACTIVE_REFRESH_MS, ACTIVE_WINDOW_MS } from '../../lambdas/domain/attention-plan.js';
 import { MAX_DND_MS } from '../../lambdas/domain/attention.js';
-import { planRecipients, planSends, sendKey, type Targets } from '../../lambdas/domain/fanout-plan.js';
+import { planRecipients, planSends, sendKey, workItems, type Targets } from '../../lambdas/domain/fanout-plan.js';
 import { defaultSettings, type NotificationSettings } from '../../lambdas/domain/settings.js';
 
 const NOW = Date.parse('2026-12-02T12:00:00Z');
@@ -109,6 +109,12 @@ describe('planSends with attention: frames notify, pushes held, reasons recorded
     );
     expect(plan.suppressed.filter((x) => x.agentId === 'free')).toEqual([{ agentId: 'free', channel: 'desktop', detail: 'no_connection' }]);
     expect(plan.due).toEqual(['free']);
+  });
+
+  test('a big message\'s work items (JSON on the queue) keep each send\'s notify and preview', () => {
+    const m = { workspaceId: 'w', conversationId: 'c', messageId: 'm', seq: 1, fromType: 'visitor' as const, fromId: 'v', body: 'b', createdAt: 't' };
+    const items = JSON.parse(JSON.stringify(workItems(m, null, plan.sends, plan.due)));
+    expect(items.flatMap((it: { sends: unknown[] }) => it.sends)).toEqual(expect.arrayContaining(plan.sends));
   });
 
   test('a recipient with mobile on and no device: no_device', () => {
