@@ -25,7 +25,8 @@ import { conversationWithCandidates } from '../store/recipients.js';
 import { recordDue } from '../store/positions.js';
 import { backfillTargets } from './targets-backfill.js';
 import { readDone, recordDone, type GuardChannel, type Settled } from '../store/notifications.js';
-import { planFanout, planSends, sendKey, workItems, type Send, type WorkItem } from '../domain/fanout-plan.js';
+import { planRecipients, planSends, sendKey, workItems, type Send, type Suppressed, type WorkItem } from '../domain/fanout-plan.js';
+import { attentionOf } from '../domain/attention-plan.js';
 
 export { WORK_BUCKETS, WORK_ITEM_SENDS, workItems, type WorkItem } from '../domain/fanout-plan.js';
 import { chatMessageFrame } from '../domain/frames.js';
@@ -74,14 +75,22 @@ async function deliver(deps: FanoutDeps, m: VisitorMessage, assigneeId: string |
   const todo = sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`));
   const report = { ...emptyReport(), skipped: sends.length - todo.length };
   if (todo.length === 0) return report;
-  const frame = new TextEncoder().encode(JSON.stringify(chatMessageFrame(m, assigneeId)));
+  // Frames differ per recipient (`notify`): each distinct variant is encoded once, not per connection.
+  const frames = new Map<string, Uint8Array>();
+  const frameFor = (s: Extract<Send, { channel: 'desktop' }>) => {
+    const opts = { notify: s.notify ?? true };
+    const key = JSON.stringify(opts);
+    let f = frames.get(key);
+    if (!f) frames.set(key, (f = new TextEncoder().encode(JSON.stringify(chatMessageFrame(m, assigneeId, opts)))));
+    return f;
+  };
   const settled: Record<GuardChannel, Array<{ target: string; settled: Settled }>> = { desktop: [], mobile: [] };
   await mapLimit(todo, SEND_CONCURRENCY, async (s) => {
     try {
       const r =
         s.channel === 'desktop'
-          ? await postFrame(deps, { workspaceId: m.workspaceId, agentId: s.agentId, connectionId: s.connectionId }, frame, m.messageId)
-          : await publishPush(deps, { workspaceId: m.workspaceId, agentId: s.agentId, deviceId: s.deviceId, platform: s.platform, endpointArn: s.endpointArn }, m);
+          ? await postFrame(deps, { workspaceId: m.workspaceId, agentId: s.agentId, connectionId: s.connectionId }, frameFor(s), m.messageId)
+          : await publishPush(deps, { workspaceId: m.workspaceId, agentId: s.agentId, deviceId: s.deviceId, platform: s.platform, endpointArn: s.endpointArn }, m, s.preview ? { preview: s.preview } : {});
       settled[s.channel].push({ target: sendKey(s), settled: r });
       if (r.outcome === 'sent') report.sent++;
       else report.dropped++;
@@ -112,14 +121,21 @@ async function recordAllDue(deps: FanoutDeps, m: VisitorMessage, agents: readonl
   return failed;
 }
 
+/**
+ * What the plan withheld, and why (SPEC §12 details), for the delivery log; the fan-out calls it
+ * once per message attempt (a retried record calls it again: the log dedupes).
+ */
+export type OnSuppressed = (m: VisitorMessage, suppressed: readonly Suppressed[]) => Promise<void> | void;
+
 /** One new message from the stream: true when fully handled, false when something must be retried. */
-export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promise<boolean> {
+export async function fanOutMessage(deps: FanoutDeps & { onSuppressed?: OnSuppressed }, m: VisitorMessage): Promise<boolean> {
   const found = await conversationWithCandidates(deps.db, deps.tableName, m.workspaceId, m.conversationId);
   if (!found) return true;
   const { conversation: conv, candidates } = found;
   const nowMs = (deps.now ?? Date.now)();
   // SPEC §10.4: agents unseen for AgentInactiveDays get nothing (removed ones are not candidates at all).
-  const plan = planFanout(m, conv.assigneeId, candidates, { nowMs, inactiveDays: deps.inactiveDays });
+  const recipients = planRecipients(m, conv.assigneeId, candidates, { nowMs, inactiveDays: deps.inactiveDays });
+  const plan = recipients.filter((d) => d.channels.length > 0);
   const targets = new Map(candidates.map((c) => [c.agentId, c.targets]));
   // Recipients stored before the copies (app/targets-backfill.ts): their targets read the old way,
   // and copied once, so the next message finds them on the list items.
@@ -129,7 +145,10 @@ export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promis
     const r = await backfillTargets(deps, { workspaceId: m.workspaceId, agentId });
     if (r) targets.set(agentId, r.targets);
   });
-  const { sends, due } = planSends(plan, (id) => targets.get(id), Math.floor(nowMs / 1000));
+  // SPEC §11.4–11.6, evaluated now (the message's fan-out time): notify, preview, held pushes.
+  const attention = new Map(candidates.map((c) => [c.agentId, attentionOf(c, nowMs)]));
+  const { sends, due, suppressed } = planSends(recipients, (id) => targets.get(id), Math.floor(nowMs / 1000), (id) => attention.get(id));
+  if (deps.onSuppressed && suppressed.length > 0) await deps.onSuppressed(m, suppressed);
   const threshold = deps.threshold ?? FANOUT_THRESHOLD;
   // One read of the whole guard: an earlier attempt may have sent some targets inline or through workers.
   const done = await readDone(deps.db, deps.tableName, m.messageId);
@@ -149,6 +168,7 @@ export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promis
     seq: m.seq,
     recipients: plan.length,
     sends: sends.length,
+    suppressed: suppressed.length,
     ...total,
   });
   return total.failed === 0;

@@ -7,6 +7,8 @@ import { channelsOn, type Channel } from './settings.js';
 import { isInactive } from './agent-activity.js';
 import type { VisitorMessage } from './visitor-message.js';
 import type { Platform } from './push.js';
+import type { Attention, SuppressionDetail } from './attention-plan.js';
+import type { PushPreview } from './settings.js';
 
 export interface Delivery {
   agentId: string;
@@ -25,14 +27,23 @@ export function planFanout(
   candidates: readonly AgentSettings[],
   activity?: Activity,
 ): Delivery[] {
+  return planRecipients(m, assigneeId, candidates, activity).filter((d) => d.channels.length > 0);
+}
+
+/** planFanout with the recipients who turned every channel off kept (channels `[]`): their decision is logged too (SPEC §12). */
+export function planRecipients(
+  m: Pick<VisitorMessage, 'fromType' | 'fromId'>,
+  assigneeId: string | null | undefined,
+  candidates: readonly AgentSettings[],
+  activity?: Activity,
+): Delivery[] {
   // Only visitor messages notify: an agent's reply notifies nobody, not even other agents.
   if (m.fromType !== 'visitor') return [];
   return recipients(candidates, assigneeId, m.fromId)
     // An inactive agent has no live connection either (a connection marks them seen), so leaving
     // them out entirely costs no desktop frame anyone could have seen.
     .filter((r) => !activity || !isInactive(r, activity.nowMs, activity.inactiveDays))
-    .map((r) => ({ agentId: r.agentId, channels: channelsOn(r.settings) }))
-    .filter((d) => d.channels.length > 0);
+    .map((r) => ({ agentId: r.agentId, channels: channelsOn(r.settings) }));
 }
 
 /** A live connection as the recipient items carry it: `until` is when it ends at the latest (epoch s). */
@@ -53,10 +64,20 @@ export interface Targets {
   devices: DeviceTarget[];
 }
 
-/** One frame or one push. */
+/**
+ * One frame or one push, with the recipient's per-recipient choices (they travel in work items):
+ * a frame's `notify` (absent = true) and a push's `preview` (absent = full).
+ */
 export type Send =
-  | { channel: 'desktop'; agentId: string; connectionId: string }
-  | { channel: 'mobile'; agentId: string; deviceId: string; platform: Platform; endpointArn: string };
+  | { channel: 'desktop'; agentId: string; connectionId: string; notify?: boolean }
+  | { channel: 'mobile'; agentId: string; deviceId: string; platform: Platform; endpointArn: string; preview?: PushPreview };
+
+/** A channel on which a recipient gets nothing, and why (SPEC §12 `detail`), for the delivery log. */
+export interface Suppressed {
+  agentId: string;
+  channel: Channel;
+  detail: SuppressionDetail;
+}
 
 /** The name a send has in its guard's set of targets done. */
 export function sendKey(s: Send): string {
@@ -66,22 +87,37 @@ export function sendKey(s: Send): string {
 /**
  * Every frame and push the deliveries call for, from each recipient's targets (a connection past its
  * end is skipped), and the recipients owed an email. Sorted, so a redelivery plans in the same order.
+ * `attentionOf` (SPEC §11.4–11.6, domain/attention-plan.ts): frames carry `notify`, pushes the
+ * preview, and a recipient whose alert pushes are held gets none. `suppressed` says, per recipient
+ * and channel, why nothing goes there (channel off, no target, held).
  */
-export function planSends(deliveries: readonly Delivery[], targetsOf: (agentId: string) => Targets | undefined, nowS: number): { sends: Send[]; due: string[] } {
+export function planSends(
+  deliveries: readonly Delivery[],
+  targetsOf: (agentId: string) => Targets | undefined,
+  nowS: number,
+  attentionOf: (agentId: string) => Attention | undefined = () => undefined,
+): { sends: Send[]; due: string[]; suppressed: Suppressed[] } {
   const sends: Send[] = [];
   const due: string[] = [];
+  const suppressed: Suppressed[] = [];
   for (const d of deliveries) {
     const t = targetsOf(d.agentId) ?? { connections: [], devices: [] };
+    const a = attentionOf(d.agentId);
+    const none = (channel: Channel, detail: SuppressionDetail) => suppressed.push({ agentId: d.agentId, channel, detail });
     if (d.channels.includes('desktop')) {
-      for (const c of t.connections) if (!(c.until <= nowS)) sends.push({ channel: 'desktop', agentId: d.agentId, connectionId: c.connectionId });
-    }
-    if (d.channels.includes('mobile')) {
-      for (const x of t.devices) sends.push({ channel: 'mobile', agentId: d.agentId, deviceId: x.deviceId, platform: x.platform, endpointArn: x.endpointArn });
-    }
+      const before = sends.length;
+      for (const c of t.connections) if (!(c.until <= nowS)) sends.push({ channel: 'desktop', agentId: d.agentId, connectionId: c.connectionId, ...(a ? { notify: a.notify } : {}) });
+      if (sends.length === before) none('desktop', 'no_connection');
+    } else none('desktop', 'desktop_off');
+    if (!d.channels.includes('mobile')) none('mobile', 'mobile_off');
+    else if (t.devices.length === 0) none('mobile', 'no_device');
+    else if (a?.holdMobile) none('mobile', a.holdMobile);
+    else for (const x of t.devices) sends.push({ channel: 'mobile', agentId: d.agentId, deviceId: x.deviceId, platform: x.platform, endpointArn: x.endpointArn, ...(a ? { preview: a.preview } : {}) });
     if (d.channels.includes('email')) due.push(d.agentId);
+    else none('email', 'email_off');
   }
   sends.sort((a, b) => (a.channel + sendKey(a) < b.channel + sendKey(b) ? -1 : 1));
-  return { sends, due };
+  return { sends, due, suppressed };
 }
 
 /**

@@ -12,10 +12,18 @@ export interface ChatMessageFrame {
   preview: string;
   assigneeId: string | null;
   createdAt: string;
+  /** SPEC §7, §11.4: false during do-not-disturb or quiet hours (the console shows no notification). */
+  notify: boolean;
+}
+
+/** Per-recipient fields of the frame (further ones, such as the badge, are added here). */
+export interface ChatMessageOptions {
+  /** Default true. */
+  notify?: boolean;
 }
 
 /** `assigneeId` is the conversation's assignee when the notification is decided, not when it was written. */
-export function chatMessageFrame(m: VisitorMessage, assigneeId: string | null | undefined): ChatMessageFrame {
+export function chatMessageFrame(m: VisitorMessage, assigneeId: string | null | undefined, opts: ChatMessageOptions = {}): ChatMessageFrame {
   return {
     type: 'chat.message',
     workspaceId: m.workspaceId,
@@ -27,5 +35,6 @@ export function chatMessageFrame(m: VisitorMessage, assigneeId: string | null | 
     preview: cutCodePoints(stripUnsafeChars(m.body), PREVIEW_CODE_POINTS),
     assigneeId: assigneeId ?? null,
     createdAt: m.createdAt,
+    notify: opts.notify ?? true,
   };
 }

@@ -4,6 +4,7 @@
  */
 import { cutCodePoints, jsonTextBytes, PREVIEW_CODE_POINTS, stripUnsafeChars } from './text.js';
 import { visitorDisplayName, type VisitorMessage } from './visitor-message.js';
+import type { PushPreview } from './settings.js';
 
 export const PLATFORMS = ['APNS', 'APNS_SANDBOX', 'GCM'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -22,14 +23,28 @@ export interface PushText {
 }
 
 /**
+ * Per-recipient choices of an alert push. `preview` is the recipient's `pushPreview` (SPEC §11.5,
+ * default `full`); further per-recipient fields (the badge) are added here.
+ */
+export interface PushOptions {
+  preview?: PushPreview;
+}
+
+/** SPEC §11.5: the title of a `none` push and the body of a `name` one. */
+export const PRIVATE_TEXT = 'New message';
+
+/**
  * Title and body before any size fitting: unsafe characters (controls, bidi overrides) removed,
  * then the body cut to its first 500 code points; a name with nothing left is "Visitor".
+ * `preview` (SPEC §11.5): `name` keeps the title and says "New message"; `none` shows neither the
+ * name nor the text (title "New message", empty body).
  */
-export function pushText(m: VisitorMessage): PushText {
-  return {
-    title: visitorDisplayName(stripUnsafeChars(m.fromName ?? '')),
-    body: cutCodePoints(stripUnsafeChars(m.body), PREVIEW_CODE_POINTS),
-  };
+export function pushText(m: VisitorMessage, opts: PushOptions = {}): PushText {
+  const preview = opts.preview ?? 'full';
+  if (preview === 'none') return { title: PRIVATE_TEXT, body: '' };
+  const title = visitorDisplayName(stripUnsafeChars(m.fromName ?? ''));
+  if (preview === 'name') return { title, body: PRIVATE_TEXT };
+  return { title, body: cutCodePoints(stripUnsafeChars(m.body), PREVIEW_CODE_POINTS) };
 }
 
 /** `s` with code points dropped from its end until its JSON text is at least `bytes` shorter (never half a pair). */
@@ -64,9 +79,9 @@ export interface ApnsPayload {
 }
 
 /** APNs: the ids sit beside `aps` so the app can open the conversation; thread-id groups a conversation's alerts. */
-export function apnsPayload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYTES): ApnsPayload {
+export function apnsPayload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYTES, opts: PushOptions = {}): ApnsPayload {
   return fitPayload(
-    pushText(m),
+    pushText(m, opts),
     (alert) => ({
       aps: { alert, 'thread-id': m.conversationId, sound: 'default' as const },
       conversationId: m.conversationId,
@@ -93,9 +108,9 @@ export interface FcmV1Payload {
  * the conversation id, so a push repeated by a retry replaces the first
  * (https://firebase.google.com/docs/reference/fcm/rest/v1/projects.messages#androidconfig).
  */
-export function fcmV1Payload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYTES): FcmV1Payload {
+export function fcmV1Payload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYTES, opts: PushOptions = {}): FcmV1Payload {
   return fitPayload(
-    pushText(m),
+    pushText(m, opts),
     (notification) => ({
       fcmV1Message: {
         message: {
@@ -114,16 +129,18 @@ export function fcmV1Payload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYT
   );
 }
 
-export function platformPayload(platform: Platform, m: VisitorMessage): ApnsPayload | FcmV1Payload {
-  return platform === 'GCM' ? fcmV1Payload(m) : apnsPayload(m);
+export function platformPayload(platform: Platform, m: VisitorMessage, opts: PushOptions = {}): ApnsPayload | FcmV1Payload {
+  return platform === 'GCM' ? fcmV1Payload(m, MAX_PLATFORM_PAYLOAD_BYTES, opts) : apnsPayload(m, MAX_PLATFORM_PAYLOAD_BYTES, opts);
 }
 
 /**
  * The `Message` of one Publish to an endpoint of `platform`. Only that platform's member is sent
  * (SNS picks it by the endpoint's platform); `default` carries the plain text SNS falls back to.
  */
-export function snsPushMessage(platform: Platform, m: VisitorMessage): string {
-  return JSON.stringify({ default: pushText(m).body, [platform]: JSON.stringify(platformPayload(platform, m)) });
+export function snsPushMessage(platform: Platform, m: VisitorMessage, opts: PushOptions = {}): string {
+  // `default` follows the preview too (an empty body falls back to the title, SNS wants text there).
+  const text = pushText(m, opts);
+  return JSON.stringify({ default: text.body || text.title, [platform]: JSON.stringify(platformPayload(platform, m, opts)) });
 }
 
 /**

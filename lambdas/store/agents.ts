@@ -11,6 +11,8 @@ import { queryAll } from './query.js';
 import { isConditionalFailure, isTransactionConflict, writtenIf } from './errors.js';
 import { COPIED_ATTR, isLegacy, readProfileState, targetAttributes, targetsOf, versionCondition } from './targets.js';
 import { recordWorkspaceItem } from './workspaces.js';
+import { attentionAttributes } from './attention.js';
+import type { Presence } from '../domain/attention-plan.js';
 
 export interface Agent {
   workspaceId: string;
@@ -27,6 +29,8 @@ export interface Agent {
   emailFailure?: { reason: string; at: string };
   /** Stored before the target copies (store/targets.ts isLegacy): app/targets-backfill.ts copies them. */
   legacyTargets?: true;
+  /** SPEC §11.4 (store/attention.ts): when do-not-disturb ends, as stored (may be past). */
+  doNotDisturbUntil?: string;
 }
 
 export interface Identity {
@@ -59,7 +63,7 @@ export function listWrites(tableName: string, a: Agent, present: boolean[], prof
               ExpressionAttributeValues: { ':e': 'recipient', ':a': entry.agentId, ':s': entry.settings, ':l': entry.lastSeenAt },
             },
           }
-        : { Put: { TableName: tableName, Item: { pk, sk: a.agentId, entity: 'recipient', ...entry, ...targetAttributes(profile) } } }
+        : { Put: { TableName: tableName, Item: { pk, sk: a.agentId, entity: 'recipient', ...entry, ...targetAttributes(profile), ...attentionAttributes(profile) } } }
       : present[i]
         ? { Delete: { TableName: tableName, Key: { pk, sk: a.agentId } } }
         : undefined,
@@ -105,6 +109,7 @@ function statusOf(item: Record<string, unknown>): Partial<Agent> {
   if (typeof item.removedAt === 'string') out.removedAt = item.removedAt;
   if (typeof item.emailVerified === 'boolean') out.emailVerified = item.emailVerified;
   if (isLegacy(item)) out.legacyTargets = true;
+  if (typeof item.doNotDisturbUntil === 'string') out.doNotDisturbUntil = item.doNotDisturbUntil;
   if (item.emailStatus === 'failing') {
     out.emailStatus = 'failing';
     const f = item.emailFailure as { reason?: unknown; at?: unknown } | undefined;
@@ -232,7 +237,7 @@ export async function putSettings(
 }
 
 /** A candidate as the fan-out reads it: settings, last use, and where they can be reached now. */
-export type Candidate = AgentSettings & { targets: Targets; /** No copies yet: the fan-out reads the targets (store/targets.ts legacyTargets). */ legacy?: true };
+export type Candidate = AgentSettings & Presence & { targets: Targets; /** No copies yet: the fan-out reads the targets (store/targets.ts legacyTargets). */ legacy?: true };
 
 function candidateOf(it: Record<string, unknown>, lastSeenAt?: string): Candidate {
   const seen = lastSeenAt ?? (typeof it.lastSeenAt === 'string' ? it.lastSeenAt : undefined);
@@ -242,6 +247,8 @@ function candidateOf(it: Record<string, unknown>, lastSeenAt?: string): Candidat
     ...(seen ? { lastSeenAt: seen } : {}),
     targets: targetsOf(it),
     ...(isLegacy(it) ? { legacy: true as const } : {}),
+    // SPEC §11.4, §11.6 (store/attention.ts): copied on the same items.
+    ...attentionAttributes(it),
   };
 }
 

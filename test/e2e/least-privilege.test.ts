@@ -88,6 +88,7 @@ async function tour() {
   };
   await first('me', (token) => ok(call(base, 'GET', '/v1/me', { token }), 200, 'first get me'));
   await first('settings', (token) => ok(call(base, 'PUT', '/v1/me/notification-settings', { token, body: DEFAULT_SETTINGS }), 200, 'first settings'));
+  await first('dnd', (token) => ok(call(base, 'PUT', '/v1/me/do-not-disturb', { token, body: { until: new Date(Date.now() + 3_600_000).toISOString() } }), 200, 'first do-not-disturb'));
   await first('device', (token) => call(base, 'POST', '/v1/me/devices', { token, body: { platform: 'GCM', token: uid('gcm') } }));
   await first('socket', async (token) => (await AgentSocket.open(stack.wsUrl, token)).close());
 
@@ -108,6 +109,7 @@ async function tour() {
   const some = (method: string, path: string, body?: unknown) => (token: string) => call(base, method, path, { token, ...(body !== undefined ? { body } : {}) });
   await marks('m-me', some('GET', '/v1/me'));
   await marks('m-settings', some('PUT', '/v1/me/notification-settings', DEFAULT_SETTINGS));
+  await marks('m-dnd', some('PUT', '/v1/me/do-not-disturb', { until: null }));
   await marks('m-device', some('POST', '/v1/me/devices', { platform: 'GCM', token: uid('gcm') }));
   await marks('m-undevice', some('DELETE', '/v1/me/devices/dev_nothere'));
   await marks('m-list', some('GET', '/v1/conversations'));
@@ -163,11 +165,11 @@ async function tour() {
   // connection closed; one more is closed by the expiry sweep.
   const shortLived = { workspaceId: ws, agentId: uid('short'), email: 'short@example.com', name: 'Short' };
   const expiring = [];
-  // One expiry for all four: a connect after an earlier token's end drops that connection's copies
+  // One expiry for all five: a connect after an earlier token's end drops that connection's copies
   // (store/connections.ts putConnection), and its refusal would then have no copy to update.
-  // 20 s: long enough for four connects on a busy machine (a token past its exp is refused at the upgrade).
-  const exp = Math.floor(Date.now() / 1000) + 20;
-  for (let i = 0; i < 4; i++) expiring.push(await AgentSocket.open(stack.wsUrl, await stack.issuer.sign(shortLived, { expiresIn: exp })));
+  // 25 s: long enough for five connects on a busy machine (a token past its exp is refused at the upgrade).
+  const exp = Math.floor(Date.now() / 1000) + 25;
+  for (let i = 0; i < 5; i++) expiring.push(await AgentSocket.open(stack.wsUrl, await stack.issuer.sign(shortLived, { expiresIn: exp })));
   await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 + 1_000 - Date.now())));
   // Each refusal closes the connection (@connections DELETE) and then forgets it with its target
   // copies; the `$disconnect` the close causes races it for those copies, and when it wins the
@@ -177,7 +179,8 @@ async function tour() {
   expiring[0]!.send({ action: 'ping' });
   expiring[1]!.send({ action: 'markRead', conversationId: 'conv_nothere' });
   expiring[2]!.send({ action: 'sendMessage', conversationId: 'conv_nothere', body: 'late', clientMessageId: uid('c') });
-  for (const s of expiring.slice(0, 3)) await s.waitFor((f) => f.type === 'error' && f.code === 'unauthorized', 'the expired refusal');
+  expiring[4]!.send({ action: 'active' });
+  for (const s of [...expiring.slice(0, 3), expiring[4]!]) await s.waitFor((f) => f.type === 'error' && f.code === 'unauthorized', 'the expired refusal');
   const sweeper = await loadHandler('connection-expiry');
   await eventually(async () => {
     const r = (await sweeper.invoke({})) as { closed: number; gone: number };
@@ -196,6 +199,9 @@ async function tour() {
   sock.send({ action: 'ping' });
   sock.send('not json');
   await sock.waitFor((f) => f.type === 'pong', 'pong');
+  // SPEC §11.6: `active` writes the instant on the profile and its list copies (the second, fresh, only reads).
+  sock.send({ action: 'active' });
+  await eventually(() => sock.frames.filter((f) => f.type === 'pong').length >= 2, 'pong to active');
   // A connection whose $disconnect never came (API Gateway's is best-effort): @connections says
   // 410 and the fan-out deletes it. Planted directly, outside any handler, so it is not recorded.
   const staleId = uid('stale');

@@ -168,6 +168,7 @@ describe('who is notified (SPEC §2)', () => {
       preview: 'Hello, is anyone there?',
       assigneeId: 'Z',
       createdAt: m.createdAt,
+      notify: true,
     });
 
     // Both owe a reminder; X reading the conversation settles X's, not Z's.

@@ -25,7 +25,14 @@ test('the chat.message frame has exactly the SPEC §7 fields', () => {
     preview: 'Hello',
     assigneeId: 'Z',
     createdAt: '2026-01-01T00:00:00.000Z',
+    notify: true,
   });
+});
+
+test('notify (SPEC §7, §11.4): true unless the recipient is quiet', () => {
+  expect(chatMessageFrame(msg(), null).notify).toBe(true);
+  expect(chatMessageFrame(msg(), null, { notify: false }).notify).toBe(false);
+  expect(chatMessageFrame(msg(), null, { notify: true }).notify).toBe(true);
 });
 
 test('an unassigned conversation has assigneeId null, and a nameless visitor is "Visitor"', () => {

@@ -1,4 +1,4 @@
-import { apnsPayload, fcmV1Payload, fitPayload, pushText, snsPushMessage, MAX_PLATFORM_PAYLOAD_BYTES, PLATFORMS, type Platform } from '../../lambdas/domain/push.js';
+import { apnsPayload, fcmV1Payload, fitPayload, platformPayload, pushText, snsPushMessage, MAX_PLATFORM_PAYLOAD_BYTES, PLATFORMS, type Platform } from '../../lambdas/domain/push.js';
 import type { VisitorMessage } from '../../lambdas/domain/visitor-message.js';
 import { codePointLength, hasLoneSurrogate, hasUnsafeChars } from '../../lambdas/domain/text.js';
 
@@ -173,5 +173,34 @@ describe('each platform payload is at most 4096 bytes of UTF-8 JSON (SPEC §8)',
     const m = msg({ fromName: 'Ann', body: 'x'.repeat(600) });
     expect(apnsPayload(m).aps.alert).toEqual({ title: 'Ann', body: 'x'.repeat(500) });
     expect(fcmV1Payload(m).fcmV1Message.message.notification).toEqual({ title: 'Ann', body: 'x'.repeat(500) });
+  });
+});
+
+describe('preview privacy (SPEC §11.5), per platform', () => {
+  const m = msg({ fromName: 'Zelda Quux', body: 'my card number is 4111' });
+  test.each(PLATFORMS)('%s full: the name and the text', (platform) => {
+    const doc = JSON.parse(snsPushMessage(platform, m, { preview: 'full' }));
+    expect(textOf(platform, m)).toEqual({ title: 'Zelda Quux', body: 'my card number is 4111' });
+    expect(JSON.parse(doc[platform])).toEqual(platformPayload(platform, m));
+  });
+
+  test.each(PLATFORMS)('%s name: the name as title, body "New message", the text nowhere', (platform) => {
+    const text = snsPushMessage(platform, m, { preview: 'name' });
+    const inner = JSON.parse(JSON.parse(text)[platform]);
+    expect(platform === 'GCM' ? inner.fcmV1Message.message.notification : inner.aps.alert).toEqual({ title: 'Zelda Quux', body: 'New message' });
+    expect(text).not.toContain('4111');
+  });
+
+  test.each(PLATFORMS)('%s none: title "New message", empty body, neither name nor text anywhere (data and default included)', (platform) => {
+    const text = snsPushMessage(platform, m, { preview: 'none' });
+    const doc = JSON.parse(text);
+    const inner = JSON.parse(doc[platform]);
+    expect(platform === 'GCM' ? inner.fcmV1Message.message.notification : inner.aps.alert).toEqual({ title: 'New message', body: '' });
+    expect(doc.default).toBe('New message');
+    for (const secret of ['Zelda', 'Quux', '4111', 'card']) expect(text).not.toContain(secret);
+    if (platform === 'GCM') for (const v of Object.values(inner.fcmV1Message.message.data)) expect(typeof v).toBe('string');
+    // The ids the app needs to open the conversation stay.
+    expect(text).toContain('conv1');
+    expect(text).toContain('msg1');
   });
 });

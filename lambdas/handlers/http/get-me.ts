@@ -2,6 +2,7 @@ import { agentOf, httpHandler } from '../../edge/http.js';
 import { dynamo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { ensureAgent } from '../../store/agents.js';
+import { activeDnd } from '../../domain/attention-plan.js';
 
 export const handler = httpHandler({ auth: 'agent' }, async ({ caller }) => {
   const a = await ensureAgent(dynamo(), config().tableName, agentOf(caller));
@@ -15,6 +16,8 @@ export const handler = httpHandler({ auth: 'agent' }, async ({ caller }) => {
       settings: a.settings,
       // SPEC §10.3: SES refused the address for good, or it bounced or complained.
       emailStatus: a.emailStatus === 'failing' ? 'failing' : 'ok',
+      // SPEC §6, §11.4: null when none or already past.
+      doNotDisturbUntil: activeDnd(a.doNotDisturbUntil, Date.now()),
     },
   };
 });
