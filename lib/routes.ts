@@ -101,7 +101,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: [...ADMIT_AGENT, { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }, { table: ['UpdateItem'], keys: [K.rate] }], cors: 'any-origin' },
   { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: [...ADMIT_AGENT, { query: 'gsi1' }, { query: 'gsi2' }, { table: ['BatchGetItem'], keys: [K.conversation] }] },
   { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: [...ADMIT_AGENT, { table: ['GetItem', 'Query'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }], cors: 'any-origin' },
-  { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
+  // SPEC §11.3: the read clears the agent's UNREAD item (AGENT#, UpdateItem), tells their tabs (@connections POST) and the devices alerted for it (Publish).
+  { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { ws: ['POST'] }, { sns: ['Publish'] }] },
   { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
   { method: 'GET', path: '/v1/me', handler: 'http/get-me', grants: [...ENSURE_AGENT] },
   { method: 'PUT', path: '/v1/me/notification-settings', handler: 'http/put-settings', grants: [...ENSURE_AGENT, { table: ['DeleteItem'], keys: [K.recipients] }] },
@@ -129,10 +130,17 @@ export const WS_ROUTES: readonly WsRoute[] = [
   { routeKey: '$connect', handler: 'ws/connect', grants: [...ENSURE_AGENT, { table: ['PutItem'], keys: [K.connection] }, { table: ['Query'], keys: [K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }], returnsResponse: false },
   { routeKey: '$disconnect', handler: 'ws/disconnect', grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.connection] }, { table: ['DeleteItem'], keys: [K.agent] }, ...TARGET_COPIES], returnsResponse: false },
   { routeKey: 'ping', handler: 'ws/ping', grants: [{ table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
-  { routeKey: 'markRead', handler: 'ws/mark-read', grants: [{ table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
+  // SPEC §11.3 as for HTTP: the UNREAD item and the profile's copies are under AGENT# (TARGET_COPIES' GetItem/UpdateItem).
+  { routeKey: 'markRead', handler: 'ws/mark-read', grants: [{ table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES, { sns: ['Publish'] }], returnsResponse: true },
   { routeKey: 'sendMessage', handler: 'ws/send-message', grants: [{ table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
   { routeKey: '$default', handler: 'ws/default', grants: [], returnsResponse: true },
 ];
+
+/**
+ * SPEC §11.4's catch-up, run by the reminder (app/catch-up.ts): the agent's profile and UNREAD item
+ * read (GetItem), the CATCHUP entry taken (DeleteItem) or moved (UpdateItem, granted above), the push.
+ */
+const CATCH_UP: readonly Grant[] = [{ table: ['GetItem', 'DeleteItem'], keys: [K.agent] }, { sns: ['Publish'] }];
 
 /** Functions not behind a route: the stream fan-out and the 5-minute reminder. */
 export const BACKGROUND = {
@@ -157,7 +165,7 @@ export const BACKGROUND = {
     handler: 'reminder',
     // The cross-tenant `due` index: the reminder, the agent removal and the expiry sweep only.
     // The agent's profile comes back from the claim's UpdateItem (ALL_NEW): no GetItem on it.
-    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send'] as Grant[],
+    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send', ...CATCH_UP] as Grant[],
   },
   /**
    * The reminder's workers (QUEUES `reminder-work`): one partition of the `due` index each, the
@@ -166,7 +174,7 @@ export const BACKGROUND = {
   reminderWorker: {
     handler: 'reminder-worker',
     // The agent's profile comes back from the claim's UpdateItem (ALL_NEW): no GetItem on it.
-    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send'] as Grant[],
+    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send', ...CATCH_UP] as Grant[],
   },
   /**
    * Every minute: closes connections whose token expired (SPEC §10.4). Their expiry minutes are

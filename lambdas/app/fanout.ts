@@ -29,6 +29,7 @@ import { planFanout, planSends, sendKey, workItems, type Send, type WorkItem } f
 
 export { WORK_BUCKETS, WORK_ITEM_SENDS, workItems, type WorkItem } from '../domain/fanout-plan.js';
 import { chatMessageFrame } from '../domain/frames.js';
+import { markRecipientsUnread, withholdQuietPushes } from './attention.js';
 import type { VisitorMessage } from '../domain/visitor-message.js';
 import { postFrame } from '../channels/desktop.js';
 import { publishPush } from '../channels/mobile.js';
@@ -70,18 +71,32 @@ type Report = ChannelReport & { queued: number };
  * Send what is not done yet, then record each channel's settled targets in one write per channel.
  * A send that throws counts as failed and is not recorded: the retry sends it.
  */
-async function deliver(deps: FanoutDeps, m: VisitorMessage, assigneeId: string | null, sends: readonly Send[], done: Set<string>, part: string): Promise<ChannelReport> {
+async function deliver(
+  deps: FanoutDeps,
+  m: VisitorMessage,
+  assigneeId: string | null,
+  sends: readonly Send[],
+  done: Set<string>,
+  part: string,
+  badges: ReadonlyMap<string, number> = new Map(),
+): Promise<ChannelReport> {
   const todo = sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`));
   const report = { ...emptyReport(), skipped: sends.length - todo.length };
   if (todo.length === 0) return report;
-  const frame = new TextEncoder().encode(JSON.stringify(chatMessageFrame(m, assigneeId)));
+  // One frame per recipient: each carries that agent's unread count (SPEC §11.2).
+  const frames = new Map<string, Uint8Array>();
+  const frameOf = (agentId: string) => {
+    let f = frames.get(agentId);
+    if (!f) frames.set(agentId, (f = new TextEncoder().encode(JSON.stringify(chatMessageFrame(m, assigneeId, { unreadConversations: badges.get(agentId) })))));
+    return f;
+  };
   const settled: Record<GuardChannel, Array<{ target: string; settled: Settled }>> = { desktop: [], mobile: [] };
   await mapLimit(todo, SEND_CONCURRENCY, async (s) => {
     try {
       const r =
         s.channel === 'desktop'
-          ? await postFrame(deps, { workspaceId: m.workspaceId, agentId: s.agentId, connectionId: s.connectionId }, frame, m.messageId)
-          : await publishPush(deps, { workspaceId: m.workspaceId, agentId: s.agentId, deviceId: s.deviceId, platform: s.platform, endpointArn: s.endpointArn }, m);
+          ? await postFrame(deps, { workspaceId: m.workspaceId, agentId: s.agentId, connectionId: s.connectionId }, frameOf(s.agentId), m.messageId)
+          : await publishPush(deps, { workspaceId: m.workspaceId, agentId: s.agentId, deviceId: s.deviceId, platform: s.platform, endpointArn: s.endpointArn }, m, { badge: badges.get(s.agentId) });
       settled[s.channel].push({ target: sendKey(s), settled: r });
       if (r.outcome === 'sent') report.sent++;
       else report.dropped++;
@@ -129,7 +144,11 @@ export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promis
     const r = await backfillTargets(deps, { workspaceId: m.workspaceId, agentId });
     if (r) targets.set(agentId, r.targets);
   });
-  const { sends, due } = planSends(plan, (id) => targets.get(id), Math.floor(nowMs / 1000));
+  const planned = planSends(plan, (id) => targets.get(id), Math.floor(nowMs / 1000));
+  const { due } = planned;
+  // SPEC §11.4: no alert push to an agent in do-not-disturb or quiet hours; a catch-up is owed instead.
+  const { sends, failed: catchUpFailed } = await withholdQuietPushes(deps, m, candidates, planned.sends, nowMs);
+  const recipientIds = [...new Set(plan.map((d) => d.agentId))];
   const threshold = deps.threshold ?? FANOUT_THRESHOLD;
   // One read of the whole guard: an earlier attempt may have sent some targets inline or through workers.
   const done = await readDone(deps.db, deps.tableName, m.messageId);
@@ -137,11 +156,15 @@ export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promis
   let total: Report;
   if (sends.length > threshold && deps.sqs && deps.queueUrl) {
     const items = workItems(m, assigneeId, sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`)), due);
-    await sendBatch(deps.sqs, deps.queueUrl, items);
-    total = { ...emptyReport(), skipped: sends.length - items.reduce((n, it) => n + it.sends.length, 0), queued: items.length };
+    // The workers record the badge of the agents they send to; the others' is recorded here.
+    const inItems = new Set(items.flatMap((it) => it.sends.map((s) => s.agentId)));
+    const [, unreadFailed] = await Promise.all([sendBatch(deps.sqs, deps.queueUrl, items), markRecipientsUnread(deps, m, recipientIds.filter((id) => !inItems.has(id)), [])]);
+    total = { ...emptyReport(), skipped: sends.length - items.reduce((n, it) => n + it.sends.length, 0), queued: items.length, failed: unreadFailed.failed + catchUpFailed };
   } else {
-    const [report, dueFailed] = await Promise.all([deliver(deps, m, assigneeId, sends, done, INLINE_PART), recordAllDue(deps, m, due)]);
-    total = { ...report, failed: report.failed + dueFailed, queued: 0 };
+    // The badge first: every frame and push of this message carries it (one write per recipient).
+    const unread = await markRecipientsUnread(deps, m, recipientIds, sends);
+    const [report, dueFailed] = await Promise.all([deliver(deps, m, assigneeId, sends, done, INLINE_PART, unread.badges), recordAllDue(deps, m, due)]);
+    total = { ...report, failed: report.failed + dueFailed + unread.failed + catchUpFailed, queued: 0 };
   }
   logger.info('message fanned out', {
     messageId: m.messageId,
@@ -188,13 +211,16 @@ export async function fanoutBatch(event: DynamoDBStreamEvent, deps: FanoutDeps):
 /** One work item: the bucket's guard read once, the sends not done made, the obligations recorded. */
 export async function handleWorkItem(deps: FanoutDeps, item: WorkItem): Promise<boolean> {
   const part = bucketPart(item.bucket);
-  const done = await readDone(deps.db, deps.tableName, item.message.messageId, part);
+  const [done, unread] = await Promise.all([
+    readDone(deps.db, deps.tableName, item.message.messageId, part),
+    markRecipientsUnread(deps, item.message, [...new Set(item.sends.map((s) => s.agentId))], item.sends),
+  ]);
   const [report, dueFailed] = await Promise.all([
-    deliver(deps, item.message, item.assigneeId, item.sends, done, part),
+    deliver(deps, item.message, item.assigneeId, item.sends, done, part, unread.badges),
     recordAllDue(deps, item.message, item.due),
   ]);
-  logger.info('work item sent', { messageId: item.message.messageId, bucket: item.bucket, ...report, dueFailed });
-  return report.failed + dueFailed === 0;
+  logger.info('work item sent', { messageId: item.message.messageId, bucket: item.bucket, ...report, dueFailed, unreadFailed: unread.failed });
+  return report.failed + dueFailed + unread.failed === 0;
 }
 
 /** The `fanout-worker` consumer: items with a failed send are reported for SQS to deliver again. */

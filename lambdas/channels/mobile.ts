@@ -12,7 +12,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { markDeviceDisabled } from '../store/devices.js';
 import type { Settled } from '../store/notifications.js';
-import { pushMessageAttributes, snsPushMessage, type Platform } from '../domain/push.js';
+import { pushMessageAttributes, snsPushMessage, type Platform, type PushOptions } from '../domain/push.js';
 import type { VisitorMessage } from '../domain/visitor-message.js';
 import { logger } from '../platform/logger.js';
 import { errorName, httpStatusOf } from './report.js';
@@ -32,14 +32,14 @@ export interface DeviceRef {
   endpointArn: string;
 }
 
-export async function publishPush(deps: MobileDeps, d: DeviceRef, m: VisitorMessage): Promise<Settled> {
+export async function publishPush(deps: MobileDeps, d: DeviceRef, m: VisitorMessage, opts: PushOptions = {}): Promise<Settled> {
   try {
     const attributes = pushMessageAttributes(d.platform, m);
     await deps.sns.send(
       new PublishCommand({
         TargetArn: d.endpointArn,
         MessageStructure: 'json',
-        Message: snsPushMessage(d.platform, m),
+        Message: snsPushMessage(d.platform, m, opts),
         ...(attributes ? { MessageAttributes: attributes } : {}),
       }),
     );

@@ -12,10 +12,17 @@ export interface ChatMessageFrame {
   preview: string;
   assigneeId: string | null;
   createdAt: string;
+  /** SPEC §11.2: the recipient's unread count, when known. */
+  unreadConversations?: number;
+}
+
+/** What a frame says beside the message (options, so other fields join without new parameters). */
+export interface FrameOptions {
+  unreadConversations?: number;
 }
 
 /** `assigneeId` is the conversation's assignee when the notification is decided, not when it was written. */
-export function chatMessageFrame(m: VisitorMessage, assigneeId: string | null | undefined): ChatMessageFrame {
+export function chatMessageFrame(m: VisitorMessage, assigneeId: string | null | undefined, opts: FrameOptions = {}): ChatMessageFrame {
   return {
     type: 'chat.message',
     workspaceId: m.workspaceId,
@@ -27,5 +34,18 @@ export function chatMessageFrame(m: VisitorMessage, assigneeId: string | null | 
     preview: cutCodePoints(stripUnsafeChars(m.body), PREVIEW_CODE_POINTS),
     assigneeId: assigneeId ?? null,
     createdAt: m.createdAt,
+    ...(opts.unreadConversations !== undefined ? { unreadConversations: opts.unreadConversations } : {}),
   };
+}
+
+/** SPEC §11.3: to every tab of the agent who read C, so each closes C's notification and sets its badge. */
+export interface ConversationReadFrame {
+  type: 'conversation.read';
+  conversationId: string;
+  readSeq: number;
+  unreadConversations: number;
+}
+
+export function conversationReadFrame(conversationId: string, readSeq: number, unreadConversations: number): ConversationReadFrame {
+  return { type: 'conversation.read', conversationId, readSeq, unreadConversations };
 }

@@ -57,18 +57,26 @@ export function fitPayload<T>(text: PushText, render: (t: PushText) => T, limit 
   }
 }
 
+/**
+ * What a push says beside the message (options, so other fields join without new parameters).
+ * `badge`: the agent's unread count (SPEC §11.2), when known.
+ */
+export interface PushOptions {
+  badge?: number;
+}
+
 export interface ApnsPayload {
-  aps: { alert: PushText; 'thread-id': string; sound: 'default' };
+  aps: { alert: PushText; 'thread-id': string; sound: 'default'; badge?: number };
   conversationId: string;
   messageId: string;
 }
 
 /** APNs: the ids sit beside `aps` so the app can open the conversation; thread-id groups a conversation's alerts. */
-export function apnsPayload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYTES): ApnsPayload {
+export function apnsPayload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYTES, opts: PushOptions = {}): ApnsPayload {
   return fitPayload(
     pushText(m),
     (alert) => ({
-      aps: { alert, 'thread-id': m.conversationId, sound: 'default' as const },
+      aps: { alert, 'thread-id': m.conversationId, sound: 'default' as const, ...(opts.badge !== undefined ? { badge: opts.badge } : {}) },
       conversationId: m.conversationId,
       messageId: m.messageId,
     }),
@@ -81,7 +89,7 @@ export interface FcmV1Payload {
     message: {
       notification: PushText;
       data: Record<string, string>;
-      android: { collapse_key: string; notification: { tag: string } };
+      android: { collapse_key: string; notification: { tag: string; notification_count?: number } };
     };
   };
 }
@@ -93,7 +101,7 @@ export interface FcmV1Payload {
  * the conversation id, so a push repeated by a retry replaces the first
  * (https://firebase.google.com/docs/reference/fcm/rest/v1/projects.messages#androidconfig).
  */
-export function fcmV1Payload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYTES): FcmV1Payload {
+export function fcmV1Payload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYTES, opts: PushOptions = {}): FcmV1Payload {
   return fitPayload(
     pushText(m),
     (notification) => ({
@@ -105,8 +113,14 @@ export function fcmV1Payload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYT
             conversationId: m.conversationId,
             messageId: m.messageId,
             seq: String(m.seq),
+            // SPEC §11.2: the badge as a string in data (FCM data values are strings) and as a number
+            // in `notification_count` (AndroidNotification, the count launchers show).
+            ...(opts.badge !== undefined ? { badge: String(opts.badge) } : {}),
           },
-          android: { collapse_key: m.conversationId, notification: { tag: m.conversationId } },
+          android: {
+            collapse_key: m.conversationId,
+            notification: { tag: m.conversationId, ...(opts.badge !== undefined ? { notification_count: opts.badge } : {}) },
+          },
         },
       },
     }),
@@ -114,16 +128,16 @@ export function fcmV1Payload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYT
   );
 }
 
-export function platformPayload(platform: Platform, m: VisitorMessage): ApnsPayload | FcmV1Payload {
-  return platform === 'GCM' ? fcmV1Payload(m) : apnsPayload(m);
+export function platformPayload(platform: Platform, m: VisitorMessage, opts: PushOptions = {}): ApnsPayload | FcmV1Payload {
+  return platform === 'GCM' ? fcmV1Payload(m, MAX_PLATFORM_PAYLOAD_BYTES, opts) : apnsPayload(m, MAX_PLATFORM_PAYLOAD_BYTES, opts);
 }
 
 /**
  * The `Message` of one Publish to an endpoint of `platform`. Only that platform's member is sent
  * (SNS picks it by the endpoint's platform); `default` carries the plain text SNS falls back to.
  */
-export function snsPushMessage(platform: Platform, m: VisitorMessage): string {
-  return JSON.stringify({ default: pushText(m).body, [platform]: JSON.stringify(platformPayload(platform, m)) });
+export function snsPushMessage(platform: Platform, m: VisitorMessage, opts: PushOptions = {}): string {
+  return JSON.stringify({ default: pushText(m).body, [platform]: JSON.stringify(platformPayload(platform, m, opts)) });
 }
 
 /**

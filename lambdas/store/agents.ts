@@ -232,7 +232,7 @@ export async function putSettings(
 }
 
 /** A candidate as the fan-out reads it: settings, last use, and where they can be reached now. */
-export type Candidate = AgentSettings & { targets: Targets; /** No copies yet: the fan-out reads the targets (store/targets.ts legacyTargets). */ legacy?: true };
+export type Candidate = AgentSettings & { targets: Targets; /** No copies yet: the fan-out reads the targets (store/targets.ts legacyTargets). */ legacy?: true; /** SPEC §11.4, copied on the profile and list items. */ doNotDisturbUntil?: string };
 
 function candidateOf(it: Record<string, unknown>, lastSeenAt?: string): Candidate {
   const seen = lastSeenAt ?? (typeof it.lastSeenAt === 'string' ? it.lastSeenAt : undefined);
@@ -242,6 +242,7 @@ function candidateOf(it: Record<string, unknown>, lastSeenAt?: string): Candidat
     ...(seen ? { lastSeenAt: seen } : {}),
     targets: targetsOf(it),
     ...(isLegacy(it) ? { legacy: true as const } : {}),
+    ...(typeof it.doNotDisturbUntil === 'string' ? { doNotDisturbUntil: it.doNotDisturbUntil } : {}),
   };
 }
 

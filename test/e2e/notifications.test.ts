@@ -89,6 +89,7 @@ test('desktop: a message in an assigned conversation reaches the assignee and th
     preview: 'hello, anyone there?',
     assigneeId: z.agentId,
     createdAt: expect.any(String),
+    unreadConversations: 1,
   });
   await frameFor(alls, m1);
 

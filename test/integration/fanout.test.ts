@@ -168,6 +168,8 @@ describe('who is notified (SPEC §2)', () => {
       preview: 'Hello, is anyone there?',
       assigneeId: 'Z',
       createdAt: m.createdAt,
+      // SPEC §11.2: Z's one unread conversation.
+      unreadConversations: 1,
     });
 
     // Both owe a reminder; X reading the conversation settles X's, not Z's.
@@ -286,9 +288,10 @@ describe('mobile payloads in the actual push (SPEC §8)', () => {
       fcmV1Message: {
         message: {
           notification: { title: 'Ivy', body: expected },
-          data: { workspaceId: ws, conversationId: c.conversationId, messageId: m.messageId, seq: String(m.seq) },
-          // SPEC §11.1: a repeated push of the conversation replaces the shown one instead of stacking.
-          android: { collapse_key: c.conversationId, notification: { tag: c.conversationId } },
+          data: { workspaceId: ws, conversationId: c.conversationId, messageId: m.messageId, seq: String(m.seq), badge: '1' },
+          // SPEC §11.1: a repeated push of the conversation replaces the shown one instead of stacking;
+          // §11.2: the badge as notification_count.
+          android: { collapse_key: c.conversationId, notification: { tag: c.conversationId, notification_count: 1 } },
         },
       },
     });
@@ -303,7 +306,7 @@ describe('mobile payloads in the actual push (SPEC §8)', () => {
     const [push] = pushesFor(A, m.messageId);
     expect(push?.platform).toBe('APNS_SANDBOX');
     expect(push?.payload).toEqual({
-      aps: { alert: { title: 'Jo', body: '你好，请问有人吗？' }, 'thread-id': c.conversationId, sound: 'default' },
+      aps: { alert: { title: 'Jo', body: '你好，请问有人吗？' }, 'thread-id': c.conversationId, sound: 'default', badge: 1 },
       conversationId: c.conversationId,
       messageId: m.messageId,
     });
