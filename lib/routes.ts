@@ -23,7 +23,7 @@ export type SnsAction = 'CreatePlatformEndpoint' | 'GetEndpointAttributes' | 'Se
  * - `{ query }`: Query on that one index;
  * - `{ sns }`: these SNS actions, on the configured platform applications (CreatePlatformEndpoint)
  *   or their endpoints (the others);
- * - `'ses:send'`: SendEmail from the EmailFrom address only;
+ * - `'ses:send'`: SendRawEmail from the EmailFrom address only;
  * - `{ ws }`: @connections calls with these methods on this WebSocket API's stage;
  * - `'sqs:send'`: sqs:SendMessage (SendMessageBatch is authorised as it) on the work queues whose
  *   `producers` list the handler (QUEUES below). The stack adds it to every producer itself.
@@ -94,6 +94,9 @@ const TARGET_COPIES: readonly Grant[] = [
   { table: ['UpdateItem'], keys: [K.recipients] },
 ];
 
+/** SPEC §11.7 (handlers/http/unsubscribe.ts): the profile read, the settings saved on it and on its list items. */
+const UNSUBSCRIBE: readonly Grant[] = [{ table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['UpdateItem'], keys: [K.recipients] }];
+
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   // Anonymous: reads the workspace item (exists, allowed origins), counts the rate limits, writes the
   // conversation. Nothing on AGENT#.
@@ -116,6 +119,11 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   // (Query on its `{ws}#{agent}#` prefix) dropped on the conversations, devices (items, token owners,
   // endpoints) and connections (@connections DELETE, both items) removed.
   { method: 'DELETE', path: '/v1/workspace/agents/{agentId}', handler: 'http/remove-agent', grants: [...ADMIT_AGENT, { table: ['Query'], keys: [K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.recipients, K.connection, K.token] }, { table: ['GetItem'], keys: [K.token] }, { query: 'due' }, { table: ['UpdateItem'], keys: [K.conversation] }, { sns: ['DeleteEndpoint'] }, { ws: ['DELETE'] }] },
+  // SPEC §11.7: the reminder email's one-click unsubscribe, no sign-in (a signed token): GET a page
+  // with a confirm button, POST (RFC 8058) turns both email toggles off (profile and list copies).
+  // One function serves both rows (the stack builds one per handler): both name its grants.
+  { method: 'GET', path: '/v1/unsubscribe', handler: 'http/unsubscribe', grants: [...UNSUBSCRIBE] },
+  { method: 'POST', path: '/v1/unsubscribe', handler: 'http/unsubscribe', grants: [...UNSUBSCRIBE] },
   // CORS preflights for every route above (no CORS on the API itself: it would answer them all alike).
   { method: 'OPTIONS', path: '/{proxy+}', handler: 'http/preflight', grants: [] },
 ];

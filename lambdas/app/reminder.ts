@@ -37,12 +37,13 @@ import { sendEmail } from '../channels/email.js';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { catchUpPartitionOf, catchUpPartitions } from '../store/catch-up.js';
 import { runCatchUps } from './catch-up.js';
+import { signUnsubscribe } from '../domain/unsubscribe-token.js';
 
 export interface ReminderSummary {
   agentsEmailed: number;
   conversations: number;
   failed: number;
-  /** SPEC §11.4: agents sent a catch-up push (present when the run has an SNS client to send them). */
+  /** SPEC §11.4: agents sent a catch-up push (present only when there were some). */
   catchUps?: number;
 }
 
@@ -69,15 +70,27 @@ export interface ReminderDeps {
   concurrency?: number;
   /** SPEC §11.4's catch-up pushes (app/catch-up.ts); without it no catch-up is sent. */
   sns?: SNSClient;
+  /** SPEC §11.7: the API's base URL and the signing key of the one-click unsubscribe link. */
+  unsubscribe?: { apiUrl: string; secret: string };
+}
+
+/** The List-Unsubscribe header fields of one agent's email (RFC 2369 and RFC 8058 one-click). */
+function unsubscribeHeaders(deps: ReminderDeps, agent: { workspaceId: string; agentId: string }): Record<string, string> {
+  if (!deps.unsubscribe?.secret) return {};
+  const t = signUnsubscribe(deps.unsubscribe.secret, agent.workspaceId, agent.agentId);
+  return {
+    'List-Unsubscribe': `<${deps.unsubscribe.apiUrl}/v1/unsubscribe?t=${encodeURIComponent(t)}>`,
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+  };
 }
 
 /** The catch-ups of some partitions, counted into the summary (failures counted as failed). */
 async function catchUpsInto(deps: ReminderDeps, partitions: readonly string[], summary: ReminderSummary): Promise<void> {
   if (!deps.sns) return;
-  summary.catchUps ??= 0;
   for (const p of partitions) {
     const r = await runCatchUps({ db: deps.db, tableName: deps.tableName, sns: deps.sns, runId: deps.runId, ...(deps.now ? { now: deps.now } : {}) }, p);
-    summary.catchUps += r.catchUps;
+    // Only when some were sent: the summary keeps SPEC §9's shape otherwise.
+    if (r.catchUps > 0) summary.catchUps = (summary.catchUps ?? 0) + r.catchUps;
     summary.failed += r.failed;
   }
 }
@@ -278,6 +291,7 @@ export async function remindAgent(deps: ReminderDeps, due: DueAgent, pacer: Pace
       from: deps.emailFrom,
       to: agent.email,
       ...digest,
+      headers: unsubscribeHeaders(deps, agent),
       tags: { workspace: agent.workspaceId, agent: agent.agentId },
       ...(deps.configurationSet ? { configurationSet: deps.configurationSet } : {}),
     });

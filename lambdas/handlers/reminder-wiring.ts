@@ -16,6 +16,7 @@ export function reminderDeps(sendRatePerS: number): ReminderDeps {
     db: dynamo(),
     ses: sesClient(),
     sns: snsClient(),
+    unsubscribe: { apiUrl: c.apiUrl, secret: c.unsubscribeSecret },
     tableName: c.tableName,
     emailFrom: c.emailFrom,
     consoleUrl: c.consoleUrl,

@@ -209,7 +209,7 @@ test('do-not-disturb withholds the alert; once it ends the reminder sends one ca
   const [r1, r2] = await Promise.all([runReminders(), runReminders()]);
   expect((r1.catchUps ?? 0) + (r2.catchUps ?? 0)).toBe(1);
   const r3 = await runReminders();
-  expect(r3.catchUps).toBe(0);
+  expect(r3.catchUps ?? 0).toBe(0);
 
   const catchUps = (await pushesTo(apns)).filter((p) => typeOf(p) === 'catch-up');
   expect(catchUps).toHaveLength(1);

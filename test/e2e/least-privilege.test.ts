@@ -367,8 +367,8 @@ test('the check can fail: the anonymous function writing an agent item, a Query 
       { function: 'http/create-conversation', action: 'dynamodb:PutItem', command: 'TransactWriteItems', table: 't', pk: 'AGENT#ws#a' },
       { function: 'http/list-conversations', action: 'dynamodb:Query', command: 'Query', table: 't', index: 'due', pk: 'DUE' },
       { function: 'http/delete-device', action: 'sns:CreatePlatformEndpoint', command: 'CreatePlatformEndpoint', arn: 'arn:aws:sns:us-east-1:000000000000:app/GCM/agent-chat-local' },
-      { function: 'reminder', action: 'ses:SendEmail', command: 'SendEmail', from: 'someone@else.example' },
-      { function: 'reminder', action: 'ses:SendEmail', command: 'SendEmail', from: 'notifications@agent-chat.local', configurationSet: 'events' },
+      { function: 'reminder', action: 'ses:SendRawEmail', command: 'SendRawEmail', from: 'someone@else.example' },
+      { function: 'reminder', action: 'ses:SendRawEmail', command: 'SendRawEmail', from: 'notifications@agent-chat.local', configurationSet: 'events' },
       { function: 'http/not-a-route', action: 'dynamodb:GetItem', command: 'GetItem', table: 't', pk: 'CONV#c' },
     ],
     { unused: false },
@@ -378,7 +378,7 @@ test('the check can fail: the anonymous function writing an agent item, a Query 
     expect.stringMatching(/^http\/delete-device called sns:CreatePlatformEndpoint.*Add \{ sns: \['CreatePlatformEndpoint'\] \}/),
     expect.stringMatching(/^http\/list-conversations called dynamodb:Query on index due.*Add \{ query: 'due' \}/),
     expect.stringMatching(/^http\/not-a-route: .*no function for this handler/),
-    expect.stringMatching(/^reminder called ses:SendEmail from notifications@agent-chat\.local with configuration set events.*'ses:send' statement/),
-    expect.stringMatching(/^reminder called ses:SendEmail from someone@else\.example/),
+    expect.stringMatching(/^reminder called ses:SendRawEmail from notifications@agent-chat\.local with configuration set events.*'ses:send' statement/),
+    expect.stringMatching(/^reminder called ses:SendRawEmail from someone@else\.example/),
   ]);
 });

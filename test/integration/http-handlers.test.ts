@@ -168,14 +168,16 @@ describe('me and settings (SPEC §2)', () => {
     const r = await call(h['get-me'], httpEvent({ method: 'GET', path: '/v1/me', token: me }));
     expect(r.body).toEqual({
       agentId: 'newbie', workspaceId: 'acme', email: 'newbie@example.com', name: 'newbie',
-      settings: { desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'assigned', unassigned: true },
+      settings: { desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'assigned', unassigned: true, pushPreview: 'full', quietHours: null, mobileOnlyWhenAway: false },
       emailStatus: 'ok',
       unreadConversations: 0,
     });
     const next = { desktop: false, mobile: true, email: true, emailUnreadReminder: true, scope: 'all', unassigned: false };
     const put = await call(h['put-settings'], httpEvent({ method: 'PUT', path: '', body: next, token: me }));
-    expect(put).toEqual({ status: 200, body: next });
-    expect((await call(h['get-me'], httpEvent({ method: 'GET', path: '/v1/me', token: me }))).body.settings).toEqual(next);
+    // The three newer fields (SPEC §2) take their defaults when a PUT leaves them out.
+    const saved = { ...next, pushPreview: 'full', quietHours: null, mobileOnlyWhenAway: false };
+    expect(put).toEqual({ status: 200, body: saved });
+    expect((await call(h['get-me'], httpEvent({ method: 'GET', path: '/v1/me', token: me }))).body.settings).toEqual(saved);
   });
 });
 
