@@ -262,9 +262,9 @@ describe('grants follow the route table', () => {
     expect(actionsOf('http/delete-device').filter((a) => a.startsWith('sns:'))).toEqual(['sns:DeleteEndpoint']);
   });
 
-  test('no function holds an action nobody calls (SendRawEmail, ConditionCheckItem, DescribeTable, BatchWriteItem) or a wildcard index', () => {
+  test('no function holds an action nobody calls (SendEmail, ConditionCheckItem, DescribeTable, BatchWriteItem) or a wildcard index', () => {
     for (const handler of allHandlers) {
-      for (const a of ['ses:SendRawEmail', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:BatchWriteItem']) expect(actionsOf(handler)).not.toContain(a);
+      for (const a of ['ses:SendEmail', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:BatchWriteItem']) expect(actionsOf(handler)).not.toContain(a);
       expect(JSON.stringify(statementsOf(handler))).not.toContain('/index/*');
     }
   });
