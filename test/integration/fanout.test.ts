@@ -633,6 +633,9 @@ describe('big messages go to the workers (issue 12 item 3)', () => {
     expect((await fanoutWork(sqsEvent(bodies), deps)).batchItemFailures).toEqual([]);
     expect(team.map(frames)).toEqual(Array(8).fill(1));
     expect(team.map(pushes)).toEqual(Array(8).fill(1));
+    // SPEC §11.2 through the workers too: each frame and push carries the agent's badge (this is their one unread conversation).
+    expect(team.map((a) => framesFor(a, m.messageId)[0]?.unreadConversations)).toEqual(Array(8).fill(1));
+    expect(team.map((a) => (pushesFor(a, m.messageId)[0]?.payload as any)?.fcmV1Message.message.data.badge)).toEqual(Array(8).fill('1'));
     expect((await getPosition(t.doc, t.tableName, c.conversationId, 'W0'))?.dueSeq).toBe(m.seq);
     // A redelivered stream record finds every target done and queues nothing new.
     expect(await fanOutMessage(deps, m)).toBe(true);
