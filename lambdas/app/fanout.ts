@@ -30,6 +30,7 @@ import { planFanout, planSends, sendKey, workItems, type Send, type WorkItem } f
 export { WORK_BUCKETS, WORK_ITEM_SENDS, workItems, type WorkItem } from '../domain/fanout-plan.js';
 import { chatMessageFrame } from '../domain/frames.js';
 import { markRecipientsUnread, withholdQuietPushes } from './attention.js';
+import { badgeRecipients } from '../domain/badge.js';
 import type { VisitorMessage } from '../domain/visitor-message.js';
 import { postFrame } from '../channels/desktop.js';
 import { publishPush } from '../channels/mobile.js';
@@ -148,7 +149,8 @@ export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promis
   const { due } = planned;
   // SPEC §11.4: no alert push to an agent in do-not-disturb or quiet hours; a catch-up is owed instead.
   const { sends, failed: catchUpFailed } = await withholdQuietPushes(deps, m, candidates, planned.sends, nowMs);
-  const recipientIds = [...new Set(plan.map((d) => d.agentId))];
+  // SPEC §11.2: the badge counts for every recipient, whatever their channels.
+  const recipientIds = badgeRecipients(m, conv.assigneeId, candidates, { nowMs, inactiveDays: deps.inactiveDays });
   const threshold = deps.threshold ?? FANOUT_THRESHOLD;
   // One read of the whole guard: an earlier attempt may have sent some targets inline or through workers.
   const done = await readDone(deps.db, deps.tableName, m.messageId);

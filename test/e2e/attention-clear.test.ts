@@ -134,6 +134,17 @@ test('the badge counts unread conversations in frames, APNS and FCM pushes and G
   expect((await frameFor(tab, next.messageId)).unreadConversations).toBe(2);
 });
 
+test('the badge counts for a recipient with every channel off too ("whatever their channels")', async () => {
+  const ws = uid('ws');
+  const a = await newAgent(ws, 'silent', { scope: 'all', desktop: false, mobile: false, email: false, emailUnreadReminder: false });
+  const watcher = await newAgent(ws, 'watcher', { scope: 'all' });
+  const tab = await connect(watcher);
+  const m = await visitorSays(await newConversation(ws, 'Ola'), 'anyone?');
+  // The fan-out handled the message once the watcher's frame is there; its badge writes came before it.
+  await frameFor(tab, m.messageId);
+  expect((await me(a)).unreadConversations).toBe(1);
+});
+
 test('a read in one tab: conversation.read in both tabs, one clear push to the alerted device only, none on a repeated read (SPEC §11.3)', async () => {
   const ws = uid('ws');
   const a = await newAgent(ws, 'reader', { scope: 'all' });

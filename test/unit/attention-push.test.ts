@@ -108,3 +108,21 @@ describe('the reminder waits while the agent is quiet (SPEC §4 "owed", §11.4)'
     expect(planAgentReminder({ ...base, settings: { quietHours: null }, doNotDisturbUntil: '2026-03-02T11:00:00Z' }, now, 30)).toEqual({ kind: 'send' });
   });
 });
+
+describe('whose badge a message counts in (SPEC §11.2)', () => {
+  test('every recipient whatever their channels; not an inactive one; nobody for an agent reply', async () => {
+    const { badgeRecipients } = await import('../../lambdas/domain/badge.js');
+    const { withDefaults } = await import('../../lambdas/domain/settings.js');
+    const now = Date.parse('2026-03-02T12:00:00Z');
+    const off = withDefaults({ scope: 'all', desktop: false, mobile: false, email: false, emailUnreadReminder: false });
+    const candidates = [
+      { agentId: 'off', settings: off, lastSeenAt: '2026-03-02T00:00:00Z' },
+      { agentId: 'gone', settings: withDefaults({ scope: 'all' }), lastSeenAt: '2025-01-01T00:00:00Z' },
+      { agentId: 'mine', settings: withDefaults({}), lastSeenAt: '2026-03-02T00:00:00Z' },
+      { agentId: 'other', settings: withDefaults({ unassigned: false }), lastSeenAt: '2026-03-02T00:00:00Z' },
+    ];
+    const visitor = { fromType: 'visitor' as const, fromId: 'v1' };
+    expect(badgeRecipients(visitor, 'mine', candidates, { nowMs: now, inactiveDays: 30 })).toEqual(['off', 'mine']);
+    expect(badgeRecipients({ fromType: 'agent', fromId: 'mine' }, 'mine', candidates, { nowMs: now, inactiveDays: 30 })).toEqual([]);
+  });
+});
