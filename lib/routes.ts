@@ -23,7 +23,7 @@ export type SnsAction = 'CreatePlatformEndpoint' | 'GetEndpointAttributes' | 'Se
  * - `{ query }`: Query on that one index;
  * - `{ sns }`: these SNS actions, on the configured platform applications (CreatePlatformEndpoint)
  *   or their endpoints (the others);
- * - `'ses:send'`: SendEmail from the EmailFrom address only;
+ * - `'ses:send'`: SendRawEmail from the EmailFrom address only;
  * - `{ ws }`: @connections calls with these methods on this WebSocket API's stage;
  * - `'sqs:send'`: sqs:SendMessage (SendMessageBatch is authorised as it) on the work queues whose
  *   `producers` list the handler (QUEUES below). The stack adds it to every producer itself.
@@ -94,6 +94,9 @@ const TARGET_COPIES: readonly Grant[] = [
   { table: ['UpdateItem'], keys: [K.recipients] },
 ];
 
+/** SPEC §11.7 (handlers/http/unsubscribe.ts): the profile read, the settings saved on it and on its list items. */
+const UNSUBSCRIBE: readonly Grant[] = [{ table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['UpdateItem'], keys: [K.recipients] }];
+
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   // Anonymous: reads the workspace item (exists, allowed origins), counts the rate limits, writes the
   // conversation. Nothing on AGENT#.
@@ -101,7 +104,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: [...ADMIT_AGENT, { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }, { table: ['UpdateItem'], keys: [K.rate] }], cors: 'any-origin' },
   { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: [...ADMIT_AGENT, { query: 'gsi1' }, { query: 'gsi2' }, { table: ['BatchGetItem'], keys: [K.conversation] }] },
   { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: [...ADMIT_AGENT, { table: ['GetItem', 'Query'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }], cors: 'any-origin' },
-  { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
+  // SPEC §11.3: the read clears the agent's UNREAD item (AGENT#, UpdateItem), tells their tabs (@connections POST) and the devices alerted for it (Publish).
+  { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { ws: ['POST'] }, { sns: ['Publish'] }] },
   { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
   { method: 'GET', path: '/v1/me', handler: 'http/get-me', grants: [...ENSURE_AGENT] },
   { method: 'PUT', path: '/v1/me/notification-settings', handler: 'http/put-settings', grants: [...ENSURE_AGENT, { table: ['DeleteItem'], keys: [K.recipients] }] },
@@ -117,6 +121,11 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   // (Query on its `{ws}#{agent}#` prefix) dropped on the conversations, devices (items, token owners,
   // endpoints) and connections (@connections DELETE, both items) removed.
   { method: 'DELETE', path: '/v1/workspace/agents/{agentId}', handler: 'http/remove-agent', grants: [...ADMIT_AGENT, { table: ['Query'], keys: [K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.recipients, K.connection, K.token] }, { table: ['GetItem'], keys: [K.token] }, { query: 'due' }, { table: ['UpdateItem'], keys: [K.conversation] }, { sns: ['DeleteEndpoint'] }, { ws: ['DELETE'] }] },
+  // SPEC §11.7: the reminder email's one-click unsubscribe, no sign-in (a signed token): GET a page
+  // with a confirm button, POST (RFC 8058) turns both email toggles off (profile and list copies).
+  // One function serves both rows (the stack builds one per handler): both name its grants.
+  { method: 'GET', path: '/v1/unsubscribe', handler: 'http/unsubscribe', grants: [...UNSUBSCRIBE] },
+  { method: 'POST', path: '/v1/unsubscribe', handler: 'http/unsubscribe', grants: [...UNSUBSCRIBE] },
   // CORS preflights for every route above (no CORS on the API itself: it would answer them all alike).
   { method: 'OPTIONS', path: '/{proxy+}', handler: 'http/preflight', grants: [] },
 ];
@@ -131,12 +140,19 @@ export const WS_ROUTES: readonly WsRoute[] = [
   { routeKey: '$connect', handler: 'ws/connect', grants: [...ENSURE_AGENT, { table: ['PutItem'], keys: [K.connection] }, { table: ['Query'], keys: [K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }], returnsResponse: false },
   { routeKey: '$disconnect', handler: 'ws/disconnect', grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.connection] }, { table: ['DeleteItem'], keys: [K.agent] }, ...TARGET_COPIES], returnsResponse: false },
   { routeKey: 'ping', handler: 'ws/ping', grants: [{ table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
-  { routeKey: 'markRead', handler: 'ws/mark-read', grants: [{ table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
+  // SPEC §11.3 as for HTTP: the UNREAD item and the profile's copies are under AGENT# (TARGET_COPIES' GetItem/UpdateItem).
+  { routeKey: 'markRead', handler: 'ws/mark-read', grants: [{ table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES, { sns: ['Publish'] }], returnsResponse: true },
   { routeKey: 'sendMessage', handler: 'ws/send-message', grants: [{ table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
   // SPEC §11.6: the agent's last `active` on the profile and its recipient-list copies (skipped when fresh).
   { routeKey: 'active', handler: 'ws/active', grants: [{ table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
   { routeKey: '$default', handler: 'ws/default', grants: [], returnsResponse: true },
 ];
+
+/**
+ * SPEC §11.4's catch-up, run by the reminder (app/catch-up.ts): the agent's profile and UNREAD item
+ * read (GetItem), the CATCHUP entry taken (DeleteItem) or moved (UpdateItem, granted above), the push.
+ */
+const CATCH_UP: readonly Grant[] = [{ table: ['GetItem', 'DeleteItem'], keys: [K.agent] }, { sns: ['Publish'] }];
 
 /** Functions not behind a route: the stream fan-out and the 5-minute reminder. */
 export const BACKGROUND = {
@@ -161,7 +177,7 @@ export const BACKGROUND = {
     handler: 'reminder',
     // The cross-tenant `due` index: the reminder, the agent removal and the expiry sweep only.
     // The agent's profile comes back from the claim's UpdateItem (ALL_NEW): no GetItem on it.
-    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send'] as Grant[],
+    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send', ...CATCH_UP] as Grant[],
   },
   /**
    * The reminder's workers (QUEUES `reminder-work`): one partition of the `due` index each, the
@@ -170,7 +186,7 @@ export const BACKGROUND = {
   reminderWorker: {
     handler: 'reminder-worker',
     // The agent's profile comes back from the claim's UpdateItem (ALL_NEW): no GetItem on it.
-    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send'] as Grant[],
+    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send', ...CATCH_UP] as Grant[],
   },
   /**
    * Every minute: closes connections whose token expired (SPEC §10.4). Their expiry minutes are

@@ -4,6 +4,8 @@
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { acknowledge } from './constructs/nag.js';
 import type { Construct } from 'constructs';
 import { TABLE } from '../lambdas/store/table.js';
 import { PUSH_REFUSED_FOR_GOOD } from '../lambdas/channels/sns-errors.js';
@@ -81,6 +83,16 @@ export class AgentChatStack extends Stack {
     this.http = new HttpEndpoint(this, 'Http');
 
     const emailEvents = new EmailEvents(this, 'EmailEvents');
+    // SPEC §11.7: the key the reminder email's one-click unsubscribe links are signed with. Generated
+    // by Secrets Manager at deploy (nobody types or sees it) and resolved by CloudFormation into the
+    // functions' environment (a dynamic reference, encrypted at rest with Lambda's key): no runtime
+    // call, so no grant and no cold-start cost. Anyone who may read a function's configuration can
+    // read it, as they could every other setting there.
+    const unsubscribeSecret = new secretsmanager.Secret(this, 'UnsubscribeSecret', {
+      description: 'Signs the one-click unsubscribe links of reminder emails (SPEC §11.7)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    acknowledge(unsubscribeSecret, 'SMG4', 'An HMAC key for unsubscribe links: rotating it would break the links in emails already sent, and it can only turn reminders off.');
     const platformApp = (p: string) => params.platformApps.find((a) => a.platform === p)?.arn ?? '';
     // Every name lambdas/platform/config.ts reads; an empty value reads as unset there.
     const environment: Record<string, string> = {
@@ -99,6 +111,9 @@ export class AgentChatStack extends Stack {
       REMINDER_MIN_AGE_S: params.reminderMinAgeSeconds.valueAsString,
       SES_MAX_SEND_RATE: params.sesMaxSendRate.valueAsString,
       SES_CONFIGURATION_SET: emailEvents.configurationSet.configurationSetName,
+      // SPEC §11.7: the link in List-Unsubscribe points at this API ($default stage).
+      API_URL: this.http.api.apiEndpoint,
+      UNSUBSCRIBE_SECRET: unsubscribeSecret.secretValue.unsafeUnwrap(),
     };
     const targets: GrantTargets = {
       table: this.table,

@@ -13,7 +13,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -304,6 +304,9 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       PLATFORM_APP_ARN_GCM: 'arn:aws:sns:us-east-1:000000000000:app/GCM/agent-chat-local',
       EMAIL_FROM: process.env.EMAIL_FROM ?? 'notifications@agent-chat.local',
       CONSOLE_URL: httpUrl,
+      // SPEC §11.7: the one-click unsubscribe link's API and signing key (a fresh key per start, unless given).
+      API_URL: httpUrl,
+      UNSUBSCRIBE_SECRET: process.env.LOCAL_UNSUBSCRIBE_SECRET ?? randomBytes(24).toString('hex'),
       RATE_LIMITS: rateLimits ? 'on' : 'off',
       REMINDER_MIN_AGE_S: String(reminderMinAgeS),
       SES_MAX_SEND_RATE: String(sesMaxSendRate),

@@ -30,6 +30,7 @@ import { attentionOf } from '../domain/attention-plan.js';
 
 export { WORK_BUCKETS, WORK_ITEM_SENDS, workItems, type WorkItem } from '../domain/fanout-plan.js';
 import { chatMessageFrame } from '../domain/frames.js';
+import { markRecipientsUnread, recordCatchUps } from './fanout-attention.js';
 import type { VisitorMessage } from '../domain/visitor-message.js';
 import { postFrame } from '../channels/desktop.js';
 import { publishPush } from '../channels/mobile.js';
@@ -71,17 +72,23 @@ type Report = ChannelReport & { queued: number };
  * Send what is not done yet, then record each channel's settled targets in one write per channel.
  * A send that throws counts as failed and is not recorded: the retry sends it.
  */
-async function deliver(deps: FanoutDeps, m: VisitorMessage, assigneeId: string | null, sends: readonly Send[], done: Set<string>, part: string): Promise<ChannelReport> {
+async function deliver(
+  deps: FanoutDeps,
+  m: VisitorMessage,
+  assigneeId: string | null,
+  sends: readonly Send[],
+  done: Set<string>,
+  part: string,
+  badges: ReadonlyMap<string, number> = new Map(),
+): Promise<ChannelReport> {
   const todo = sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`));
   const report = { ...emptyReport(), skipped: sends.length - todo.length };
   if (todo.length === 0) return report;
-  // Frames differ per recipient (`notify`): each distinct variant is encoded once, not per connection.
+  // Frames differ per recipient (`notify`, the badge): each agent's is encoded once, not per connection.
   const frames = new Map<string, Uint8Array>();
   const frameFor = (s: Extract<Send, { channel: 'desktop' }>) => {
-    const opts = { notify: s.notify ?? true };
-    const key = JSON.stringify(opts);
-    let f = frames.get(key);
-    if (!f) frames.set(key, (f = new TextEncoder().encode(JSON.stringify(chatMessageFrame(m, assigneeId, opts)))));
+    let f = frames.get(s.agentId);
+    if (!f) frames.set(s.agentId, (f = new TextEncoder().encode(JSON.stringify(chatMessageFrame(m, assigneeId, { notify: s.notify ?? true, unreadConversations: badges.get(s.agentId) })))));
     return f;
   };
   const settled: Record<GuardChannel, Array<{ target: string; settled: Settled }>> = { desktop: [], mobile: [] };
@@ -90,7 +97,7 @@ async function deliver(deps: FanoutDeps, m: VisitorMessage, assigneeId: string |
       const r =
         s.channel === 'desktop'
           ? await postFrame(deps, { workspaceId: m.workspaceId, agentId: s.agentId, connectionId: s.connectionId }, frameFor(s), m.messageId)
-          : await publishPush(deps, { workspaceId: m.workspaceId, agentId: s.agentId, deviceId: s.deviceId, platform: s.platform, endpointArn: s.endpointArn }, m, s.preview ? { preview: s.preview } : {});
+          : await publishPush(deps, { workspaceId: m.workspaceId, agentId: s.agentId, deviceId: s.deviceId, platform: s.platform, endpointArn: s.endpointArn }, m, { ...(s.preview ? { preview: s.preview } : {}), badge: badges.get(s.agentId) });
       settled[s.channel].push({ target: sendKey(s), settled: r });
       if (r.outcome === 'sent') report.sent++;
       else report.dropped++;
@@ -149,6 +156,10 @@ export async function fanOutMessage(deps: FanoutDeps & { onSuppressed?: OnSuppre
   const attention = new Map(candidates.map((c) => [c.agentId, attentionOf(c, nowMs)]));
   const { sends, due, suppressed } = planSends(recipients, (id) => targets.get(id), Math.floor(nowMs / 1000), (id) => attention.get(id));
   if (deps.onSuppressed && suppressed.length > 0) await deps.onSuppressed(m, suppressed);
+  // SPEC §11.4: an agent whose alert push was held for do-not-disturb or quiet hours is owed a catch-up.
+  const catchUpFailed = await recordCatchUps(deps, m, candidates, suppressed, nowMs);
+  // SPEC §11.2: the badge counts for every recipient, whatever their channels.
+  const recipientIds = recipients.map((d) => d.agentId);
   const threshold = deps.threshold ?? FANOUT_THRESHOLD;
   // One read of the whole guard: an earlier attempt may have sent some targets inline or through workers.
   const done = await readDone(deps.db, deps.tableName, m.messageId);
@@ -156,11 +167,15 @@ export async function fanOutMessage(deps: FanoutDeps & { onSuppressed?: OnSuppre
   let total: Report;
   if (sends.length > threshold && deps.sqs && deps.queueUrl) {
     const items = workItems(m, assigneeId, sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`)), due);
-    await sendBatch(deps.sqs, deps.queueUrl, items);
-    total = { ...emptyReport(), skipped: sends.length - items.reduce((n, it) => n + it.sends.length, 0), queued: items.length };
+    // The workers record the badge of the agents they send to; the others' is recorded here.
+    const inItems = new Set(items.flatMap((it) => it.sends.map((s) => s.agentId)));
+    const [, unreadFailed] = await Promise.all([sendBatch(deps.sqs, deps.queueUrl, items), markRecipientsUnread(deps, m, recipientIds.filter((id) => !inItems.has(id)), [])]);
+    total = { ...emptyReport(), skipped: sends.length - items.reduce((n, it) => n + it.sends.length, 0), queued: items.length, failed: unreadFailed.failed + catchUpFailed };
   } else {
-    const [report, dueFailed] = await Promise.all([deliver(deps, m, assigneeId, sends, done, INLINE_PART), recordAllDue(deps, m, due)]);
-    total = { ...report, failed: report.failed + dueFailed, queued: 0 };
+    // The badge first: every frame and push of this message carries it (one write per recipient).
+    const unread = await markRecipientsUnread(deps, m, recipientIds, sends);
+    const [report, dueFailed] = await Promise.all([deliver(deps, m, assigneeId, sends, done, INLINE_PART, unread.badges), recordAllDue(deps, m, due)]);
+    total = { ...report, failed: report.failed + dueFailed + unread.failed + catchUpFailed, queued: 0 };
   }
   logger.info('message fanned out', {
     messageId: m.messageId,
@@ -208,13 +223,16 @@ export async function fanoutBatch(event: DynamoDBStreamEvent, deps: FanoutDeps):
 /** One work item: the bucket's guard read once, the sends not done made, the obligations recorded. */
 export async function handleWorkItem(deps: FanoutDeps, item: WorkItem): Promise<boolean> {
   const part = bucketPart(item.bucket);
-  const done = await readDone(deps.db, deps.tableName, item.message.messageId, part);
+  const [done, unread] = await Promise.all([
+    readDone(deps.db, deps.tableName, item.message.messageId, part),
+    markRecipientsUnread(deps, item.message, [...new Set(item.sends.map((s) => s.agentId))], item.sends),
+  ]);
   const [report, dueFailed] = await Promise.all([
-    deliver(deps, item.message, item.assigneeId, item.sends, done, part),
+    deliver(deps, item.message, item.assigneeId, item.sends, done, part, unread.badges),
     recordAllDue(deps, item.message, item.due),
   ]);
-  logger.info('work item sent', { messageId: item.message.messageId, bucket: item.bucket, ...report, dueFailed });
-  return report.failed + dueFailed === 0;
+  logger.info('work item sent', { messageId: item.message.messageId, bucket: item.bucket, ...report, dueFailed, unreadFailed: unread.failed });
+  return report.failed + dueFailed + unread.failed === 0;
 }
 
 /** The `fanout-worker` consumer: items with a failed send are reported for SQS to deliver again. */

@@ -34,11 +34,17 @@ import { dropDue, getPosition, recordEmailed } from '../store/positions.js';
 import { claimAgentProfile, dueAgents, releaseAgent, type DueAgent, type DueCursor } from '../store/reminders.js';
 import { duePartitions } from '../store/keys.js';
 import { sendEmail } from '../channels/email.js';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { catchUpPartitionOf, catchUpPartitions } from '../store/catch-up.js';
+import { runCatchUps } from './catch-up.js';
+import { signUnsubscribe } from '../domain/unsubscribe-token.js';
 
 export interface ReminderSummary {
   agentsEmailed: number;
   conversations: number;
   failed: number;
+  /** SPEC §11.4: agents sent a catch-up push (present only when there were some). */
+  catchUps?: number;
 }
 
 /** One worker's job: a partition of the `due` index, from the start or after a cursor. */
@@ -62,6 +68,31 @@ export interface ReminderDeps {
   now?: () => number;
   /** Agents worked on at once by this worker. */
   concurrency?: number;
+  /** SPEC §11.4's catch-up pushes (app/catch-up.ts); without it no catch-up is sent. */
+  sns?: SNSClient;
+  /** SPEC §11.7: the API's base URL and the signing key of the one-click unsubscribe link. */
+  unsubscribe?: { apiUrl: string; secret: string };
+}
+
+/** The List-Unsubscribe header fields of one agent's email (RFC 2369 and RFC 8058 one-click). */
+function unsubscribeHeaders(deps: ReminderDeps, agent: { workspaceId: string; agentId: string }): Record<string, string> {
+  if (!deps.unsubscribe?.secret) return {};
+  const t = signUnsubscribe(deps.unsubscribe.secret, agent.workspaceId, agent.agentId);
+  return {
+    'List-Unsubscribe': `<${deps.unsubscribe.apiUrl}/v1/unsubscribe?t=${encodeURIComponent(t)}>`,
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+  };
+}
+
+/** The catch-ups of some partitions, counted into the summary (failures counted as failed). */
+async function catchUpsInto(deps: ReminderDeps, partitions: readonly string[], summary: ReminderSummary): Promise<void> {
+  if (!deps.sns) return;
+  for (const p of partitions) {
+    const r = await runCatchUps({ db: deps.db, tableName: deps.tableName, sns: deps.sns, runId: deps.runId, ...(deps.now ? { now: deps.now } : {}) }, p);
+    // Only when some were sent: the summary keeps SPEC §9's shape otherwise.
+    if (r.catchUps > 0) summary.catchUps = (summary.catchUps ?? 0) + r.catchUps;
+    summary.failed += r.failed;
+  }
 }
 
 /** Under the 5-minute period, so a dead run's agents go out with the next run but one at worst. */
@@ -150,6 +181,9 @@ export async function runShard(
   // (the offline stack's 30 s) still does work before it hands the rest on.
   const margin = opts.marginMs ?? (opts.remainingMs ? Math.min(STOP_MARGIN_MS, opts.remainingMs() / 4) : STOP_MARGIN_MS);
   const summary = empty();
+  // The shard's catch-ups (CATCHUP#nn beside DUE#nn) on its first pass: few, and cheap to read.
+  const catchUpPartition = item.afterAgent ? undefined : catchUpPartitionOf(item.partition);
+  if (catchUpPartition) await catchUpsInto(deps, [catchUpPartition], summary);
   const pacer = opts.pacer ?? new Pacer(deps.sendRatePerS);
   const due = dueAgents(deps.db, deps.tableName, item);
   let lastTaken: string | undefined = item.afterAgent;
@@ -182,6 +216,7 @@ export async function runShard(
 export async function runReminderInline(deps: ReminderDeps): Promise<ReminderSummary> {
   logger.info('reminder run start', { runId: deps.runId, mode: 'inline' });
   const summary = empty();
+  await catchUpsInto(deps, catchUpPartitions(), summary);
   const pacer = new Pacer(deps.sendRatePerS);
   async function* all(): AsyncGenerator<DueAgent> {
     for (const item of reminderWorkItems()) yield* dueAgents(deps.db, deps.tableName, item);
@@ -220,7 +255,8 @@ export async function remindAgent(deps: ReminderDeps, due: DueAgent, pacer: Pace
     if (!profile) return { kind: 'none' };
     const agent = toAgent(profile);
     // Removed, inactive, unverified or failing: decided before any conversation is read.
-    const verdict = planAgentReminder(agent, clock(deps), deps.inactiveDays);
+    const dnd = typeof profile.doNotDisturbUntil === 'string' ? { doNotDisturbUntil: profile.doNotDisturbUntil } : {};
+    const verdict = planAgentReminder({ ...agent, ...dnd }, clock(deps), deps.inactiveDays);
     if (verdict.kind === 'drop') {
       logger.info('reminder obligations dropped', { ...log, reason: verdict.reason, conversations: due.conversationIds.length });
       await dropAll(deps, due, log);
@@ -255,6 +291,7 @@ export async function remindAgent(deps: ReminderDeps, due: DueAgent, pacer: Pace
       from: deps.emailFrom,
       to: agent.email,
       ...digest,
+      headers: unsubscribeHeaders(deps, agent),
       tags: { workspace: agent.workspaceId, agent: agent.agentId },
       ...(deps.configurationSet ? { configurationSet: deps.configurationSet } : {}),
     });

@@ -1,9 +1,11 @@
 /**
- * Email through SES v1 `SendEmail`. Throttling and 5xx are retried with backoff by the SDK itself
+ * Email through SES v1 `SendRawEmail` (a MIME message built by domain/mime.ts: `SendEmail` cannot
+ * carry headers such as List-Unsubscribe, SPEC §11.7). Throttling and 5xx are retried with backoff by the SDK itself
  * (the client's maxAttempts); what still fails is reported, not thrown, so one agent's failure
  * never stops the others.
  */
-import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import { SendRawEmailCommand, type SESClient } from '@aws-sdk/client-ses';
+import { buildMime } from '../domain/mime.js';
 
 export interface OutgoingEmail {
   from: string;
@@ -11,6 +13,8 @@ export interface OutgoingEmail {
   subject: string;
   text: string;
   html: string;
+  /** Extra header fields, name → value (SPEC §11.7: List-Unsubscribe, List-Unsubscribe-Post). */
+  headers?: Record<string, string>;
   /**
    * SES message tags. SES copies them into the bounce and complaint events a configuration set
    * publishes (`mail.tags`), so an event names the agent without an email-to-agent index.
@@ -36,9 +40,9 @@ export type EmailOutcome =
   | { status: 'failed-transient'; code: string };
 
 /**
- * SES v1 SendEmail's modelled errors (API reference, "Errors": MessageRejected,
+ * SES v1 SendRawEmail's modelled errors, the same as SendEmail's (API reference, "Errors": MessageRejected,
  * MailFromDomainNotVerified, ConfigurationSetDoesNotExist, ConfigurationSetSendingPaused,
- * AccountSendingPaused; https://docs.aws.amazon.com/ses/latest/APIReference/API_SendEmail.html),
+ * AccountSendingPaused; https://docs.aws.amazon.com/ses/latest/APIReference/API_SendRawEmail.html),
  * plus the common InvalidParameterValue an address SES cannot parse gets. The SDK names some with
  * an `Exception` suffix.
  */
@@ -54,18 +58,13 @@ const SENDER_PERMANENT = new Set([
   'AccountSendingPausedException',
 ]);
 
-const UTF8 = 'UTF-8';
-
 export async function sendEmail(ses: SESClient, email: OutgoingEmail): Promise<EmailOutcome> {
   try {
     const r = await ses.send(
-      new SendEmailCommand({
+      new SendRawEmailCommand({
         Source: email.from,
-        Destination: { ToAddresses: [email.to] },
-        Message: {
-          Subject: { Data: email.subject, Charset: UTF8 },
-          Body: { Text: { Data: email.text, Charset: UTF8 }, Html: { Data: email.html, Charset: UTF8 } },
-        },
+        Destinations: [email.to],
+        RawMessage: { Data: new TextEncoder().encode(buildMime(email)) },
         ...(email.tags ? { Tags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value })) } : {}),
         ...(email.configurationSet ? { ConfigurationSetName: email.configurationSet } : {}),
       }),

@@ -32,7 +32,7 @@ export interface DeviceRef {
   endpointArn: string;
 }
 
-/** `opts`: the recipient's choices for the payload (SPEC §11.5 `pushPreview`). */
+/** `opts`: the recipient's choices for the payload (SPEC §11.5 `pushPreview`, §11.2 badge). */
 export async function publishPush(deps: MobileDeps, d: DeviceRef, m: VisitorMessage, opts: PushOptions = {}): Promise<Settled> {
   try {
     const attributes = pushMessageAttributes(d.platform, m);

@@ -55,6 +55,11 @@ export function conversationLink(consoleUrl: string, conversationId: string): st
 }
 
 /** The console's list filtered to the agent's unread conversations (web/src/console/routes.ts). */
+/** SPEC §11.7: the console's notification settings (web/src/console/routes.ts `#/settings`). */
+export function settingsLink(consoleUrl: string): string {
+  return `${consoleUrl.replace(/\/+$/, '')}/#/settings`;
+}
+
 export function unreadListLink(consoleUrl: string): string {
   return `${consoleUrl.replace(/\/+$/, '')}/#/?filter=unread`;
 }
@@ -109,6 +114,7 @@ export function buildDigest(input: DigestInput): Digest {
     ...items.flatMap((i) => [`${i.name} (${i.unread})`, ...i.text.split('\n').map((l) => `> ${l}`), `Open the conversation: ${i.link}`, '']),
     ...(more > 0 ? [`${moreLine(more)}: ${moreLink}`, ''] : []),
     FOOTER,
+    `Change or turn off these emails: ${settingsLink(input.consoleUrl)}`,
     '',
   ].join('\n');
 
@@ -127,7 +133,7 @@ export function buildDigest(input: DigestInput): Digest {
         '</div>',
     ),
     ...(more > 0 ? [`<p>${escapeHtml(moreLine(more))}: <a href="${escapeHtml(moreLink)}">see them all in the console</a></p>`] : []),
-    `<p style="color: #666; font-size: 0.9em">${escapeHtml(FOOTER)}</p>`,
+    `<p style="color: #666; font-size: 0.9em">${escapeHtml(FOOTER)} <a href="${escapeHtml(settingsLink(input.consoleUrl))}">Change or turn off these emails</a></p>`,
     '</body></html>',
   ].join('\n');
 

@@ -14,12 +14,15 @@ export interface ChatMessageFrame {
   createdAt: string;
   /** SPEC §7, §11.4: false during do-not-disturb or quiet hours (the console shows no notification). */
   notify: boolean;
+  /** SPEC §11.2: the recipient's unread count, when known. */
+  unreadConversations?: number;
 }
 
-/** Per-recipient fields of the frame (further ones, such as the badge, are added here). */
+/** Per-recipient fields of the frame (options, so other fields join without new parameters). */
 export interface ChatMessageOptions {
   /** Default true. */
   notify?: boolean;
+  unreadConversations?: number;
 }
 
 /** `assigneeId` is the conversation's assignee when the notification is decided, not when it was written. */
@@ -36,5 +39,18 @@ export function chatMessageFrame(m: VisitorMessage, assigneeId: string | null | 
     assigneeId: assigneeId ?? null,
     createdAt: m.createdAt,
     notify: opts.notify ?? true,
+    ...(opts.unreadConversations !== undefined ? { unreadConversations: opts.unreadConversations } : {}),
   };
+}
+
+/** SPEC §11.3: to every tab of the agent who read C, so each closes C's notification and sets its badge. */
+export interface ConversationReadFrame {
+  type: 'conversation.read';
+  conversationId: string;
+  readSeq: number;
+  unreadConversations: number;
+}
+
+export function conversationReadFrame(conversationId: string, readSeq: number, unreadConversations: number): ConversationReadFrame {
+  return { type: 'conversation.read', conversationId, readSeq, unreadConversations };
 }

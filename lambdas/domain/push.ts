@@ -24,10 +24,11 @@ export interface PushText {
 
 /**
  * Per-recipient choices of an alert push. `preview` is the recipient's `pushPreview` (SPEC §11.5,
- * default `full`); further per-recipient fields (the badge) are added here.
+ * default `full`); `badge` the agent's unread count (SPEC §11.2), when known.
  */
 export interface PushOptions {
   preview?: PushPreview;
+  badge?: number;
 }
 
 /** SPEC §11.5: the title of a `none` push and the body of a `name` one. */
@@ -72,8 +73,9 @@ export function fitPayload<T>(text: PushText, render: (t: PushText) => T, limit 
   }
 }
 
+
 export interface ApnsPayload {
-  aps: { alert: PushText; 'thread-id': string; sound: 'default' };
+  aps: { alert: PushText; 'thread-id': string; sound: 'default'; badge?: number };
   conversationId: string;
   messageId: string;
 }
@@ -83,7 +85,7 @@ export function apnsPayload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYTE
   return fitPayload(
     pushText(m, opts),
     (alert) => ({
-      aps: { alert, 'thread-id': m.conversationId, sound: 'default' as const },
+      aps: { alert, 'thread-id': m.conversationId, sound: 'default' as const, ...(opts.badge !== undefined ? { badge: opts.badge } : {}) },
       conversationId: m.conversationId,
       messageId: m.messageId,
     }),
@@ -96,7 +98,7 @@ export interface FcmV1Payload {
     message: {
       notification: PushText;
       data: Record<string, string>;
-      android: { collapse_key: string; notification: { tag: string } };
+      android: { collapse_key: string; notification: { tag: string; notification_count?: number } };
     };
   };
 }
@@ -120,8 +122,14 @@ export function fcmV1Payload(m: VisitorMessage, limit = MAX_PLATFORM_PAYLOAD_BYT
             conversationId: m.conversationId,
             messageId: m.messageId,
             seq: String(m.seq),
+            // SPEC §11.2: the badge as a string in data (FCM data values are strings) and as a number
+            // in `notification_count` (AndroidNotification, the count launchers show).
+            ...(opts.badge !== undefined ? { badge: String(opts.badge) } : {}),
           },
-          android: { collapse_key: m.conversationId, notification: { tag: m.conversationId } },
+          android: {
+            collapse_key: m.conversationId,
+            notification: { tag: m.conversationId, ...(opts.badge !== undefined ? { notification_count: opts.badge } : {}) },
+          },
         },
       },
     }),

@@ -3,7 +3,8 @@
  * check time, not as it was when the visitor message arrived: settings, assignee and positions.
  */
 import { isRecipient, type AgentSettings } from './recipients.js';
-import { wantsEmail } from './settings.js';
+import { wantsEmail, type NotificationSettings } from './settings.js';
+import { quietState } from './attention.js';
 import { isDue, type Position } from './read-state.js';
 import { isInactive } from './agent-activity.js';
 
@@ -90,6 +91,9 @@ export interface AgentState {
   /** The token's `email_verified` as last seen; missing = not said, so verified. */
   emailVerified?: boolean;
   emailStatus?: 'failing';
+  /** SPEC §11.4: quiet hours (settings) and do-not-disturb hold the email; absent: never quiet. */
+  settings?: Pick<NotificationSettings, 'quietHours'>;
+  doNotDisturbUntil?: string;
 }
 
 export type AgentVerdict =
@@ -97,7 +101,7 @@ export type AgentVerdict =
   /** Nothing owed is ever to be emailed: forget it. */
   | { kind: 'drop'; reason: 'removed' | 'inactive' }
   /** Send nothing now, keep what is owed (it goes out once the cause is fixed). */
-  | { kind: 'hold'; reason: 'email-unverified' | 'email-failing' };
+  | { kind: 'hold'; reason: 'email-unverified' | 'email-failing' | 'do_not_disturb' | 'quiet_hours' };
 
 export function planAgentReminder(a: AgentState, nowMs: number, inactiveDays: number): AgentVerdict {
   if (a.removedAt) return { kind: 'drop', reason: 'removed' };
@@ -107,6 +111,9 @@ export function planAgentReminder(a: AgentState, nowMs: number, inactiveDays: nu
   if (a.emailVerified === false) return { kind: 'hold', reason: 'email-unverified' };
   // A permanent refusal or a bounce: not retried every 5 minutes; a settings save or sign-in clears it.
   if (a.emailStatus === 'failing') return { kind: 'hold', reason: 'email-failing' };
+  // SPEC §4 / §11.4: while the agent is quiet the email waits; the obligations stay due.
+  const quiet = a.settings ? quietState(a.settings, a.doNotDisturbUntil, nowMs) : null;
+  if (quiet) return { kind: 'hold', reason: quiet };
   return { kind: 'send' };
 }
 

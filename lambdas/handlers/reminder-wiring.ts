@@ -3,7 +3,7 @@
  * exports `handler` only): its dependencies from the configuration, and sending work items to the
  * `reminder-work` queue (platform/queue.ts sendBatch: failed entries retried, throws if some stay failed).
  */
-import { dynamo, sesClient, sqsClient } from '../platform/clients.js';
+import { dynamo, sesClient, snsClient, sqsClient } from '../platform/clients.js';
 import { sendBatch } from '../platform/queue.js';
 import { config } from '../platform/config.js';
 import { newId } from '../domain/ids.js';
@@ -15,6 +15,8 @@ export function reminderDeps(sendRatePerS: number): ReminderDeps {
   return {
     db: dynamo(),
     ses: sesClient(),
+    sns: snsClient(),
+    unsubscribe: { apiUrl: c.apiUrl, secret: c.unsubscribeSecret },
     tableName: c.tableName,
     emailFrom: c.emailFrom,
     consoleUrl: c.consoleUrl,

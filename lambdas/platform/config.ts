@@ -27,6 +27,10 @@ export interface Config {
   sesMaxSendRate: number;
   /** The reminder's work queue (QUEUES `reminder-work`); unset: the reminder runs every shard itself. */
   reminderWorkQueueUrl?: string;
+  /** The HTTP API's base URL (the reminder email's one-click unsubscribe link, SPEC §11.7). */
+  apiUrl: string;
+  /** The key unsubscribe links are signed with (UNSUBSCRIBE_SECRET); empty: no link can be made or accepted. */
+  unsubscribeSecret: string;
 }
 
 let cached: Config | undefined;
@@ -76,6 +80,8 @@ export function config(): Config {
     reminderMinAgeS: nonNegative(opt('REMINDER_MIN_AGE_S'), 60),
     sesMaxSendRate: nonNegative(opt('SES_MAX_SEND_RATE'), 14) || 14,
     reminderWorkQueueUrl: opt('REMINDER_WORK_QUEUE_URL'),
+    apiUrl: (opt('API_URL') ?? 'http://127.0.0.1:3000').replace(/\/$/, ''),
+    unsubscribeSecret: opt('UNSUBSCRIBE_SECRET') ?? '',
   };
   return cached;
 }

@@ -21,6 +21,8 @@
  *  workspace (exists, widget)       pk WS#{ws}              sk META
  *  rate-limit counter               pk RATE#{scope}#{key}   sk W#{window start}     (ttl)
  *  a device token's one holder      pk TOKEN#{platform}#{sha256(token)} sk OWNER (agent, device, endpoint)
+ *  an agent's unread badge          pk AGENT#{ws}#{agent}   sk UNREAD   (c#{conv} = newest seq, a#{conv} = alerted devices)
+ *  a catch-up push owed (sparse)    pk AGENT#{ws}#{agent}   sk CATCHUP; due CATCHUP#{shard 00-15} / {quiet end ms, 13 digits}#{ws}#{agent}
  */
 export const k = {
   agent: (ws: string, agentId: string) => ({ pk: `AGENT#${ws}#${agentId}`, sk: 'PROFILE' }),
@@ -69,6 +71,13 @@ export const k = {
   rateCounter: (scope: string, key: string, windowId: string) => ({ pk: `RATE#${scope}#${key}`, sk: `W#${windowId}` }),
   /** Who holds a device token (SPEC §8: one owner per token); `tokenHash` is the token's SHA-256, hex. */
   tokenOwner: (platform: string, tokenHash: string) => ({ pk: `TOKEN#${platform}#${tokenHash}`, sk: 'OWNER' }),
+  /** SPEC §11.2: one item per agent, one attribute per unread conversation (store/unread.ts). */
+  unread: (ws: string, agentId: string) => ({ pk: `AGENT#${ws}#${agentId}`, sk: 'UNREAD' }),
+  /** SPEC §11.4: the catch-up push owed once the agent's quiet ends; in the `due` index under its shard. */
+  catchUp: (ws: string, agentId: string) => ({ pk: `AGENT#${ws}#${agentId}`, sk: 'CATCHUP' }),
+  catchUpPk: (shard: number) => `CATCHUP#${String(shard).padStart(2, '0')}`,
+  /** Sorted by the instant the quiet ends, so the reminder reads only the entries whose quiet is over. */
+  catchUpSk: (endsAtMs: number, ws: string, agentId: string) => `${String(Math.max(0, Math.floor(endsAtMs))).padStart(13, '0')}#${ws}#${agentId}`,
 };
 
 /**

@@ -112,12 +112,12 @@ export function applyGrants(role: iam.Role, grants: readonly Grant[], t: GrantTa
         const identities = `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:identity/*`;
         // In the SES sandbox the recipients' identities are authorised too, so the resource is
         // every identity and the from-address is pinned by the condition instead. SendRawEmail
-        // is not granted: the reminder sends with SendEmail only. With a configuration set, SES
+        // is not granted: the reminder sends with SendRawEmail only (List-Unsubscribe headers, SPEC §11.7). With a configuration set, SES
         // authorises the send on the set too.
         const configurationSets = t.emailConfigurationSet
           ? [`arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:configuration-set/${t.emailConfigurationSet}`]
           : [];
-        add(['ses:SendEmail'], [identities, ...configurationSets], { StringEquals: { 'ses:FromAddress': t.emailFrom } });
+        add(['ses:SendRawEmail'], [identities, ...configurationSets], { StringEquals: { 'ses:FromAddress': t.emailFrom } });
         acknowledgeWildcards(role, [identities], 'SES authorises sender and (in the sandbox) recipient identities; the ses:FromAddress condition pins the sender to the EmailFrom parameter.');
         break;
       }

@@ -242,15 +242,15 @@ describe('grants follow the route table', () => {
     expect(resource).toContain(`{"Ref":"${wsApiRef()}"}`);
     expect(resource).toContain('/live/POST/@connections/*');
     expect(actionsOf(BACKGROUND.fanout.handler)).toContain('sns:Publish');
-    expect(actionsOf(BACKGROUND.fanout.handler)).not.toContain('ses:SendEmail');
+    expect(actionsOf(BACKGROUND.fanout.handler)).not.toContain('ses:SendRawEmail');
   });
 
-  test('reminder: ses:SendEmail pinned to the EmailFrom parameter, and nothing of SNS or @connections', () => {
-    const send = statementsOf(BACKGROUND.reminder.handler).filter((s) => [s.Action].flat().includes('ses:SendEmail'));
+  test('reminder: ses:SendRawEmail pinned to the EmailFrom parameter, SNS Publish only (the catch-up, SPEC §11.4), nothing of @connections', () => {
+    const send = statementsOf(BACKGROUND.reminder.handler).filter((s) => [s.Action].flat().includes('ses:SendRawEmail'));
     expect(send).toHaveLength(1);
     expect(send[0]!.Condition).toEqual({ StringEquals: { 'ses:FromAddress': { Ref: 'EmailFrom' } } });
     const actions = actionsOf(BACKGROUND.reminder.handler);
-    expect(actions.some((a) => a.startsWith('sns:') || a.startsWith('execute-api:'))).toBe(false);
+    expect(actions.some((a) => (a.startsWith('sns:') && a !== 'sns:Publish') || a.startsWith('execute-api:'))).toBe(false);
   });
 
   test('register-device may create, read/set and delete endpoints (the 11th device evicts the oldest); delete-device may delete but not create', () => {
@@ -262,9 +262,9 @@ describe('grants follow the route table', () => {
     expect(actionsOf('http/delete-device').filter((a) => a.startsWith('sns:'))).toEqual(['sns:DeleteEndpoint']);
   });
 
-  test('no function holds an action nobody calls (SendRawEmail, ConditionCheckItem, DescribeTable, BatchWriteItem) or a wildcard index', () => {
+  test('no function holds an action nobody calls (SendEmail, ConditionCheckItem, DescribeTable, BatchWriteItem) or a wildcard index', () => {
     for (const handler of allHandlers) {
-      for (const a of ['ses:SendRawEmail', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:BatchWriteItem']) expect(actionsOf(handler)).not.toContain(a);
+      for (const a of ['ses:SendEmail', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:BatchWriteItem']) expect(actionsOf(handler)).not.toContain(a);
       expect(JSON.stringify(statementsOf(handler))).not.toContain('/index/*');
     }
   });
@@ -532,7 +532,7 @@ describe('SES bounces and complaints (SPEC §10.3)', () => {
     const [setId] = ofType('AWS::SES::ConfigurationSet')[0]!;
     const reminder = resources[functionFor(BACKGROUND.reminder.handler)]!;
     expect(reminder.Properties.Environment.Variables.SES_CONFIGURATION_SET).toEqual({ Ref: setId });
-    const send = statementsOf(BACKGROUND.reminder.handler).find((s) => [s.Action].flat().includes('ses:SendEmail'))!;
+    const send = statementsOf(BACKGROUND.reminder.handler).find((s) => [s.Action].flat().includes('ses:SendRawEmail'))!;
     expect(JSON.stringify(send.Resource)).toContain('configuration-set/');
     const actions = statementsOf(BACKGROUND.sesEvents.handler).flatMap((s) => [s.Action].flat());
     expect(actions).toContain('dynamodb:UpdateItem');

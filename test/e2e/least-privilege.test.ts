@@ -191,6 +191,13 @@ async function tour() {
 
   const all = await mk('all', { scope: 'all', email: true, emailUnreadReminder: true });
   const victim = await mk('victim', { scope: 'all', email: true, emailUnreadReminder: true });
+  // SPEC §11.4: an agent in do-not-disturb when the visitor writes: the fan-out withholds the push
+  // and records a catch-up, which the reminder's inline run sends once it has ended (below).
+  const dnd = await mk('dnd', { scope: 'all', unassigned: false });
+  const dndDevice = uid('gcm');
+  await ok(call(base, 'POST', '/v1/me/devices', { token: dnd.token, body: { platform: 'GCM', token: dndDevice } }), 201, 'dnd device');
+  const dndUntil = Date.now() + 3_000;
+  await setDoNotDisturb(ws, dnd.agentId, new Date(dndUntil).toISOString());
   const other = await mk('other', { scope: 'assigned', unassigned: false });
   await ok(call(base, 'GET', '/v1/me', { token: all.token }), 200, 'get me');
 
@@ -260,17 +267,37 @@ async function tour() {
   const sesEvents = await loadHandler('ses-events');
   await sesEvents.invoke(sesBounce(ws, other.agentId, other.email));
 
-  // The reminder emails `all` (email on, unread); then reads clear it.
+  // The reminder emails `all` (email on, unread); then reads clear it. Its runs also send `dnd` its catch-up.
+  await eventually(() => Date.now() > dndUntil, 'the end of do-not-disturb');
   await eventually(async () => {
     await ok(call(base, 'POST', '/_local/reminders/run'), 200, 'reminder run');
     const r = await call(base, 'GET', '/_local/emails');
     return (r.json.emails as any[]).some((e) => e.to.includes(all.email));
   }, 'the reminder email', 40_000);
+  await eventually(async () => {
+    const r = await call(base, 'GET', '/_local/push');
+    return (r.json.pushes as any[]).some((p) => p.token === dndDevice && p.payload.fcmV1Message?.message?.data?.type === 'catch-up');
+  }, 'the catch-up push');
   sock.send({ action: 'markRead', conversationId });
   await sock.waitFor((f) => f.type === 'read', 'read');
+  await sock.waitFor((f) => f.type === 'conversation.read', 'conversation.read');
+  // SPEC §11.3 over HTTP: a new message alerts the socket and the device, the read clears both.
+  const m3 = await ok(call(base, 'POST', `/v1/conversations/${conversationId}/messages`, { token: visitorToken, body: { body: 'one more' } }), 201, 'visitor post');
+  await sock.waitFor((f) => f.type === 'chat.message' && f.messageId === m3.json.messageId, 'the third frame');
+  await eventually(async () => {
+    const r = await call(base, 'GET', '/_local/push');
+    return (r.json.pushes as any[]).some((p) => p.endpointArn === dev.json.endpointArn && JSON.stringify(p.payload).includes(m3.json.messageId));
+  }, 'the third push');
+  await ok(call(base, 'POST', `/v1/conversations/${conversationId}/read`, { token: all.token, body: {} }), 200, 'mark read over HTTP');
   await ok(call(base, 'POST', `/v1/conversations/${conversationId}/read`, { token: other.token, body: {} }), 200, 'mark read');
   await ok(call(base, 'GET', '/v1/conversations?filter=assigned', { token: other.token }), 200, 'list assigned');
   await sock.close();
+
+  // SPEC §11.7: the reminder email's one-click unsubscribe (its page, then the POST).
+  const mail = ((await call(base, 'GET', '/_local/emails')).json.emails as any[]).find((e) => e.to.includes(all.email));
+  const link = new URL(/^<([^>]+)>$/.exec(mail.headers['List-Unsubscribe'])![1]!);
+  await ok(call(base, 'GET', `${link.pathname}${link.search}`), 200, 'unsubscribe page');
+  await ok(call(base, 'POST', `${link.pathname}${link.search}`, { raw: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 200, 'unsubscribe');
 
   await bigMessage();
 }
@@ -297,7 +324,10 @@ async function bigMessage() {
     await ok(call(base, 'POST', '/v1/me/devices', { token, body: { platform: 'GCM', token: deviceToken } }), 201, 'crowd device');
     crowd.push({ agentId, email, deviceToken, sock: await AgentSocket.open(stack.wsUrl, token) });
   }
-  const [stale, disabled] = crowd;
+  const [stale, disabled, quiet] = crowd;
+  // One of the crowd in do-not-disturb: its catch-up is sent by the reminder's workers (below).
+  const quietUntil = Date.now() + 2_000;
+  await setDoNotDisturb(ws, quiet!.agentId, new Date(quietUntil).toISOString());
   await putConnection(dynamo(), stack.tableName, { connectionId: uid('stale'), workspaceId: ws, agentId: stale!.agentId, connectedAt: new Date().toISOString() });
   await ok(call(base, 'POST', '/_local/push/disable', { body: { token: disabled!.deviceToken } }), 200, 'disable crowd endpoint');
   const conv = await ok(call(base, 'POST', `/v1/workspaces/${ws}/conversations`, { body: { visitor: { name: 'Many' }, message: { body: 'hello all' } } }), 201, 'big conversation');
@@ -310,18 +340,37 @@ async function bigMessage() {
   // The reminder's scheduled event, as the offline stack's schedule sends it (local/stack.ts;
   // test/e2e/reminder-schedule.test.ts): with the work queue there, the dispatcher only sends.
   const reminder = await loadHandler('reminder');
+  await eventually(() => Date.now() > quietUntil, 'the end of the crowd member\'s do-not-disturb');
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   await reminder.invoke({ version: '0', id: uid('ev'), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: now, region: 'us-east-1', resources: [], detail: {} });
   await eventually(async () => {
     const r = await call(base, 'GET', '/_local/emails');
     return crowd.every((c) => (r.json.emails as any[]).some((e) => e.to.includes(c.email)));
   }, 'the workers emailing the crowd', 180_000);
+  await eventually(async () => {
+    const r = await call(base, 'GET', '/_local/push');
+    return (r.json.pushes as any[]).some((p) => p.token === quiet!.deviceToken && p.payload.fcmV1Message?.message?.data?.type === 'catch-up');
+  }, 'the workers\' catch-up push', 60_000);
 
   // A worker invoked with no time left takes no agent and queues its partition as a continuation.
   const record = { messageId: uid('m'), receiptHandle: 'r', body: JSON.stringify({ partition: 'DUE' }), attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:reminder-work', awsRegion: 'us-east-1' };
   // Imported here, as loadHandler does: after the stack has set the environment.
   const { handler: reminderWorker } = await import('../../lambdas/handlers/reminder-worker.js');
   await asFunction('reminder-worker', () => reminderWorker({ Records: [record as any] }, { getRemainingTimeInMillis: () => 0 }));
+}
+
+/**
+ * Do-not-disturb as `PUT /v1/me/do-not-disturb` stores it (on the profile and the agent's list
+ * items). Planted directly, outside any handler (not recorded).
+ */
+async function setDoNotDisturb(ws: string, agentId: string, until: string): Promise<void> {
+  for (const key of [k.agent(ws, agentId), { pk: k.recipientsAllPk(ws), sk: agentId }, { pk: k.recipientsUnassignedPk(ws), sk: agentId }]) {
+    await dynamo()
+      .send(new UpdateCommand({ TableName: stack.tableName, Key: key, UpdateExpression: 'SET doNotDisturbUntil = :u', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':u': until } }))
+      .catch((e: { name?: string }) => {
+        if (e.name !== 'ConditionalCheckFailedException') throw e;
+      });
+  }
 }
 
 /** An SES configuration-set Bounce event wrapped in its SNS delivery (test/e2e/agents-leave.test.ts). */
@@ -373,8 +422,8 @@ test('the check can fail: the anonymous function writing an agent item, a Query 
       { function: 'http/create-conversation', action: 'dynamodb:PutItem', command: 'TransactWriteItems', table: 't', pk: 'AGENT#ws#a' },
       { function: 'http/list-conversations', action: 'dynamodb:Query', command: 'Query', table: 't', index: 'due', pk: 'DUE' },
       { function: 'http/delete-device', action: 'sns:CreatePlatformEndpoint', command: 'CreatePlatformEndpoint', arn: 'arn:aws:sns:us-east-1:000000000000:app/GCM/agent-chat-local' },
-      { function: 'reminder', action: 'ses:SendEmail', command: 'SendEmail', from: 'someone@else.example' },
-      { function: 'reminder', action: 'ses:SendEmail', command: 'SendEmail', from: 'notifications@agent-chat.local', configurationSet: 'events' },
+      { function: 'reminder', action: 'ses:SendRawEmail', command: 'SendRawEmail', from: 'someone@else.example' },
+      { function: 'reminder', action: 'ses:SendRawEmail', command: 'SendRawEmail', from: 'notifications@agent-chat.local', configurationSet: 'events' },
       { function: 'http/not-a-route', action: 'dynamodb:GetItem', command: 'GetItem', table: 't', pk: 'CONV#c' },
     ],
     { unused: false },
@@ -384,7 +433,7 @@ test('the check can fail: the anonymous function writing an agent item, a Query 
     expect.stringMatching(/^http\/delete-device called sns:CreatePlatformEndpoint.*Add \{ sns: \['CreatePlatformEndpoint'\] \}/),
     expect.stringMatching(/^http\/list-conversations called dynamodb:Query on index due.*Add \{ query: 'due' \}/),
     expect.stringMatching(/^http\/not-a-route: .*no function for this handler/),
-    expect.stringMatching(/^reminder called ses:SendEmail from notifications@agent-chat\.local with configuration set events.*'ses:send' statement/),
-    expect.stringMatching(/^reminder called ses:SendEmail from someone@else\.example/),
+    expect.stringMatching(/^reminder called ses:SendRawEmail from notifications@agent-chat\.local with configuration set events.*'ses:send' statement/),
+    expect.stringMatching(/^reminder called ses:SendRawEmail from someone@else\.example/),
   ]);
 });

@@ -90,6 +90,7 @@ test('desktop: a message in an assigned conversation reaches the assignee and th
     assigneeId: z.agentId,
     createdAt: expect.any(String),
     notify: true,
+    unreadConversations: 1,
   });
   await frameFor(alls, m1);
 

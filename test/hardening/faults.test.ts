@@ -163,7 +163,7 @@ afterAll(async () => {
 });
 
 const isPublish = (r: ProxiedRequest) => r.form.get('Action') === 'Publish';
-const isSendEmail = (r: ProxiedRequest) => r.form.get('Action') === 'SendEmail';
+const isSendEmail = (r: ProxiedRequest) => r.form.get('Action') === 'SendRawEmail';
 const mailsTo = (mails: Array<{ to: string[] }>, a: Agent) => mails.filter((m) => m.to.includes(a.email)).length;
 
 /** Desktop frames due: every socket of every agent, once per message. */

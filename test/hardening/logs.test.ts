@@ -74,7 +74,7 @@ beforeAll(async () => {
     });
     // SES rejects Carol's address and says which, as SES does.
     ses.setRule((r) =>
-      r.form.get('Action') === 'SendEmail' && r.form.get('Destination.ToAddresses.member.1') === carol.email
+      r.form.get('Action') === 'SendRawEmail' && r.form.get('Destinations.member.1') === carol.email
         ? queryError(400, 'MessageRejected', `Email address is not verified. The following identities failed the check in region US-EAST-1: ${carol.email}`)
         : PASS,
     );

@@ -169,6 +169,8 @@ describe('who is notified (SPEC §2)', () => {
       assigneeId: 'Z',
       createdAt: m.createdAt,
       notify: true,
+      // SPEC §11.2: Z's one unread conversation.
+      unreadConversations: 1,
     });
 
     // Both owe a reminder; X reading the conversation settles X's, not Z's.
@@ -287,9 +289,10 @@ describe('mobile payloads in the actual push (SPEC §8)', () => {
       fcmV1Message: {
         message: {
           notification: { title: 'Ivy', body: expected },
-          data: { workspaceId: ws, conversationId: c.conversationId, messageId: m.messageId, seq: String(m.seq) },
-          // SPEC §11.1: a repeated push of the conversation replaces the shown one instead of stacking.
-          android: { collapse_key: c.conversationId, notification: { tag: c.conversationId } },
+          data: { workspaceId: ws, conversationId: c.conversationId, messageId: m.messageId, seq: String(m.seq), badge: '1' },
+          // SPEC §11.1: a repeated push of the conversation replaces the shown one instead of stacking;
+          // §11.2: the badge as notification_count.
+          android: { collapse_key: c.conversationId, notification: { tag: c.conversationId, notification_count: 1 } },
         },
       },
     });
@@ -304,7 +307,7 @@ describe('mobile payloads in the actual push (SPEC §8)', () => {
     const [push] = pushesFor(A, m.messageId);
     expect(push?.platform).toBe('APNS_SANDBOX');
     expect(push?.payload).toEqual({
-      aps: { alert: { title: 'Jo', body: '你好，请问有人吗？' }, 'thread-id': c.conversationId, sound: 'default' },
+      aps: { alert: { title: 'Jo', body: '你好，请问有人吗？' }, 'thread-id': c.conversationId, sound: 'default', badge: 1 },
       conversationId: c.conversationId,
       messageId: m.messageId,
     });
@@ -559,7 +562,7 @@ describe('the recipient items carry where each agent can be reached (issue 12 it
     else expect(all).toBeUndefined();
   });
 
-  test('the fan-out makes the same number of DynamoDB requests for 3 recipients as for 30', async () => {
+  test('the fan-out makes the same number of DynamoDB requests for 3 recipients as for 30, but for one badge write per recipient', async () => {
     const requestsFor = async (n: number) => {
       const ws = wsId();
       for (let i = 0; i < n; i++) await agent(ws, `A${i}`, { scope: 'all', unassigned: false, mobile: i === 0 });
@@ -575,9 +578,11 @@ describe('the recipient items carry where each agent can be reached (issue 12 it
     };
     const three = await requestsFor(3);
     const thirty = await requestsFor(30);
-    // GetItem conversation, Query scope-all, Query unassigned, Query guard, one guard write per channel.
-    expect(thirty.byCommand).toEqual(three.byCommand);
-    expect(thirty.n).toBeLessThanOrEqual(6);
+    // GetItem conversation, Query scope-all, Query unassigned, Query guard, one guard write per channel;
+    // and SPEC §11.2's one UpdateItem of each recipient's UNREAD item (no Query, no read per recipient).
+    const fixed = (c: typeof three, recipients: number) => ({ ...c.byCommand, UpdateItemCommand: (c.byCommand.UpdateItemCommand ?? 0) - recipients });
+    expect(fixed(thirty, 30)).toEqual(fixed(three, 3));
+    expect(thirty.n - 30).toBeLessThanOrEqual(6);
   });
 });
 
@@ -629,6 +634,9 @@ describe('big messages go to the workers (issue 12 item 3)', () => {
     expect((await fanoutWork(sqsEvent(bodies), deps)).batchItemFailures).toEqual([]);
     expect(team.map(frames)).toEqual(Array(8).fill(1));
     expect(team.map(pushes)).toEqual(Array(8).fill(1));
+    // SPEC §11.2 through the workers too: each frame and push carries the agent's badge (this is their one unread conversation).
+    expect(team.map((a) => framesFor(a, m.messageId)[0]?.unreadConversations)).toEqual(Array(8).fill(1));
+    expect(team.map((a) => (pushesFor(a, m.messageId)[0]?.payload as any)?.fcmV1Message.message.data.badge)).toEqual(Array(8).fill('1'));
     expect((await getPosition(t.doc, t.tableName, c.conversationId, 'W0'))?.dueSeq).toBe(m.seq);
     // A redelivered stream record finds every target done and queues nothing new.
     expect(await fanOutMessage(deps, m)).toBe(true);

@@ -170,6 +170,8 @@ describe('me and settings (SPEC §2)', () => {
       agentId: 'newbie', workspaceId: 'acme', email: 'newbie@example.com', name: 'newbie',
       settings: { desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'assigned', unassigned: true, pushPreview: 'full', quietHours: null, mobileOnlyWhenAway: false },
       emailStatus: 'ok',
+      unreadConversations: 0,
+      doNotDisturbUntil: null,
     });
     const next = { desktop: false, mobile: true, email: true, emailUnreadReminder: true, scope: 'all', unassigned: false };
     const put = await call(h['put-settings'], httpEvent({ method: 'PUT', path: '', body: next, token: me }));

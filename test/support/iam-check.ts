@@ -239,7 +239,7 @@ function leadingKeysOf(s: Statement): string[] {
 // Recorded call → IAM request.
 
 /**
- * The IAM requests one call makes. SendEmail with a configuration set is authorised on the
+ * The IAM requests one call makes. SendRawEmail with a configuration set is authorised on the
  * identity and on the configuration set.
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsimpleemailservice.html
  */

@@ -1,5 +1,5 @@
 /**
- * A proxy in front of the local SES that can answer `SendEmail` the way real SES fails: throttling
+ * A proxy in front of the local SES that can answer `SendRawEmail` (what the reminder sends) the way real SES fails: throttling
  * (`Throttling`, which the SDK retries), an address SES rejects (`MessageRejected`, permanent), or an
  * outage from some point on (`ServiceUnavailable`). Everything else goes through untouched. It is
  * the fault proxy with one rule that these switches steer.
@@ -8,22 +8,22 @@ import { PASS, queryError, startFaultProxy, type ProxiedRequest } from './fault-
 
 export interface SesFaults {
   url: string;
-  /** SendEmail requests seen, including the ones answered with a fault. */
+  /** SendRawEmail requests seen, including the ones answered with a fault. */
   readonly sendAttempts: number;
-  /** SendEmail requests to this address seen, including the ones answered with a fault. */
+  /** SendRawEmail requests to this address seen, including the ones answered with a fault. */
   attemptsTo(address: string): number;
-  /** Answer the next `n` SendEmail requests with `Throttling` (400). */
+  /** Answer the next `n` SendRawEmail requests with `Throttling` (400). */
   throttleNext(n: number): void;
-  /** Answer every SendEmail to one of these addresses with `MessageRejected` (400). */
+  /** Answer every SendRawEmail to one of these addresses with `MessageRejected` (400). */
   rejectTo(addresses: string[]): void;
-  /** Let `k` more emails through, then answer every SendEmail with `ServiceUnavailable` (503). */
+  /** Let `k` more emails through, then answer every SendRawEmail with `ServiceUnavailable` (503). */
   failAfter(k: number): void;
   /** Back to passing everything through. */
   heal(): void;
   close(): Promise<void>;
 }
 
-const isSendEmail = (r: ProxiedRequest) => r.method === 'POST' && r.form.get('Action') === 'SendEmail';
+const isSendEmail = (r: ProxiedRequest) => r.method === 'POST' && r.form.get('Action') === 'SendRawEmail';
 
 export async function startSesFaults(targetUrl: string): Promise<SesFaults> {
   const proxy = await startFaultProxy(targetUrl);
@@ -36,7 +36,7 @@ export async function startSesFaults(targetUrl: string): Promise<SesFaults> {
       throttles--;
       return queryError(400, 'Throttling', 'Maximum sending rate exceeded.');
     }
-    if (rejected.has(r.form.get('Destination.ToAddresses.member.1') ?? '')) return queryError(400, 'MessageRejected', 'Email address is not verified.');
+    if (rejected.has(r.form.get('Destinations.member.1') ?? '')) return queryError(400, 'MessageRejected', 'Email address is not verified.');
     if (passesLeft !== undefined) {
       if (passesLeft === 0) return queryError(503, 'ServiceUnavailable', 'Service unavailable.');
       passesLeft--;
@@ -48,7 +48,7 @@ export async function startSesFaults(targetUrl: string): Promise<SesFaults> {
     get sendAttempts() {
       return proxy.seen(isSendEmail);
     },
-    attemptsTo: (address) => proxy.seen((r) => isSendEmail(r) && r.form.get('Destination.ToAddresses.member.1') === address),
+    attemptsTo: (address) => proxy.seen((r) => isSendEmail(r) && r.form.get('Destinations.member.1') === address),
     throttleNext: (n) => void (throttles = n),
     rejectTo: (addresses) => void (rejected = new Set(addresses)),
     failAfter: (k) => void (passesLeft = k),

@@ -1,13 +1,13 @@
 import * as z from 'zod/mini';
 import { wsHandler } from '../../edge/ws.js';
 import { id, seq } from '../../edge/schemas.js';
-import { dynamo } from '../../platform/clients.js';
+import { connectionsClient, dynamo, snsClient } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { readConversation } from '../../app/read.js';
 
 const schema = z.strictObject({ action: z.literal('markRead'), conversationId: id, upToSeq: z.optional(seq) });
 
 export const handler = wsHandler(schema, async (f, agent) => {
-  const readSeq = await readConversation(dynamo(), config().tableName, agent, f.conversationId, f.upToSeq);
+  const readSeq = await readConversation(dynamo(), config().tableName, agent, f.conversationId, f.upToSeq, { sns: snsClient(), connections: connectionsClient });
   return { type: 'read', conversationId: f.conversationId, readSeq };
 });
