@@ -115,6 +115,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   // (Query on its `{ws}#{agent}#` prefix) dropped on the conversations, devices (items, token owners,
   // endpoints) and connections (@connections DELETE, both items) removed.
   { method: 'DELETE', path: '/v1/workspace/agents/{agentId}', handler: 'http/remove-agent', grants: [...ADMIT_AGENT, { table: ['Query'], keys: [K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.recipients, K.connection, K.token] }, { table: ['GetItem'], keys: [K.token] }, { query: 'due' }, { table: ['UpdateItem'], keys: [K.conversation] }, { sns: ['DeleteEndpoint'] }, { ws: ['DELETE'] }] },
+  // SPEC §12: the caller's delivery log (one Query on their own LOG# partition).
+  { method: 'GET', path: '/v1/me/notifications', handler: 'http/list-notifications', grants: [...ADMIT_AGENT, { table: ['Query'], keys: [K.log] }] },
   // CORS preflights for every route above (no CORS on the API itself: it would answer them all alike).
   { method: 'OPTIONS', path: '/{proxy+}', handler: 'http/preflight', grants: [] },
 ];
@@ -147,6 +149,8 @@ export const BACKGROUND = {
       { table: ['Query', 'UpdateItem'], keys: [K.recipients] },
       // The guard (store/notifications.ts): one Query, one UpdateItem per channel.
       { table: ['Query', 'UpdateItem'], keys: [K.notification] },
+      // The delivery log (store/delivery-log.ts): entries in batches of 25.
+      { table: ['BatchWriteItem'], keys: [K.log] },
       // A 410 from @connections: the connection's two items go (store/connections.ts deleteConnection).
       { table: ['DeleteItem'], keys: [K.agent, K.connection] },
       { sns: ['Publish'] },
@@ -224,6 +228,7 @@ export const QUEUES: readonly WorkQueue[] = [
       { table: ['GetItem', 'UpdateItem'], keys: [K.agent] },
       { table: ['UpdateItem'], keys: [K.recipients] },
       { table: ['Query', 'UpdateItem'], keys: [K.notification] },
+      { table: ['BatchWriteItem'], keys: [K.log] },
       { table: ['DeleteItem'], keys: [K.agent, K.connection] },
       { sns: ['Publish'] },
       { ws: ['POST'] },

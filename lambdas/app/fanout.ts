@@ -33,6 +33,8 @@ import type { VisitorMessage } from '../domain/visitor-message.js';
 import { postFrame } from '../channels/desktop.js';
 import { publishPush } from '../channels/mobile.js';
 import { emptyReport, errorName, type ChannelReport } from '../channels/report.js';
+import type { SendResult } from '../domain/delivery-log.js';
+import { attachLog, logEntries, messageLog, recordMessageDeliveries, type LoggedWorkItem } from './delivery-log.js';
 
 export interface FanoutDeps {
   db: DynamoDBDocumentClient;
@@ -70,7 +72,7 @@ type Report = ChannelReport & { queued: number };
  * Send what is not done yet, then record each channel's settled targets in one write per channel.
  * A send that throws counts as failed and is not recorded: the retry sends it.
  */
-async function deliver(deps: FanoutDeps, m: VisitorMessage, assigneeId: string | null, sends: readonly Send[], done: Set<string>, part: string): Promise<ChannelReport> {
+async function deliver(deps: FanoutDeps, m: VisitorMessage, assigneeId: string | null, sends: readonly Send[], done: Set<string>, part: string, results?: Map<string, SendResult>): Promise<ChannelReport> {
   const todo = sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`));
   const report = { ...emptyReport(), skipped: sends.length - todo.length };
   if (todo.length === 0) return report;
@@ -83,10 +85,12 @@ async function deliver(deps: FanoutDeps, m: VisitorMessage, assigneeId: string |
           ? await postFrame(deps, { workspaceId: m.workspaceId, agentId: s.agentId, connectionId: s.connectionId }, frame, m.messageId)
           : await publishPush(deps, { workspaceId: m.workspaceId, agentId: s.agentId, deviceId: s.deviceId, platform: s.platform, endpointArn: s.endpointArn }, m);
       settled[s.channel].push({ target: sendKey(s), settled: r });
+      results?.set(`${s.channel}#${sendKey(s)}`, r);
       if (r.outcome === 'sent') report.sent++;
       else report.dropped++;
     } catch (e) {
       report.failed++;
+      results?.set(`${s.channel}#${sendKey(s)}`, 'failed');
       logger.warn('send failed, left for the retry', { messageId: m.messageId, channel: s.channel, agentId: s.agentId, error: errorName(e) });
     }
   });
@@ -132,16 +136,23 @@ export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promis
   const { sends, due } = planSends(plan, (id) => targets.get(id), Math.floor(nowMs / 1000));
   const threshold = deps.threshold ?? FANOUT_THRESHOLD;
   // One read of the whole guard: an earlier attempt may have sent some targets inline or through workers.
-  const done = await readDone(deps.db, deps.tableName, m.messageId);
+  const earlier = new Map<string, SendResult>();
+  const done = await readDone(deps.db, deps.tableName, m.messageId, undefined, earlier);
   const assigneeId = conv.assigneeId ?? null;
+  // SPEC §12: every recipient's entry in the delivery log (app/delivery-log.ts).
+  const pending = messageLog(m, assigneeId, candidates, { nowMs, inactiveDays: deps.inactiveDays }, (id) => targets.get(id));
   let total: Report;
+  let logged: boolean;
   if (sends.length > threshold && deps.sqs && deps.queueUrl) {
-    const items = workItems(m, assigneeId, sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`)), due);
+    const { items, unqueued } = attachLog(workItems(m, assigneeId, sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`)), due), pending);
     await sendBatch(deps.sqs, deps.queueUrl, items);
     total = { ...emptyReport(), skipped: sends.length - items.reduce((n, it) => n + it.sends.length, 0), queued: items.length };
+    logged = await recordMessageDeliveries(deps, m, logEntries(m, unqueued, earlier));
   } else {
-    const [report, dueFailed] = await Promise.all([deliver(deps, m, assigneeId, sends, done, INLINE_PART), recordAllDue(deps, m, due)]);
+    const results = new Map<string, SendResult>();
+    const [report, dueFailed] = await Promise.all([deliver(deps, m, assigneeId, sends, done, INLINE_PART, results), recordAllDue(deps, m, due)]);
     total = { ...report, failed: report.failed + dueFailed, queued: 0 };
+    logged = await recordMessageDeliveries(deps, m, logEntries(m, pending, earlier, results));
   }
   logger.info('message fanned out', {
     messageId: m.messageId,
@@ -151,7 +162,7 @@ export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promis
     sends: sends.length,
     ...total,
   });
-  return total.failed === 0;
+  return total.failed === 0 && logged;
 }
 
 async function handleRecord(deps: FanoutDeps, r: DynamoDBRecord): Promise<boolean> {
@@ -186,15 +197,24 @@ export async function fanoutBatch(event: DynamoDBStreamEvent, deps: FanoutDeps):
 }
 
 /** One work item: the bucket's guard read once, the sends not done made, the obligations recorded. */
-export async function handleWorkItem(deps: FanoutDeps, item: WorkItem): Promise<boolean> {
+export async function handleWorkItem(deps: FanoutDeps, item: LoggedWorkItem): Promise<boolean> {
   const part = bucketPart(item.bucket);
   const done = await readDone(deps.db, deps.tableName, item.message.messageId, part);
+  const results = new Map<string, SendResult>();
   const [report, dueFailed] = await Promise.all([
-    deliver(deps, item.message, item.assigneeId, item.sends, done, part),
+    deliver(deps, item.message, item.assigneeId, item.sends, done, part, results),
     recordAllDue(deps, item.message, item.due),
   ]);
+  // The log entries of this item's agents: the bucket's guard read again after this item's own
+  // write, so an agent whose sends were split over two items of the bucket keeps both halves.
+  let logged = true;
+  if (item.log?.length) {
+    const settled = new Map<string, SendResult>();
+    await readDone(deps.db, deps.tableName, item.message.messageId, part, settled);
+    logged = await recordMessageDeliveries(deps, item.message, logEntries(item.message, item.log, settled, results));
+  }
   logger.info('work item sent', { messageId: item.message.messageId, bucket: item.bucket, ...report, dueFailed });
-  return report.failed + dueFailed === 0;
+  return report.failed + dueFailed === 0 && logged;
 }
 
 /** The `fanout-worker` consumer: items with a failed send are reported for SQS to deliver again. */

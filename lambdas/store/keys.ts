@@ -21,6 +21,7 @@
  *  workspace (exists, widget)       pk WS#{ws}              sk META
  *  rate-limit counter               pk RATE#{scope}#{key}   sk W#{window start}     (ttl)
  *  a device token's one holder      pk TOKEN#{platform}#{sha256(token)} sk OWNER (agent, device, endpoint)
+ *  delivery log of an agent         pk LOG#{ws}#{agent}     sk {at}#{M|D|T|C}#{id}  (ttl 30 days; newest first)
  */
 export const k = {
   agent: (ws: string, agentId: string) => ({ pk: `AGENT#${ws}#${agentId}`, sk: 'PROFILE' }),
@@ -69,6 +70,9 @@ export const k = {
   rateCounter: (scope: string, key: string, windowId: string) => ({ pk: `RATE#${scope}#${key}`, sk: `W#${windowId}` }),
   /** Who holds a device token (SPEC §8: one owner per token); `tokenHash` is the token's SHA-256, hex. */
   tokenOwner: (platform: string, tokenHash: string) => ({ pk: `TOKEN#${platform}#${tokenHash}`, sk: 'OWNER' }),
+  /** SPEC §12: one partition per agent; `id` (domain/delivery-log.ts) starts with the entry's time. */
+  deliveryLog: (ws: string, agentId: string, id: string) => ({ pk: `LOG#${ws}#${agentId}`, sk: id }),
+  deliveryLogPk: (ws: string, agentId: string) => `LOG#${ws}#${agentId}`,
 };
 
 /**
@@ -88,6 +92,7 @@ export const LEADING_KEYS = {
   workspace: 'WS#*',
   rate: 'RATE#*',
   token: 'TOKEN#*',
+  log: 'LOG#*',
 } as const;
 
 /**

@@ -1,0 +1,89 @@
+/**
+ * The fan-out's side of the delivery log (SPEC §12). The fan-out calls `messageLog` once per
+ * message with what it read (recipients with their settings and targets), hands the result's pending
+ * entries to its work items, and at the end calls `recordMessageDeliveries` with the entries built
+ * from the sends' outcomes: this attempt's, and those an earlier attempt left in the guard
+ * (store/notifications.ts), so a redelivered record rewrites the same entries and loses nothing.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { deliveryOf, messageEntry, pendingEntry, type AgentLogEntry, type LogDelivery, type PendingEntry, type SendResult } from '../domain/delivery-log.js';
+import { recipients, type AgentSettings } from '../domain/recipients.js';
+import { isInactive } from '../domain/agent-activity.js';
+import type { Targets, WorkItem } from '../domain/fanout-plan.js';
+import type { VisitorMessage } from '../domain/visitor-message.js';
+import { writeLogEntries } from '../store/delivery-log.js';
+import { logger } from '../platform/logger.js';
+import { errorName } from '../channels/report.js';
+
+export interface LogDeps {
+  db: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+/** A work item with the pending log entries of the agents whose sends it holds. */
+export type LoggedWorkItem = WorkItem & { log?: PendingEntry[] };
+
+/** Send outcomes by guard key `{channel}#{agentId}#{connectionId|deviceId}`. */
+export type Outcomes = ReadonlyMap<string, SendResult>;
+
+/** The fan-out's other suppressions (SPEC §11.4, §11.6), by agent: target-less deliveries with their detail. */
+export type Suppressions = ReadonlyMap<string, readonly LogDelivery[]>;
+
+/** Every recipient's pending entry (SPEC §2 recipients; agents left out as inactive get none, as they get nothing). */
+export function messageLog(
+  m: VisitorMessage,
+  assigneeId: string | null,
+  candidates: readonly AgentSettings[],
+  activity: { nowMs: number; inactiveDays: number },
+  targetsOf: (agentId: string) => Targets | undefined,
+  suppressed: Suppressions = new Map(),
+): PendingEntry[] {
+  if (m.fromType !== 'visitor') return [];
+  const nowS = Math.floor(activity.nowMs / 1000);
+  return recipients(candidates, assigneeId, m.fromId)
+    .filter((r) => !isInactive(r, activity.nowMs, activity.inactiveDays))
+    .map((r) => pendingEntry(r, assigneeId, targetsOf(r.agentId), nowS, suppressed.get(r.agentId)));
+}
+
+/** The deliveries of each agent's targets, from outcomes keyed by guard key. */
+function byAgent(outcomes: Iterable<readonly [string, SendResult]>): Map<string, LogDelivery[]> {
+  const out = new Map<string, LogDelivery[]>();
+  for (const [key, r] of outcomes) {
+    const [channel, agentId, target] = key.split('#');
+    if ((channel !== 'desktop' && channel !== 'mobile') || !agentId || !target) continue;
+    const list = out.get(agentId) ?? [];
+    list.push(deliveryOf(channel, target, r));
+    out.set(agentId, list);
+  }
+  return out;
+}
+
+/** Entries for `pending`, from the outcomes known (later maps win over earlier ones for the same target only if they know more). */
+export function logEntries(m: VisitorMessage, pending: readonly PendingEntry[], ...outcomes: Outcomes[]): AgentLogEntry[] {
+  const sends = byAgent(outcomes.flatMap((o) => [...o.entries()]));
+  return pending.map((p) => messageEntry(m, p, sends.get(p.agentId) ?? []));
+}
+
+/** Give each work item the pending entries of the agents whose sends it carries; the rest are the caller's to write. */
+export function attachLog(items: WorkItem[], pending: readonly PendingEntry[]): { items: LoggedWorkItem[]; unqueued: PendingEntry[] } {
+  const byId = new Map(pending.map((p) => [p.agentId, p]));
+  const queued = new Set<string>();
+  const out = items.map((it) => {
+    const agents = [...new Set(it.sends.map((s) => s.agentId))];
+    agents.forEach((a) => queued.add(a));
+    const log = agents.map((a) => byId.get(a)).filter((p): p is PendingEntry => p !== undefined);
+    return log.length ? { ...it, log } : it;
+  });
+  return { items: out, unqueued: pending.filter((p) => !queued.has(p.agentId)) };
+}
+
+/** Write a message's entries; false (logged) when they could not be written, so the record is retried (its sends are guarded). */
+export async function recordMessageDeliveries(deps: LogDeps, m: Pick<VisitorMessage, 'messageId'>, entries: readonly AgentLogEntry[]): Promise<boolean> {
+  try {
+    await writeLogEntries(deps.db, deps.tableName, entries);
+    return true;
+  } catch (e) {
+    logger.warn('delivery log not written, left for the retry', { messageId: m.messageId, entries: entries.length, error: errorName(e) });
+    return false;
+  }
+}
