@@ -117,6 +117,9 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'DELETE', path: '/v1/workspace/agents/{agentId}', handler: 'http/remove-agent', grants: [...ADMIT_AGENT, { table: ['Query'], keys: [K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.recipients, K.connection, K.token] }, { table: ['GetItem'], keys: [K.token] }, { query: 'due' }, { table: ['UpdateItem'], keys: [K.conversation] }, { sns: ['DeleteEndpoint'] }, { ws: ['DELETE'] }] },
   // SPEC §12: the caller's delivery log (one Query on their own LOG# partition).
   { method: 'GET', path: '/v1/me/notifications', handler: 'http/list-notifications', grants: [...ADMIT_AGENT, { table: ['Query'], keys: [K.log] }] },
+  // SPEC §12 test notification: the 30 s cooldown (RATE#), the profile's targets, a frame per connection
+  // (a 410 forgets it), a push per device (a disabled endpoint marks it), the email, the log entry.
+  { method: 'POST', path: '/v1/me/notifications/test', handler: 'http/test-notification', grants: [...ADMIT_AGENT, { table: ['UpdateItem'], keys: [K.rate] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, ...TARGET_COPIES, { table: ['BatchWriteItem'], keys: [K.log] }, { ws: ['POST'] }, { sns: ['Publish'] }, 'ses:send'] },
   // CORS preflights for every route above (no CORS on the API itself: it would answer them all alike).
   { method: 'OPTIONS', path: '/{proxy+}', handler: 'http/preflight', grants: [] },
 ];
