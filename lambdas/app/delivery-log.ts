@@ -6,11 +6,12 @@
  * (store/notifications.ts), so a redelivered record rewrites the same entries and loses nothing.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { deliveryOf, messageEntry, pendingEntry, type AgentLogEntry, type LogDelivery, type PendingEntry, type SendResult } from '../domain/delivery-log.js';
+import { deliveryOf, digestLogId, messageEntry, pendingEntry, type AgentLogEntry, type LogDelivery, type PendingEntry, type SendResult } from '../domain/delivery-log.js';
 import { recipients, type AgentSettings } from '../domain/recipients.js';
 import { isInactive } from '../domain/agent-activity.js';
 import type { Targets, WorkItem } from '../domain/fanout-plan.js';
 import type { VisitorMessage } from '../domain/visitor-message.js';
+import { sha256Hex } from '../domain/ids.js';
 import { writeLogEntries } from '../store/delivery-log.js';
 import { logger } from '../platform/logger.js';
 import { errorName } from '../channels/report.js';
@@ -85,5 +86,31 @@ export async function recordMessageDeliveries(deps: LogDeps, m: Pick<VisitorMess
   } catch (e) {
     logger.warn('delivery log not written, left for the retry', { messageId: m.messageId, entries: entries.length, error: errorName(e) });
     return false;
+  }
+}
+
+/**
+ * The reminder's entry (SPEC §12): one per email sent or refused for good, naming its conversations.
+ * Its id is the send time and a hash of the conversations, so writing it twice is harmless. A log
+ * that cannot be written does not undo the email: it is reported, not thrown.
+ */
+export async function recordDigest(
+  deps: LogDeps,
+  a: { workspaceId: string; agentId: string },
+  at: string,
+  conversationIds: readonly string[],
+  outcome: 'sent' | 'failed',
+  detail?: string,
+): Promise<void> {
+  const ids = [...new Set(conversationIds)].sort();
+  const entry: AgentLogEntry = {
+    ...a,
+    id: digestLogId(at, sha256Hex(ids.join(',')).slice(0, 16)),
+    entry: { kind: 'digest', at, conversationIds: ids, outcome, ...(detail ? { detail } : {}) },
+  };
+  try {
+    await writeLogEntries(deps.db, deps.tableName, [entry]);
+  } catch (e) {
+    logger.warn('digest not logged', { ...a, error: errorName(e) });
   }
 }

@@ -9,8 +9,10 @@ import { DEFAULT_SETTINGS, type NotificationSettings as Settings } from '../../l
 import { dynamo } from '../../lambdas/platform/clients.js';
 import { putConnection } from '../../lambdas/store/connections.js';
 import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
+import { startSesFaults, type SesFaults } from '../support/ses-faults.js';
 
 let stack: OfflineStack;
+let faults: SesFaults;
 const sockets: AgentSocket[] = [];
 /** Each stream batch is handed to the fan-out twice (a redelivery) while this is on. */
 let twice = false;
@@ -22,11 +24,15 @@ beforeAll(async () => {
       return invoke(e);
     },
   });
+  // SES behind a proxy that can refuse an address (MessageRejected), as SES does.
+  faults = await startSesFaults(process.env.SES_ENDPOINT!);
+  process.env.SES_ENDPOINT = faults.url;
 });
 
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.close()));
   await stack?.stop();
+  await faults?.close();
 });
 
 interface TestAgent {
@@ -225,4 +231,27 @@ test('paged newest first; a bad cursor is 400; another agent reads only their ow
   const first = await log(a, '?limit=2');
   expect((await log(b, `?cursor=${encodeURIComponent(first.nextCursor)}`)).notifications).toEqual([]);
   expect((await call(stack.httpUrl, 'GET', '/v1/me/notifications')).status).toBe(401);
+});
+
+test('digest: a reminder email sent, and one SES refuses, are each an entry naming their conversations', async () => {
+  const ws = uid('ws');
+  const ok = await newAgent(ws, 'ok', { email: true, emailUnreadReminder: true });
+  const refused = await newAgent(ws, 'refused', { email: true, emailUnreadReminder: true });
+  faults.rejectTo([`${refused.agentId}@example.com`]);
+  const c1 = await conversation(ws, ok);
+  const c2 = await conversation(ws, refused);
+  const m1 = await says(c1, 'please answer');
+  const m2 = await says(c2, 'hello?');
+  // The obligations are recorded by the fan-out: wait for its entries before running the check.
+  await entryFor(ok, m1);
+  await entryFor(refused, m2);
+  const run = await call(stack.httpUrl, 'POST', '/_local/reminders/run');
+  expect(run.status).toBe(200);
+
+  const digestOf = (a: TestAgent) =>
+    eventually(async () => (await log(a)).notifications.find((n: any) => n.kind === 'digest'), `digest entry of ${a.agentId}`);
+  expect(await digestOf(ok)).toEqual({ kind: 'digest', at: expect.any(String), conversationIds: [c1.conversationId], outcome: 'sent' });
+  expect(await digestOf(refused)).toEqual({ kind: 'digest', at: expect.any(String), conversationIds: [c2.conversationId], outcome: 'failed', detail: 'provider_error' });
+  // Newest first: the digest came after the message.
+  expect((await log(ok)).notifications.map((n: any) => n.kind)).toEqual(['digest', 'message']);
 });
