@@ -14,6 +14,7 @@ import type { VisitorMessage } from '../domain/visitor-message.js';
 import { sha256Hex } from '../domain/ids.js';
 import { writeLogEntries } from '../store/delivery-log.js';
 import { logger } from '../platform/logger.js';
+import { countNotifications, recordFanoutDelay } from '../platform/metrics.js';
 import { errorName } from '../channels/report.js';
 
 export interface LogDeps {
@@ -108,9 +109,29 @@ export async function recordDigest(
     id: digestLogId(at, sha256Hex(ids.join(',')).slice(0, 16)),
     entry: { kind: 'digest', at, conversationIds: ids, outcome, ...(detail ? { detail } : {}) },
   };
+  countNotifications([{ channel: 'email', outcome }]);
   try {
     await writeLogEntries(deps.db, deps.tableName, [entry]);
   } catch (e) {
     logger.warn('digest not logged', { ...a, error: errorName(e) });
   }
+}
+
+/** This attempt's send outcomes, with when the first one was delivered (the fan-out's delay metric). */
+export class SendResults extends Map<string, SendResult> {
+  firstSentAtMs: number | undefined;
+  override set(key: string, r: SendResult): this {
+    if (this.firstSentAtMs === undefined && r !== 'failed' && r.outcome === 'sent') this.firstSentAtMs = Date.now();
+    return super.set(key, r);
+  }
+}
+
+/**
+ * SPEC §12 metrics of one attempt: the sends it made, by channel and outcome, the suppressions and
+ * email obligations of `pending` (the stream record counts those of every recipient, the workers
+ * only their sends), and the delay to this attempt's first delivered send.
+ */
+export function measureMessage(m: Pick<VisitorMessage, 'createdAt'>, results: SendResults, pending: readonly PendingEntry[]): void {
+  countNotifications([...byAgent(results.entries()).values()].flat().concat(pending.flatMap((p) => p.base)));
+  if (results.firstSentAtMs !== undefined) recordFanoutDelay(m.createdAt, results.firstSentAtMs);
 }

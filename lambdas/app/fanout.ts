@@ -34,7 +34,7 @@ import { postFrame } from '../channels/desktop.js';
 import { publishPush } from '../channels/mobile.js';
 import { emptyReport, errorName, type ChannelReport } from '../channels/report.js';
 import type { SendResult } from '../domain/delivery-log.js';
-import { attachLog, logEntries, messageLog, recordMessageDeliveries, type LoggedWorkItem } from './delivery-log.js';
+import { attachLog, logEntries, measureMessage, messageLog, recordMessageDeliveries, SendResults, type LoggedWorkItem } from './delivery-log.js';
 
 export interface FanoutDeps {
   db: DynamoDBDocumentClient;
@@ -148,11 +148,13 @@ export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promis
     await sendBatch(deps.sqs, deps.queueUrl, items);
     total = { ...emptyReport(), skipped: sends.length - items.reduce((n, it) => n + it.sends.length, 0), queued: items.length };
     logged = await recordMessageDeliveries(deps, m, logEntries(m, unqueued, earlier));
+    measureMessage(m, new SendResults(), pending);
   } else {
-    const results = new Map<string, SendResult>();
+    const results = new SendResults();
     const [report, dueFailed] = await Promise.all([deliver(deps, m, assigneeId, sends, done, INLINE_PART, results), recordAllDue(deps, m, due)]);
     total = { ...report, failed: report.failed + dueFailed, queued: 0 };
     logged = await recordMessageDeliveries(deps, m, logEntries(m, pending, earlier, results));
+    measureMessage(m, results, pending);
   }
   logger.info('message fanned out', {
     messageId: m.messageId,
@@ -200,7 +202,7 @@ export async function fanoutBatch(event: DynamoDBStreamEvent, deps: FanoutDeps):
 export async function handleWorkItem(deps: FanoutDeps, item: LoggedWorkItem): Promise<boolean> {
   const part = bucketPart(item.bucket);
   const done = await readDone(deps.db, deps.tableName, item.message.messageId, part);
-  const results = new Map<string, SendResult>();
+  const results = new SendResults();
   const [report, dueFailed] = await Promise.all([
     deliver(deps, item.message, item.assigneeId, item.sends, done, part, results),
     recordAllDue(deps, item.message, item.due),
@@ -213,6 +215,7 @@ export async function handleWorkItem(deps: FanoutDeps, item: LoggedWorkItem): Pr
     await readDone(deps.db, deps.tableName, item.message.messageId, part, settled);
     logged = await recordMessageDeliveries(deps, item.message, logEntries(item.message, item.log, settled, results));
   }
+  measureMessage(item.message, results, []);
   logger.info('work item sent', { messageId: item.message.messageId, bucket: item.bucket, ...report, dueFailed });
   return report.failed + dueFailed === 0 && logged;
 }
