@@ -9,10 +9,7 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
-export const METRICS_NAMESPACE = 'AgentChatNotifications';
-export const SERVICE_NAME = 'agent-chat-notifications';
-export const NOTIFICATIONS_METRIC = 'Notifications';
-export const FANOUT_DELAY_METRIC = 'FanoutDelay';
+import { FANOUT_DELAY_METRIC, METRICS_NAMESPACE, NOTIFICATIONS_METRIC, SERVICE_NAME } from './metric-names.js';
 
 let metrics: Metrics | undefined;
 const instance = () => (metrics ??= new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }));
