@@ -6,7 +6,7 @@
  * (store/notifications.ts), so a redelivered record rewrites the same entries and loses nothing.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { deliveryOf, digestLogId, messageEntry, pendingEntry, type AgentLogEntry, type LogDelivery, type PendingEntry, type SendResult } from '../domain/delivery-log.js';
+import { clearLogId, deliveryOf, digestLogId, messageEntry, pendingEntry, type AgentLogEntry, type LogDelivery, type PendingEntry, type SendResult } from '../domain/delivery-log.js';
 import { recipients, type AgentSettings } from '../domain/recipients.js';
 import { isInactive } from '../domain/agent-activity.js';
 import type { Targets, WorkItem } from '../domain/fanout-plan.js';
@@ -134,4 +134,37 @@ export class SendResults extends Map<string, SendResult> {
 export function measureMessage(m: Pick<VisitorMessage, 'createdAt'>, results: SendResults, pending: readonly PendingEntry[]): void {
   countNotifications([...byAgent(results.entries()).values()].flat().concat(pending.flatMap((p) => p.base)));
   if (results.firstSentAtMs !== undefined) recordFanoutDelay(m.createdAt, results.firstSentAtMs);
+}
+
+/** The fan-out plan's suppressions (`[{agentId, channel, detail}]`) as `messageLog` takes them. */
+export function suppressionsFrom(list: ReadonlyArray<{ agentId: string; channel: 'desktop' | 'mobile' | 'email'; detail: string }>): Suppressions {
+  const out = new Map<string, LogDelivery[]>();
+  for (const s of list) {
+    const l = out.get(s.agentId) ?? [];
+    l.push({ channel: s.channel, outcome: 'suppressed', detail: s.detail });
+    out.set(s.agentId, l);
+  }
+  return out;
+}
+
+/**
+ * A clear push's entry (SPEC §11.3, §12): one per (agent, conversation, read position), so the
+ * same clear written twice stays one entry. `at` is when the read that caused it happened.
+ */
+export async function recordClear(
+  deps: LogDeps,
+  a: { workspaceId: string; agentId: string },
+  c: { conversationId: string; readSeq: number; at: string },
+  deliveries: readonly LogDelivery[],
+): Promise<boolean> {
+  try {
+    await writeLogEntries(deps.db, deps.tableName, [
+      { ...a, id: clearLogId(c.at, `${c.conversationId}#${c.readSeq}`), entry: { kind: 'clear', at: c.at, conversationId: c.conversationId, deliveries: [...deliveries] } },
+    ]);
+    countNotifications(deliveries);
+    return true;
+  } catch (e) {
+    logger.warn('clear not logged', { ...a, conversationId: c.conversationId, error: errorName(e) });
+    return false;
+  }
 }
