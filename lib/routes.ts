@@ -126,6 +126,11 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   // One function serves both rows (the stack builds one per handler): both name its grants.
   { method: 'GET', path: '/v1/unsubscribe', handler: 'http/unsubscribe', grants: [...UNSUBSCRIBE] },
   { method: 'POST', path: '/v1/unsubscribe', handler: 'http/unsubscribe', grants: [...UNSUBSCRIBE] },
+  // SPEC §12: the caller's delivery log (one Query on their own LOG# partition).
+  { method: 'GET', path: '/v1/me/notifications', handler: 'http/list-notifications', grants: [...ADMIT_AGENT, { table: ['Query'], keys: [K.log] }] },
+  // SPEC §12 test notification: the 30 s cooldown (RATE#), the profile's targets, a frame per connection
+  // (a 410 forgets it), a push per device (a disabled endpoint marks it), the email, the log entry.
+  { method: 'POST', path: '/v1/me/notifications/test', handler: 'http/test-notification', grants: [...ADMIT_AGENT, { table: ['UpdateItem'], keys: [K.rate] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, ...TARGET_COPIES, { table: ['BatchWriteItem'], keys: [K.log] }, { ws: ['POST'] }, { sns: ['Publish'] }, 'ses:send'] },
   // CORS preflights for every route above (no CORS on the API itself: it would answer them all alike).
   { method: 'OPTIONS', path: '/{proxy+}', handler: 'http/preflight', grants: [] },
 ];
@@ -167,6 +172,8 @@ export const BACKGROUND = {
       { table: ['Query', 'UpdateItem'], keys: [K.recipients] },
       // The guard (store/notifications.ts): one Query, one UpdateItem per channel.
       { table: ['Query', 'UpdateItem'], keys: [K.notification] },
+      // The delivery log (store/delivery-log.ts): entries in batches of 25.
+      { table: ['BatchWriteItem'], keys: [K.log] },
       // A 410 from @connections: the connection's two items go (store/connections.ts deleteConnection).
       { table: ['DeleteItem'], keys: [K.agent, K.connection] },
       { sns: ['Publish'] },
@@ -177,7 +184,7 @@ export const BACKGROUND = {
     handler: 'reminder',
     // The cross-tenant `due` index: the reminder, the agent removal and the expiry sweep only.
     // The agent's profile comes back from the claim's UpdateItem (ALL_NEW): no GetItem on it.
-    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send', ...CATCH_UP] as Grant[],
+    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send', ...CATCH_UP, { table: ['BatchWriteItem'], keys: [K.log] }] as Grant[],
   },
   /**
    * The reminder's workers (QUEUES `reminder-work`): one partition of the `due` index each, the
@@ -186,7 +193,7 @@ export const BACKGROUND = {
   reminderWorker: {
     handler: 'reminder-worker',
     // The agent's profile comes back from the claim's UpdateItem (ALL_NEW): no GetItem on it.
-    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send', ...CATCH_UP] as Grant[],
+    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send', ...CATCH_UP, { table: ['BatchWriteItem'], keys: [K.log] }] as Grant[],
   },
   /**
    * Every minute: closes connections whose token expired (SPEC §10.4). Their expiry minutes are
@@ -244,6 +251,7 @@ export const QUEUES: readonly WorkQueue[] = [
       { table: ['GetItem', 'UpdateItem'], keys: [K.agent] },
       { table: ['UpdateItem'], keys: [K.recipients] },
       { table: ['Query', 'UpdateItem'], keys: [K.notification] },
+      { table: ['BatchWriteItem'], keys: [K.log] },
       { table: ['DeleteItem'], keys: [K.agent, K.connection] },
       { sns: ['Publish'] },
       { ws: ['POST'] },

@@ -23,6 +23,7 @@ import { WebConsole } from './constructs/web-console.js';
 import { WebSocketEndpoint } from './constructs/websocket-api.js';
 import { EmailEvents } from './constructs/email-events.js';
 import { WorkQueueResources } from './constructs/work-queue.js';
+import { NotificationsDashboard } from './constructs/dashboard.js';
 
 export interface AgentChatStackProps extends StackProps {
   /** The built console (web/build.ts output). */
@@ -189,6 +190,16 @@ export class AgentChatStack extends Stack {
     alarms.iteratorAge('FanoutIteratorAge', fanout.fn, Duration.minutes(1));
     // SPEC §8: pushes refused for good (a disabled platform application, a missing permission, an invalid payload) are not retried, so they alarm.
     alarms.logMessage('FanoutPushRefused', fanout.logGroup, PUSH_REFUSED_FOR_GOOD, 'Fan-out: mobile pushes refused for good (disabled platform application, missing permission, invalid payload)');
+
+    // SPEC §12: notifications by channel and outcome, the fan-out's delay, DLQ depths, iterator age.
+    new NotificationsDashboard(this, 'Dashboard', {
+      fanout: fanout.fn,
+      deadLetterQueues: [
+        { label: 'fan-out stream', queue: this.pipeline.fanoutDlq },
+        { label: 'reminder schedule', queue: this.pipeline.reminderDlq },
+        ...queues.map((q) => ({ label: q.id, queue: this.workQueues.get(q.id)!.dlq })),
+      ],
+    });
 
     web.allowConnections({ apiUrl: this.http.api.apiEndpoint, wsUrl: this.webSocket.url, issuer: signIn.issuer, tokenEndpoint: signIn.tokenEndpoint });
     web.deploy({

@@ -310,6 +310,10 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       RATE_LIMITS: rateLimits ? 'on' : 'off',
       REMINDER_MIN_AGE_S: String(reminderMinAgeS),
       SES_MAX_SEND_RATE: String(sesMaxSendRate),
+      // SPEC §12 metrics (lambdas/platform/metrics.ts) are EMF lines on stdout: off offline, so the
+      // logs stay readable, unless LOCAL_METRICS=1. No X-Ray daemon offline: the tracer is off too.
+      POWERTOOLS_METRICS_DISABLED: process.env.LOCAL_METRICS === '1' ? 'false' : 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
     });
 
     // One at a time: jest's ESM loader fails on concurrent dynamic imports that share modules.

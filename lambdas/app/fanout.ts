@@ -25,7 +25,7 @@ import { conversationWithCandidates } from '../store/recipients.js';
 import { recordDue } from '../store/positions.js';
 import { backfillTargets } from './targets-backfill.js';
 import { readDone, recordDone, type GuardChannel, type Settled } from '../store/notifications.js';
-import { planRecipients, planSends, sendKey, workItems, type Send, type Suppressed, type WorkItem } from '../domain/fanout-plan.js';
+import { planRecipients, planSends, sendKey, workItems, type Send, type WorkItem } from '../domain/fanout-plan.js';
 import { attentionOf } from '../domain/attention-plan.js';
 
 export { WORK_BUCKETS, WORK_ITEM_SENDS, workItems, type WorkItem } from '../domain/fanout-plan.js';
@@ -35,6 +35,8 @@ import type { VisitorMessage } from '../domain/visitor-message.js';
 import { postFrame } from '../channels/desktop.js';
 import { publishPush } from '../channels/mobile.js';
 import { emptyReport, errorName, type ChannelReport } from '../channels/report.js';
+import type { SendResult } from '../domain/delivery-log.js';
+import { attachLog, logEntries, measureMessage, messageLog, recordMessageDeliveries, SendResults, suppressionsFrom, type LoggedWorkItem } from './delivery-log.js';
 
 export interface FanoutDeps {
   db: DynamoDBDocumentClient;
@@ -80,6 +82,7 @@ async function deliver(
   done: Set<string>,
   part: string,
   badges: ReadonlyMap<string, number> = new Map(),
+  results?: Map<string, SendResult>,
 ): Promise<ChannelReport> {
   const todo = sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`));
   const report = { ...emptyReport(), skipped: sends.length - todo.length };
@@ -99,10 +102,12 @@ async function deliver(
           ? await postFrame(deps, { workspaceId: m.workspaceId, agentId: s.agentId, connectionId: s.connectionId }, frameFor(s), m.messageId)
           : await publishPush(deps, { workspaceId: m.workspaceId, agentId: s.agentId, deviceId: s.deviceId, platform: s.platform, endpointArn: s.endpointArn }, m, { ...(s.preview ? { preview: s.preview } : {}), badge: badges.get(s.agentId) });
       settled[s.channel].push({ target: sendKey(s), settled: r });
+      results?.set(`${s.channel}#${sendKey(s)}`, r);
       if (r.outcome === 'sent') report.sent++;
       else report.dropped++;
     } catch (e) {
       report.failed++;
+      results?.set(`${s.channel}#${sendKey(s)}`, 'failed');
       logger.warn('send failed, left for the retry', { messageId: m.messageId, channel: s.channel, agentId: s.agentId, error: errorName(e) });
     }
   });
@@ -128,14 +133,8 @@ async function recordAllDue(deps: FanoutDeps, m: VisitorMessage, agents: readonl
   return failed;
 }
 
-/**
- * What the plan withheld, and why (SPEC §12 details), for the delivery log; the fan-out calls it
- * once per message attempt (a retried record calls it again: the log dedupes).
- */
-export type OnSuppressed = (m: VisitorMessage, suppressed: readonly Suppressed[]) => Promise<void> | void;
-
 /** One new message from the stream: true when fully handled, false when something must be retried. */
-export async function fanOutMessage(deps: FanoutDeps & { onSuppressed?: OnSuppressed }, m: VisitorMessage): Promise<boolean> {
+export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promise<boolean> {
   const found = await conversationWithCandidates(deps.db, deps.tableName, m.workspaceId, m.conversationId);
   if (!found) return true;
   const { conversation: conv, candidates } = found;
@@ -155,27 +154,36 @@ export async function fanOutMessage(deps: FanoutDeps & { onSuppressed?: OnSuppre
   // SPEC §11.4–11.6, evaluated now (the message's fan-out time): notify, preview, held pushes.
   const attention = new Map(candidates.map((c) => [c.agentId, attentionOf(c, nowMs)]));
   const { sends, due, suppressed } = planSends(recipients, (id) => targets.get(id), Math.floor(nowMs / 1000), (id) => attention.get(id));
-  if (deps.onSuppressed && suppressed.length > 0) await deps.onSuppressed(m, suppressed);
   // SPEC §11.4: an agent whose alert push was held for do-not-disturb or quiet hours is owed a catch-up.
   const catchUpFailed = await recordCatchUps(deps, m, candidates, suppressed, nowMs);
   // SPEC §11.2: the badge counts for every recipient, whatever their channels.
   const recipientIds = recipients.map((d) => d.agentId);
   const threshold = deps.threshold ?? FANOUT_THRESHOLD;
   // One read of the whole guard: an earlier attempt may have sent some targets inline or through workers.
-  const done = await readDone(deps.db, deps.tableName, m.messageId);
+  const earlier = new Map<string, SendResult>();
+  const done = await readDone(deps.db, deps.tableName, m.messageId, undefined, earlier);
   const assigneeId = conv.assigneeId ?? null;
+  // SPEC §12: every recipient's entry in the delivery log (app/delivery-log.ts).
+  // The plan's suppressions (do-not-disturb, quiet hours, active on desktop…) say why nothing went.
+  const pending = messageLog(m, assigneeId, candidates, { nowMs, inactiveDays: deps.inactiveDays }, (id) => targets.get(id), suppressionsFrom(suppressed));
   let total: Report;
+  let logged: boolean;
   if (sends.length > threshold && deps.sqs && deps.queueUrl) {
-    const items = workItems(m, assigneeId, sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`)), due);
+    const items = attachLog(workItems(m, assigneeId, sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`)), due), pending);
     // The workers record the badge of the agents they send to; the others' is recorded here.
-    const inItems = new Set(items.flatMap((it) => it.sends.map((s) => s.agentId)));
-    const [, unreadFailed] = await Promise.all([sendBatch(deps.sqs, deps.queueUrl, items), markRecipientsUnread(deps, m, recipientIds.filter((id) => !inItems.has(id)), [])]);
-    total = { ...emptyReport(), skipped: sends.length - items.reduce((n, it) => n + it.sends.length, 0), queued: items.length, failed: unreadFailed.failed + catchUpFailed };
+    const inItems = new Set(items.items.flatMap((it) => it.sends.map((s) => s.agentId)));
+    const [, unread] = await Promise.all([sendBatch(deps.sqs, deps.queueUrl, items.items), markRecipientsUnread(deps, m, recipientIds.filter((id) => !inItems.has(id)), [])]);
+    total = { ...emptyReport(), skipped: sends.length - items.items.reduce((n, it) => n + it.sends.length, 0), queued: items.items.length, failed: unread.failed + catchUpFailed };
+    logged = await recordMessageDeliveries(deps, m, logEntries(m, items.unqueued, earlier));
+    measureMessage(m, new SendResults(), pending);
   } else {
     // The badge first: every frame and push of this message carries it (one write per recipient).
     const unread = await markRecipientsUnread(deps, m, recipientIds, sends);
-    const [report, dueFailed] = await Promise.all([deliver(deps, m, assigneeId, sends, done, INLINE_PART, unread.badges), recordAllDue(deps, m, due)]);
+    const results = new SendResults();
+    const [report, dueFailed] = await Promise.all([deliver(deps, m, assigneeId, sends, done, INLINE_PART, unread.badges, results), recordAllDue(deps, m, due)]);
     total = { ...report, failed: report.failed + dueFailed + unread.failed + catchUpFailed, queued: 0 };
+    logged = await recordMessageDeliveries(deps, m, logEntries(m, pending, earlier, results));
+    measureMessage(m, results, pending);
   }
   logger.info('message fanned out', {
     messageId: m.messageId,
@@ -186,7 +194,7 @@ export async function fanOutMessage(deps: FanoutDeps & { onSuppressed?: OnSuppre
     suppressed: suppressed.length,
     ...total,
   });
-  return total.failed === 0;
+  return total.failed === 0 && logged;
 }
 
 async function handleRecord(deps: FanoutDeps, r: DynamoDBRecord): Promise<boolean> {
@@ -221,18 +229,28 @@ export async function fanoutBatch(event: DynamoDBStreamEvent, deps: FanoutDeps):
 }
 
 /** One work item: the bucket's guard read once, the sends not done made, the obligations recorded. */
-export async function handleWorkItem(deps: FanoutDeps, item: WorkItem): Promise<boolean> {
+export async function handleWorkItem(deps: FanoutDeps, item: LoggedWorkItem): Promise<boolean> {
   const part = bucketPart(item.bucket);
   const [done, unread] = await Promise.all([
     readDone(deps.db, deps.tableName, item.message.messageId, part),
     markRecipientsUnread(deps, item.message, [...new Set(item.sends.map((s) => s.agentId))], item.sends),
   ]);
+  const results = new SendResults();
   const [report, dueFailed] = await Promise.all([
-    deliver(deps, item.message, item.assigneeId, item.sends, done, part, unread.badges),
+    deliver(deps, item.message, item.assigneeId, item.sends, done, part, unread.badges, results),
     recordAllDue(deps, item.message, item.due),
   ]);
+  // The log entries of this item's agents: the bucket's guard read again after this item's own
+  // write, so an agent whose sends were split over two items of the bucket keeps both halves.
+  let logged = true;
+  if (item.log?.length) {
+    const settled = new Map<string, SendResult>();
+    await readDone(deps.db, deps.tableName, item.message.messageId, part, settled);
+    logged = await recordMessageDeliveries(deps, item.message, logEntries(item.message, item.log, settled, results));
+  }
+  measureMessage(item.message, results, []);
   logger.info('work item sent', { messageId: item.message.messageId, bucket: item.bucket, ...report, dueFailed, unreadFailed: unread.failed });
-  return report.failed + dueFailed + unread.failed === 0;
+  return report.failed + dueFailed + unread.failed === 0 && logged;
 }
 
 /** The `fanout-worker` consumer: items with a failed send are reported for SQS to deliver again. */

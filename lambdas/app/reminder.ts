@@ -38,6 +38,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { catchUpPartitionOf, catchUpPartitions } from '../store/catch-up.js';
 import { runCatchUps } from './catch-up.js';
 import { signUnsubscribe } from '../domain/unsubscribe-token.js';
+import { recordDigest } from './delivery-log.js';
 
 export interface ReminderSummary {
   agentsEmailed: number;
@@ -296,6 +297,8 @@ export async function remindAgent(deps: ReminderDeps, due: DueAgent, pacer: Pace
       ...(deps.configurationSet ? { configurationSet: deps.configurationSet } : {}),
     });
     if (sent.status === 'failed-permanent') {
+      // SPEC §12: a refused digest is in the agent's log.
+      await recordDigest(deps, ids, new Date(clock(deps)).toISOString(), planned.map((p) => p.conversationId), 'failed', 'provider_error');
       if (sent.recipient) {
         // Not retried every 5 minutes: the agent's email is failing until a settings save or a sign-in.
         logger.error('reminder email failed', { ...log, status: sent.status, code: sent.code, emailStatus: 'failing', conversations: planned.length });
@@ -319,6 +322,7 @@ export async function remindAgent(deps: ReminderDeps, due: DueAgent, pacer: Pace
       // The email went out; what was not recorded stays due and may be listed once more.
       logger.error('reminder sent but not fully recorded', { ...log, error: errorInfo(e) });
     }
+    await recordDigest(deps, ids, new Date(clock(deps)).toISOString(), emailed.map((e) => e.conv), 'sent');
     logger.info('reminder emailed', { ...log, conversations: emailed.length, listed: listed.length });
     return { kind: 'emailed', conversations: emailed.length };
   } catch (e) {

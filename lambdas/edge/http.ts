@@ -5,6 +5,8 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { tracer } from '../platform/tracer.js';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { AppError, asAppError, badRequest, errorBody, forbidden, invalid, notFound, tooLarge, unauthorized } from './errors.js';
@@ -115,6 +117,7 @@ export function httpHandler<B = undefined, Q = Record<string, never>>(
 ) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .handler(async (event) => {
       // API Gateway's request id ties every line of this request together (and to its access log).
       logger.setCorrelationId(event.requestContext?.requestId);

@@ -5,6 +5,8 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { tracer } from '../platform/tracer.js';
 import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { asAppError } from './errors.js';
@@ -67,6 +69,7 @@ async function refuseExpired(event: WsEvent, agent: ConnectionAgent): Promise<AP
 export function wsHandler<T>(schema: z.ZodMiniType<T> | undefined, fn: (input: T, agent: Identity, event: WsEvent) => Promise<unknown>) {
   return middy<WsEvent, APIGatewayProxyResultV2, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .handler(async (event) => {
       logger.setCorrelationId(event.requestContext?.requestId);
       try {

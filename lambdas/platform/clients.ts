@@ -10,6 +10,7 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { config } from './config.js';
 import { recordCalls } from './call-log.js';
+import { traced } from './tracer.js';
 import { TABLE } from '../store/table.js';
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -29,7 +30,7 @@ let sqs: SQSClient | undefined;
 
 export function dynamo(): DynamoDBDocumentClient {
   if (!ddb) {
-    const low = new DynamoDBClient(common(config().endpoints.dynamodb));
+    const low = traced(new DynamoDBClient(common(config().endpoints.dynamodb)));
     // The least-privilege proof's recorder (dormant unless AWS_CALL_LOG is set): lambdas/platform/call-log.ts.
     recordCalls(low.middlewareStack, { service: 'dynamodb', tablePk: TABLE.partitionKey, indexKeys: INDEX_KEYS });
     ddb = DynamoDBDocumentClient.from(low, { marshallOptions: { removeUndefinedValues: true } });
@@ -45,7 +46,7 @@ const BOUNDED_SEND = { requestHandler: { connectionTimeout: 1_000, requestTimeou
 
 export function snsClient(): SNSClient {
   if (!sns) {
-    sns = new SNSClient({ ...common(config().endpoints.sns), ...BOUNDED_SEND });
+    sns = traced(new SNSClient({ ...common(config().endpoints.sns), ...BOUNDED_SEND }));
     recordCalls(sns.middlewareStack, { service: 'sns' });
   }
   return sns;
@@ -54,7 +55,7 @@ export function snsClient(): SNSClient {
 export function sesClient(): SESClient {
   // SES throttling is retried by the SDK with backoff; a few more attempts than the default 3.
   if (!ses) {
-    ses = new SESClient({ ...common(config().endpoints.ses), maxAttempts: 6 });
+    ses = traced(new SESClient({ ...common(config().endpoints.ses), maxAttempts: 6 }));
     recordCalls(ses.middlewareStack, { service: 'ses' });
   }
   return ses;
@@ -67,7 +68,7 @@ export function connectionsClient(): ApiGatewayManagementApiClient {
     const local = !endpoint.startsWith('https://');
     // Unlike the other clients, the endpoint is set on AWS too (the stage's callback URL): only a
     // local gateway gets the local credentials.
-    ws = new ApiGatewayManagementApiClient({ ...(local ? common(endpoint) : { region: config().region, endpoint }), ...BOUNDED_SEND });
+    ws = traced(new ApiGatewayManagementApiClient({ ...(local ? common(endpoint) : { region: config().region, endpoint }), ...BOUNDED_SEND }));
     recordCalls(ws.middlewareStack, { service: 'execute-api' });
   }
   return ws;
@@ -79,7 +80,7 @@ export function connectionsClient(): ApiGatewayManagementApiClient {
  */
 export function sqsClient(): SQSClient {
   if (!sqs) {
-    sqs = new SQSClient({ ...common(config().endpoints.sqs), ...BOUNDED_SEND });
+    sqs = traced(new SQSClient({ ...common(config().endpoints.sqs), ...BOUNDED_SEND }));
     recordCalls(sqs.middlewareStack, { service: 'sqs' });
   }
   return sqs;

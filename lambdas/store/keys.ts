@@ -23,6 +23,7 @@
  *  a device token's one holder      pk TOKEN#{platform}#{sha256(token)} sk OWNER (agent, device, endpoint)
  *  an agent's unread badge          pk AGENT#{ws}#{agent}   sk UNREAD   (c#{conv} = newest seq, a#{conv} = alerted devices)
  *  a catch-up push owed (sparse)    pk AGENT#{ws}#{agent}   sk CATCHUP; due CATCHUP#{shard 00-15} / {quiet end ms, 13 digits}#{ws}#{agent}
+ *  delivery log of an agent         pk LOG#{ws}#{agent}     sk {at}#{M|D|T|C}#{id}  (ttl 30 days; newest first)
  */
 export const k = {
   agent: (ws: string, agentId: string) => ({ pk: `AGENT#${ws}#${agentId}`, sk: 'PROFILE' }),
@@ -78,6 +79,9 @@ export const k = {
   catchUpPk: (shard: number) => `CATCHUP#${String(shard).padStart(2, '0')}`,
   /** Sorted by the instant the quiet ends, so the reminder reads only the entries whose quiet is over. */
   catchUpSk: (endsAtMs: number, ws: string, agentId: string) => `${String(Math.max(0, Math.floor(endsAtMs))).padStart(13, '0')}#${ws}#${agentId}`,
+  /** SPEC §12: one partition per agent; `id` (domain/delivery-log.ts) starts with the entry's time. */
+  deliveryLog: (ws: string, agentId: string, id: string) => ({ pk: `LOG#${ws}#${agentId}`, sk: id }),
+  deliveryLogPk: (ws: string, agentId: string) => `LOG#${ws}#${agentId}`,
 };
 
 /**
@@ -97,6 +101,7 @@ export const LEADING_KEYS = {
   workspace: 'WS#*',
   rate: 'RATE#*',
   token: 'TOKEN#*',
+  log: 'LOG#*',
 } as const;
 
 /**

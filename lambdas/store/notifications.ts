@@ -35,7 +35,14 @@ const OUTCOME_ATTR = 'o#';
  * The targets done for a message, as `{channel}#{target}`: of every part, or of one part only.
  * One Query (strongly consistent: the previous attempt's write must be seen).
  */
-export async function readDone(db: DynamoDBDocumentClient, tableName: string, messageId: string, part?: string): Promise<Set<string>> {
+export async function readDone(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  messageId: string,
+  part?: string,
+  /** Filled, when given, with each settled target's outcome (`{channel}#{target}`; sent ones too): the delivery log's earlier outcomes. */
+  outcomes?: Map<string, Settled | "failed">,
+): Promise<Set<string>> {
   const done = new Set<string>();
   let start: Record<string, unknown> | undefined;
   do {
@@ -44,14 +51,20 @@ export async function readDone(db: DynamoDBDocumentClient, tableName: string, me
         TableName: tableName,
         KeyConditionExpression: part ? 'pk = :pk AND begins_with(sk, :part)' : 'pk = :pk',
         ExpressionAttributeValues: { ':pk': k.notificationPk(messageId), ...(part ? { ':part': `${part}#` } : {}) },
-        ProjectionExpression: 'sk, done',
+        ...(outcomes ? {} : { ProjectionExpression: 'sk, done' }),
         ConsistentRead: true,
         ExclusiveStartKey: start,
       }),
     );
     for (const it of r.Items ?? []) {
       const channel = String(it.sk).split('#').at(-1);
-      for (const t of (it.done as Set<string> | undefined) ?? []) done.add(`${channel}#${t}`);
+      for (const t of (it.done as Set<string> | undefined) ?? []) {
+        done.add(`${channel}#${t}`);
+        if (outcomes) {
+          const o = it[`${OUTCOME_ATTR}${t}`] as { outcome?: Outcome; detail?: string } | undefined;
+          outcomes.set(`${channel}#${t}`, { outcome: o?.outcome ?? 'sent', ...(o?.detail !== undefined ? { detail: o.detail } : {}) });
+        }
+      }
     }
     start = r.LastEvaluatedKey;
   } while (start);

@@ -63,3 +63,32 @@ export async function takeRate(db: DynamoDBDocumentClient, tableName: string, li
     }
   }
 }
+
+/**
+ * At most one request per `cooldownMs` for one key (SPEC §10.2's test notification, 1 per 30 s): one
+ * conditional UpdateItem on `RATE#{scope}#{key}` / `W#last` that moves `at` only when the last one is
+ * at least `cooldownMs` old, so two requests at once cannot both pass. The refusal's Retry-After comes
+ * from the item DynamoDB returns with the failed condition (ReturnValuesOnConditionCheckFailure,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html).
+ */
+export async function takeCooldown(db: DynamoDBDocumentClient, tableName: string, scope: string, key: string, cooldownMs: number, nowMs = Date.now()): Promise<Taken> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: k.rateCounter(scope, key, 'last'),
+        UpdateExpression: 'SET entity = :e, #at = :now, #ttl = :ttl',
+        ConditionExpression: 'attribute_not_exists(#at) OR #at <= :before',
+        ExpressionAttributeNames: { '#at': 'at', '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':e': 'rate', ':now': nowMs, ':before': nowMs - cooldownMs, ':ttl': Math.ceil((nowMs + cooldownMs) / 1000) + 60 },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { ok: true };
+  } catch (e) {
+    if (!isConditionalFailure(e)) throw e;
+    const last = Number((e as { Item?: Record<string, unknown> }).Item?.at);
+    const waitMs = Number.isFinite(last) ? last + cooldownMs - nowMs : cooldownMs;
+    return { ok: false, scope, retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)) };
+  }
+}

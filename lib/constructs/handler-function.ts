@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Grant } from '../routes.js';
 import { BUNDLING as SHARED_BUNDLING, handlerEntry } from '../bundling.js';
 import { applyGrants, type GrantTargets } from './grants.js';
+import { acknowledgeWildcards } from './nag.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -67,6 +68,12 @@ export class HandlerFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       bundling: BUNDLING,
+      // SPEC §12: X-Ray active tracing on every function (Powertools Tracer adds the SDK calls, lambdas/platform/tracer.ts).
+      tracing: lambda.Tracing.ACTIVE,
     });
+    // Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords on `*` to the role:
+    // X-Ray has no resource-level permissions for them
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html).
+    acknowledgeWildcards(this.role, ['*'], 'X-Ray trace upload (PutTraceSegments, PutTelemetryRecords) has no resource-level permissions');
   }
 }

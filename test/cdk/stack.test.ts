@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { AgentChatStack } from '../../lib/stack.js';
 import { ALL_HANDLERS, BACKGROUND, HTTP_ROUTES, WS_AUTHORIZER, WS_ROUTE_SELECTION, WS_ROUTES } from '../../lib/routes.js';
 import { FANOUT_FILTER, TABLE } from '../../lambdas/store/table.js';
+import { FANOUT_DELAY_METRIC, METRICS_NAMESPACE, NOTIFICATION_SERIES, NOTIFICATIONS_METRIC, SERVICE_NAME } from '../../lambdas/platform/metric-names.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; Metadata?: Record<string, any> };
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
@@ -178,6 +179,9 @@ describe('functions', () => {
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
       const logGroupId = JSON.stringify(fn.Properties.LoggingConfig.LogGroup).match(/"Ref":"([A-Za-z0-9]+)"/)?.[1];
       expect(resources[logGroupId!]?.Properties.RetentionInDays).toBe(30);
+      // SPEC §12: X-Ray active tracing on every function, and its role may upload the traces.
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(actionsOf(handler)).toEqual(expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
     }
   });
 
@@ -262,11 +266,24 @@ describe('grants follow the route table', () => {
     expect(actionsOf('http/delete-device').filter((a) => a.startsWith('sns:'))).toEqual(['sns:DeleteEndpoint']);
   });
 
-  test('no function holds an action nobody calls (SendEmail, ConditionCheckItem, DescribeTable, BatchWriteItem) or a wildcard index', () => {
+  test('no function holds an action nobody calls (SendEmail, ConditionCheckItem, DescribeTable) or a wildcard index', () => {
     for (const handler of allHandlers) {
-      for (const a of ['ses:SendEmail', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:BatchWriteItem']) expect(actionsOf(handler)).not.toContain(a);
+      for (const a of ['ses:SendEmail', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable']) expect(actionsOf(handler)).not.toContain(a);
       expect(JSON.stringify(statementsOf(handler))).not.toContain('/index/*');
     }
+  });
+
+  test('BatchWriteItem only for the delivery log (SPEC §12), only on LOG# keys, and only where entries are written', () => {
+    const writers = new Set<string>();
+    for (const handler of allHandlers) {
+      for (const st of statementsOf(handler).filter((x) => [x.Action].flat().includes('dynamodb:BatchWriteItem'))) {
+        writers.add(handler);
+        expect([st.Action].flat()).toEqual(['dynamodb:BatchWriteItem']);
+        expect(JSON.stringify(st.Condition)).toContain('"LOG#*"');
+        expect(JSON.stringify(st.Condition)).not.toMatch(/"(AGENT|CONV|CONN|NOTIF|WS|RATE|TOKEN)#/);
+      }
+    }
+    expect([...writers].sort()).toEqual(['fanout', 'fanout-worker', 'http/test-notification', 'reminder', 'reminder-worker']);
   });
 
   test('only the reminder, the agent removal and the expiry sweep may query the cross-tenant due index; list-conversations queries gsi1 and gsi2 only', () => {
@@ -536,7 +553,8 @@ describe('SES bounces and complaints (SPEC §10.3)', () => {
     expect(JSON.stringify(send.Resource)).toContain('configuration-set/');
     const actions = statementsOf(BACKGROUND.sesEvents.handler).flatMap((s) => [s.Action].flat());
     expect(actions).toContain('dynamodb:UpdateItem');
-    expect(actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('logs:'))).toEqual([]);
+    // Besides the table: its logs and its X-Ray traces (every function, SPEC §12).
+    expect(actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('logs:') && !a.startsWith('xray:'))).toEqual([]);
   });
 
   test('AgentInactiveDays: a number, default 30, handed to the functions as AGENT_INACTIVE_DAYS', () => {
@@ -544,5 +562,33 @@ describe('SES bounces and complaints (SPEC §10.3)', () => {
     expect(p).toMatchObject({ Type: 'Number', Default: 30, MinValue: 0 });
     const fanout = resources[functionFor(BACKGROUND.fanout.handler)]!;
     expect(fanout.Properties.Environment.Variables.AGENT_INACTIVE_DAYS).toEqual({ Ref: 'AgentInactiveDays' });
+  });
+});
+
+/** A dashboard body with its tokens spelled out (`REF(id)`, `ATT(id.attr)`), parsed. */
+function dashboardBody(body: unknown): any {
+  const parts = (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+  const text = parts
+    .map((p: any) => (typeof p === 'string' ? p : p.Ref ? `REF(${p.Ref})` : p['Fn::GetAtt'] ? `ATT(${p['Fn::GetAtt'].join('.')})` : 'TOKEN'))
+    .join('');
+  return JSON.parse(text);
+}
+
+describe('dashboard (SPEC §12)', () => {
+  test('one dashboard: notifications by channel and outcome, the fan-out delay, every dead-letter queue depth, the fan-out iterator age', () => {
+    const dashboards = ofType('AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const widgets = dashboardBody(dashboards[0]![1].Properties.DashboardBody).widgets as Array<{ properties: { title: string; metrics: unknown[][] } }>;
+    const metricsOf = (title: RegExp) => widgets.find((w) => title.test(w.properties.title))!.properties.metrics.map((m) => m.filter((x) => typeof x === 'string'));
+    expect(metricsOf(/channel and outcome/)).toEqual(
+      NOTIFICATION_SERIES.map(([channel, outcome]) => [METRICS_NAMESPACE, NOTIFICATIONS_METRIC, 'channel', channel, 'outcome', outcome, 'service', SERVICE_NAME]),
+    );
+    expect(metricsOf(/delay/).every((m) => m[0] === METRICS_NAMESPACE && m[1] === FANOUT_DELAY_METRIC)).toBe(true);
+    expect(metricsOf(/iterator age/i)).toEqual([['AWS/Lambda', 'IteratorAge', 'FunctionName', `REF(${functionFor(BACKGROUND.fanout.handler)})`]]);
+    // Every dead-letter queue of the stack: the pipeline's two and each work queue's.
+    const dlqs = ofType('AWS::SQS::Queue').filter(([id]) => /Dlq/.test(id)).map(([id]) => `ATT(${id}.QueueName)`);
+    expect(dlqs.length).toBeGreaterThanOrEqual(4);
+    expect(metricsOf(/dead-letter/i).map((m) => m[3]).sort()).toEqual(dlqs.sort());
+    expect(metricsOf(/dead-letter/i).every((m) => m[0] === 'AWS/SQS' && m[1] === 'ApproximateNumberOfMessagesVisible')).toBe(true);
   });
 });

@@ -120,6 +120,8 @@ async function tour() {
   await marks('m-widget', some('GET', '/v1/workspace/widget'));
   await marks('m-putwidget', some('PUT', '/v1/workspace/widget', { allowedOrigins: [], conversationsPerMinute: 60 }));
   await marks('m-remove', some('DELETE', '/v1/workspace/agents/nobody'));
+  await marks('m-log', some('GET', '/v1/me/notifications'));
+  await marks('m-test', some('POST', '/v1/me/notifications/test'));
   // $connect has only the identity (no auth_time): it refuses a removed agent, never restores.
   await marks('m-socket', async (token) => (await AgentSocket.open(stack.wsUrl, token)).close(), { restore: false });
 
@@ -291,6 +293,17 @@ async function tour() {
   await ok(call(base, 'POST', `/v1/conversations/${conversationId}/read`, { token: all.token, body: {} }), 200, 'mark read over HTTP');
   await ok(call(base, 'POST', `/v1/conversations/${conversationId}/read`, { token: other.token, body: {} }), 200, 'mark read');
   await ok(call(base, 'GET', '/v1/conversations?filter=assigned', { token: other.token }), 200, 'list assigned');
+
+  // SPEC §12: the delivery log read back, and a test notification to every target of `all`: the
+  // live socket, a connection gone stale (410: forgotten with its copies), a device the platform
+  // disabled (marked, copies updated), and the email (both toggles on); then its entry written.
+  await ok(call(base, 'GET', '/v1/me/notifications', { token: all.token }), 200, 'delivery log');
+  await putConnection(dynamo(), stack.tableName, { connectionId: uid('stale'), workspaceId: ws, agentId: all.agentId, connectedAt: new Date().toISOString() });
+  await ok(call(base, 'POST', '/_local/push/disable', { body: { token: gcmToken } }), 200, 'disable endpoint again');
+  const tested = await ok(call(base, 'POST', '/v1/me/notifications/test', { token: all.token }), 200, 'test notification');
+  expect((tested.json.deliveries as any[]).map((d) => `${d.channel} ${d.outcome} ${d.detail ?? ''}`.trim()).sort()).toEqual(
+    ['desktop failed connection_gone', 'desktop sent', 'email sent', 'mobile failed endpoint_disabled'].sort(),
+  );
   await sock.close();
 
   // SPEC §11.7: the reminder email's one-click unsubscribe (its page, then the POST).

@@ -9,6 +9,7 @@ import { FILTERS } from '../shared/types.js';
 import { LiveSocket, type LiveStatus } from './live.js';
 import { applyFrame, applyItem, applyRead, isChatMessageFrame, visitorName } from './conversation-list.js';
 import { askPermission, showNotification } from './desktop-notifications.js';
+import { showTestNotification } from './views/notification-log.js';
 import { forgetDevice, knownDevices, rememberDevice } from './devices.js';
 import { conversationHash, parseHash, type View } from './routes.js';
 import { expiresAtMs } from './session.js';
@@ -16,6 +17,7 @@ import { renderShell, renderBanner, renderLiveStatus } from './views/shell.js';
 import { renderList } from './views/list.js';
 import { renderThread, appendToThread } from './views/thread.js';
 import { renderSettings } from './views/settings.js';
+import { renderNotificationLog } from './views/notification-log.js';
 
 const FILTER_KEY = 'agentConsole.filter';
 const PREVIEW_MAX = 500;
@@ -135,6 +137,10 @@ export class ConsoleApp {
       this.thread = undefined;
       renderSettings(this, byId('main'));
       byId('settings-title').focus();
+    } else if (next.name === 'log') {
+      this.thread = undefined;
+      renderNotificationLog(this, byId('main'));
+      byId('log-title').focus();
     } else {
       if (prev.name !== 'conversations' || !byId('main').querySelector('#list-pane')) this.renderConversations();
       if (next.openId !== this.thread?.id) void this.openThread(next.openId);
@@ -142,7 +148,7 @@ export class ConsoleApp {
       renderList(this);
     }
     document.querySelectorAll<HTMLAnchorElement>('#main-nav a').forEach((a) => {
-      const current = (a.dataset.view === 'settings') === (next.name === 'settings');
+      const current = a.dataset.view === (next.name === 'log' ? 'log' : next.name === 'settings' ? 'settings' : 'conversations');
       if (current) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');
     });
@@ -298,6 +304,8 @@ export class ConsoleApp {
   // ---- live ---------------------------------------------------------------------------------
 
   private onFrame(f: Record<string, unknown>): void {
+    // SPEC §12: the test notification's frame shows a browser notification of its own.
+    if (f.type === 'test') return void showTestNotification();
     if (!isChatMessageFrame(f)) return;
     if (f.workspaceId !== undefined && f.workspaceId !== this.me.workspaceId) return;
     if (this.seenFrames.has(f.messageId)) return;

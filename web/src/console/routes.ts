@@ -5,11 +5,13 @@
 import { FILTERS, type Filter } from '../shared/types.js';
 
 /** `#/?filter=unread`: the list with that filter (the reminder email's "… and N more" link). */
-export type View = { name: 'conversations'; openId?: string; filter?: Filter } | { name: 'settings' };
+export type View = { name: 'conversations'; openId?: string; filter?: Filter } | { name: 'settings' } | { name: 'log' };
 
 export function parseHash(hash: string): View {
   const h = hash.replace(/^#/, '');
   if (h === '/settings') return { name: 'settings' };
+  // SPEC §12: the notification log (views/notification-log.ts).
+  if (h === '/log') return { name: 'log' };
   const f = /^\/\?filter=([a-z]+)$/.exec(h)?.[1] as Filter | undefined;
   if (f && FILTERS.includes(f)) return { name: 'conversations', filter: f };
   const m = /^\/c\/([A-Za-z0-9_-]{1,128})$/.exec(h);

@@ -3,6 +3,7 @@ import { h } from '../../shared/dom.js';
 import { PLATFORMS, type Platform, type Settings } from '../../shared/types.js';
 import type { ConsoleApp } from '../app.js';
 import { errorText } from '../../shared/api.js';
+import { testNotificationSection } from './notification-log.js';
 
 function checkbox(id: string, label: string, checked: boolean, hint?: string): HTMLElement {
   return h(
@@ -93,7 +94,7 @@ export function renderSettings(app: ConsoleApp, main: HTMLElement): void {
   );
 
   main.replaceChildren(
-    h('div', { class: 'page' }, h('h1', { id: 'settings-title', tabindex: '-1' }, 'Notifications'), h('p', { class: 'muted' }, `Signed in as ${app.me.name || app.me.agentId}${app.me.email ? ` <${app.me.email}>` : ''}.`), ...(app.me.emailStatus === 'failing' ? [emailWarning] : []), form, devicesSection(app)),
+    h('div', { class: 'page' }, h('h1', { id: 'settings-title', tabindex: '-1' }, 'Notifications'), h('p', { class: 'muted' }, `Signed in as ${app.me.name || app.me.agentId}${app.me.email ? ` <${app.me.email}>` : ''}.`), ...(app.me.emailStatus === 'failing' ? [emailWarning] : []), form, testNotificationSection(app), devicesSection(app)),
   );
 }
 

@@ -15,6 +15,7 @@ export function renderShell(app: ConsoleApp, root: HTMLElement): void {
         { id: 'main-nav', 'aria-label': 'Main' },
         h('a', { href: '#/', 'data-view': 'conversations' }, 'Conversations'),
         h('a', { href: '#/settings', 'data-view': 'settings' }, 'Notifications'),
+        h('a', { href: '#/log', 'data-view': 'log' }, 'Notification log'),
       ),
       h('p', { id: 'live-status', class: 'live-status', role: 'status' }),
       h(
