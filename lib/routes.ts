@@ -109,6 +109,10 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   // agent moves (their device item goes, the token's owner item is replaced).
   { method: 'POST', path: '/v1/me/devices', handler: 'http/register-device', grants: [...ENSURE_AGENT, { table: ['Query', 'DeleteItem'], keys: [K.agent] }, { table: ['GetItem', 'PutItem', 'DeleteItem'], keys: [K.token] }, { sns: ['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes', 'DeleteEndpoint'] }] },
   { method: 'DELETE', path: '/v1/me/devices/{deviceId}', handler: 'http/delete-device', grants: [...ADMIT_AGENT, { table: ['DeleteItem'], keys: [K.agent] }, { table: ['GetItem', 'DeleteItem'], keys: [K.token] }, { sns: ['DeleteEndpoint'] }] },
+  // store/devices.ts listDevices: one Query of the agent's DEV# items (ADMIT_AGENT's Query on AGENT# covers it).
+  { method: 'GET', path: '/v1/me/devices', handler: 'http/list-devices', grants: [...ADMIT_AGENT] },
+  // store/members.ts: one Query of WS#{ws}#RCPT#MEMBERS.
+  { method: 'GET', path: '/v1/agents', handler: 'http/list-agents', grants: [...ADMIT_AGENT, { table: ['Query'], keys: [K.recipients] }] },
   { method: 'GET', path: '/v1/workspace/widget', handler: 'http/get-widget', grants: [...ENSURE_AGENT, { table: ['GetItem'], keys: [K.workspace] }] },
   { method: 'PUT', path: '/v1/workspace/widget', handler: 'http/put-widget', grants: [...ADMIT_AGENT, { table: ['UpdateItem'], keys: [K.workspace] }] },
   // app/agent-removal.ts: the profile marked and the lists left, the `due` index's entries of the agent

@@ -11,6 +11,7 @@ import { queryAll } from './query.js';
 import { isConditionalFailure, isTransactionConflict, writtenIf } from './errors.js';
 import { COPIED_ATTR, isLegacy, readProfileState, targetAttributes, targetsOf, versionCondition } from './targets.js';
 import { recordWorkspaceItem } from './workspaces.js';
+import { LISTED_NAME_ATTR, memberPut } from './members.js';
 
 export interface Agent {
   workspaceId: string;
@@ -145,6 +146,31 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
     return { ...existing, email: id.email, name: id.name };
   }
   if (existing) {
+    // The workspace's agent list (store/members.ts) carries the name: a rename, or an agent stored
+    // before the list existed, writes it with the profile. A removed agent stays off it.
+    if (raw.Item?.[LISTED_NAME_ATTR] !== id.name && !existing.removedAt) {
+      await db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName,
+                Key: k.agent(id.workspaceId, id.agentId),
+                UpdateExpression: 'SET email = :e, #n = :n, #l = :n',
+                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt)',
+                ExpressionAttributeNames: { '#n': 'name', '#l': LISTED_NAME_ATTR },
+                ExpressionAttributeValues: { ':e': id.email, ':n': id.name },
+              },
+            },
+            memberPut(tableName, id.workspaceId, { agentId: id.agentId, name: id.name }),
+          ],
+        }),
+      ).catch((e: unknown) => {
+        // Removed meanwhile: the list stays without them; the answer is the profile as read.
+        if (!isConditionalFailure(e) && !isTransactionConflict(e)) throw e;
+      });
+      return { ...existing, email: id.email, name: id.name };
+    }
     if (existing.email === id.email && existing.name === id.name) return existing;
     await db.send(
       new UpdateCommand({
@@ -169,10 +195,11 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
               Put: {
                 TableName: tableName,
                 // A new agent has every target copied (none yet): never legacy.
-                Item: { ...k.agent(id.workspaceId, id.agentId), entity: 'agent', ...agent, workspaceRecorded: true, [COPIED_ATTR]: true },
+                Item: { ...k.agent(id.workspaceId, id.agentId), entity: 'agent', ...agent, workspaceRecorded: true, [COPIED_ATTR]: true, [LISTED_NAME_ATTR]: id.name },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
+            memberPut(tableName, id.workspaceId, { agentId: id.agentId, name: id.name }),
             ...listWrites(tableName, agent, [false, false], { [COPIED_ATTR]: true }).filter((x) => x !== undefined),
             recordWorkspaceItem(tableName, id.workspaceId, agent.createdAt),
           ],

@@ -23,7 +23,7 @@ import { dueOfAgent } from '../../lambdas/store/reminders.js';
 import { k } from '../../lambdas/store/keys.js';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { loadHandler } from '../../local/invoke.js';
-import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
+import { agentToken, AgentSocket, apnsToken, call, eventually, startTestStack, uid } from '../support/offline.js';
 import { connectionIdOf, connectionsError, PASS, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { checkCalls, formatReport, readCalls, type IamReport } from '../support/iam-check.js';
 import { FANOUT_THRESHOLD } from '../../lambdas/app/fanout.js';
@@ -148,7 +148,7 @@ async function tour() {
   await ok(call(base, 'POST', '/v1/me/devices', { token: await stack.issuer.sign({ ...mover, agentId: uid('holder') }), body: { platform: 'GCM', token: moved } }), 201, 'first holder');
   const taker = await stack.issuer.sign({ ...mover, agentId: uid('taker') });
   await ok(call(base, 'POST', '/v1/me/devices', { token: taker, body: { platform: 'GCM', token: moved } }), 201, 'token moved');
-  for (let i = 0; i < 10; i++) await ok(call(base, 'POST', '/v1/me/devices', { token: taker, body: { platform: 'APNS', token: uid('apns') } }), 201, `device ${i + 2}`);
+  for (let i = 0; i < 10; i++) await ok(call(base, 'POST', '/v1/me/devices', { token: taker, body: { platform: 'APNS', token: apnsToken() } }), 201, `device ${i + 2}`);
 
   // The 21st connection of an agent closes the oldest (SPEC §10.3).
   const many = { workspaceId: ws, agentId: uid('many'), email: 'many@example.com', name: 'Many' };
@@ -205,7 +205,7 @@ async function tour() {
   const gcmToken = uid('gcm');
   const dev = await ok(call(base, 'POST', '/v1/me/devices', { token: all.token, body: { platform: 'GCM', token: gcmToken } }), 201, 'register device');
   await ok(call(base, 'POST', '/_local/push/disable', { body: { token: gcmToken } }), 200, 'disable endpoint');
-  const spare = await ok(call(base, 'POST', '/v1/me/devices', { token: other.token, body: { platform: 'APNS', token: uid('apns') } }), 201, 'register spare');
+  const spare = await ok(call(base, 'POST', '/v1/me/devices', { token: other.token, body: { platform: 'APNS', token: apnsToken() } }), 201, 'register spare');
   await ok(call(base, 'DELETE', `/v1/me/devices/${spare.json.deviceId}`, { token: other.token }), 204, 'delete device');
 
   // A visitor conversation and message: the fan-out's send to the live socket fails (500) on all
