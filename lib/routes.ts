@@ -100,6 +100,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/workspaces/{workspaceId}/conversations', handler: 'http/create-conversation', grants: [{ table: ['GetItem'], keys: [K.workspace] }, { table: ['UpdateItem'], keys: [K.rate] }, { table: ['PutItem'], keys: [K.conversation] }], cors: 'any-origin' },
   { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: [...ADMIT_AGENT, { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }, { table: ['UpdateItem'], keys: [K.rate] }], cors: 'any-origin' },
   { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: [...ADMIT_AGENT, { query: 'gsi1' }, { query: 'gsi2' }, { table: ['BatchGetItem'], keys: [K.conversation] }] },
+  // The conversation item and the caller's position (both under CONV#): the console's link case.
+  { method: 'GET', path: '/v1/conversations/{id}', handler: 'http/get-conversation', grants: [...ADMIT_AGENT, { table: ['GetItem'], keys: [K.conversation] }] },
   { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: [...ADMIT_AGENT, { table: ['GetItem', 'Query'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }], cors: 'any-origin' },
   { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
   { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },

@@ -134,3 +134,22 @@ describe('GET /v1/me/devices', () => {
     expect((await call(stack.httpUrl, 'GET', '/v1/me/devices', { token })).json).toEqual({ devices: [] });
   });
 });
+
+describe('GET /v1/conversations/{id}', () => {
+  test("one conversation in the list's item shape (visitor, assignee, unread for the caller); another workspace's is a 404", async () => {
+    const ws = uid('ws');
+    const token = await signIn(ws, 'reader', 'Reader');
+    await signIn(ws, 'teammate', 'Teammate');
+    const started = await call(stack.httpUrl, 'POST', `/v1/workspaces/${ws}/conversations`, { body: { visitor: { name: 'Linked Visitor' }, message: { body: 'from the email link' } } });
+    expect(started.status).toBe(201);
+    const id = started.json.conversationId as string;
+    expect((await call(stack.httpUrl, 'PUT', `/v1/conversations/${id}/assignee`, { token, body: { agentId: 'teammate' } })).status).toBe(200);
+    const r = await call(stack.httpUrl, 'GET', `/v1/conversations/${id}`, { token });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ conversationId: id, visitor: { name: 'Linked Visitor' }, assigneeId: 'teammate', unread: true, lastMessage: { body: 'from the email link' } });
+    const stranger = await signIn(uid('ws'), 'stranger', 'Stranger');
+    const hidden = await call(stack.httpUrl, 'GET', `/v1/conversations/${id}`, { token: stranger });
+    expect(hidden.status).toBe(404);
+    expect(hidden.json.error.code).toBe('not_found');
+  });
+});
