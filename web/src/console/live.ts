@@ -27,7 +27,7 @@ export interface LiveOptions {
   pongTimeoutMs?: number;
 }
 
-export const PING_EVERY_MS = 25_000;
+export const PING_EVERY_MS = 20_000;
 export const PONG_TIMEOUT_MS = 10_000;
 
 /** 1 s, 2 s, 4 s … capped at 30 s, each scaled by a random 50–100 % so tabs do not stampede. */
@@ -163,8 +163,8 @@ export class LiveSocket {
   }
 
   /**
-   * A ping every 25 s (SPEC §13: at least every 30 s), answered within 10 s or the line counts as
-   * dead: a dead link shows "Offline" within 35 s. A dead TCP link may take minutes to report its
+   * A ping every 20 s (SPEC §13: at least every 30 s), answered within 10 s or the line counts as
+   * dead: a dead link shows "Offline" within 30 s. A dead TCP link may take minutes to report its
    * close, so the socket is dropped at once (its handlers detached) rather than waiting for onclose.
    */
   private startHeartbeat(): void {

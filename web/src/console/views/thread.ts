@@ -33,6 +33,11 @@ export function renderThread(app: ConsoleApp, opts: { keepMessages?: boolean; fo
   const log = pane.querySelector<HTMLOListElement>('#messages');
   if (same && head && log) {
     head.replaceWith(threadHead(app));
+    // The visitor's name may have arrived since (a conversation opened by link): the labels follow.
+    const label = pane.querySelector('label[for="reply-text"]');
+    const name = visitorName(currentItem(app)?.visitor);
+    if (label) label.textContent = `Reply to ${name}`;
+    log.setAttribute('aria-label', `Messages with ${name}`);
     if (!opts.keepMessages) fillLog(app, log);
     return;
   }
