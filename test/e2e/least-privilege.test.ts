@@ -118,6 +118,9 @@ async function tour() {
   await marks('m-widget', some('GET', '/v1/workspace/widget'));
   await marks('m-putwidget', some('PUT', '/v1/workspace/widget', { allowedOrigins: [], conversationsPerMinute: 60 }));
   await marks('m-remove', some('DELETE', '/v1/workspace/agents/nobody'));
+  await marks('m-agents', some('GET', '/v1/agents'));
+  await marks('m-devices', some('GET', '/v1/me/devices'));
+  await marks('m-conversation', some('GET', '/v1/conversations/conv_nothere'));
   // $connect has only the identity (no auth_time): it refuses a removed agent, never restores.
   await marks('m-socket', async (token) => (await AgentSocket.open(stack.wsUrl, token)).close(), { restore: false });
 
@@ -233,6 +236,9 @@ async function tour() {
   await ok(call(base, 'GET', '/v1/conversations', { token: all.token }), 200, 'list conversations');
   await ok(call(base, 'GET', '/v1/conversations?filter=unassigned', { token: all.token }), 200, 'list unassigned');
   await ok(call(base, 'GET', '/v1/conversations?filter=unread', { token: all.token }), 200, 'list unread');
+  await ok(call(base, 'GET', '/v1/agents', { token: all.token }), 200, 'list agents');
+  await ok(call(base, 'GET', '/v1/me/devices', { token: all.token }), 200, 'list devices');
+  await ok(call(base, 'GET', `/v1/conversations/${conversationId}`, { token: all.token }), 200, 'get conversation');
   await ok(call(base, 'GET', `/v1/conversations/${conversationId}/messages`, { token: all.token }), 200, 'list messages');
   // A visitor reading: the workspace's allowed origins are checked (GetItem on WS#…).
   await ok(call(base, 'GET', `/v1/conversations/${conversationId}/messages`, { token: visitorToken }), 200, 'visitor lists messages');
