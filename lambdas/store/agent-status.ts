@@ -8,7 +8,7 @@ import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from
 import { k } from './keys.js';
 import { writtenIf } from './errors.js';
 import { listWrites, type Agent } from './agents.js';
-import { readProfileState, versionCondition } from './targets.js';
+import { readProfileState, targetAttributes, versionCondition } from './targets.js';
 import { LISTED_NAME_ATTR, memberDelete, memberPut } from './members.js';
 
 export type AgentIds = { workspaceId: string; agentId: string };
@@ -155,7 +155,7 @@ export async function restoreAgent(db: DynamoDBDocumentClient, tableName: string
             },
           },
           ...lists,
-          memberPut(tableName, agent.workspaceId, { agentId: agent.agentId, name: agent.name }),
+          memberPut(tableName, agent.workspaceId, { agentId: agent.agentId, name: agent.name }, targetAttributes(state.item)),
         ],
       }),
     ),

@@ -149,6 +149,9 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
     // The workspace's agent list (store/members.ts) carries the name: a rename, or an agent stored
     // before the list existed, writes it with the profile. A removed agent stays off it.
     if (raw.Item?.[LISTED_NAME_ATTR] !== id.name && !existing.removedAt) {
+      // The member item carries the profile's targets (store/targets.ts), under its version as read:
+      // a connection written meanwhile fails this, and the next request lists the agent.
+      const v = versionCondition(typeof raw.Item?.tv === 'number' ? raw.Item.tv : undefined);
       await db.send(
         new TransactWriteCommand({
           TransactItems: [
@@ -156,13 +159,13 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
               Update: {
                 TableName: tableName,
                 Key: k.agent(id.workspaceId, id.agentId),
-                UpdateExpression: 'SET email = :e, #n = :n, #l = :n',
-                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(removedAt)',
+                UpdateExpression: 'SET email = :e, #n = :n, #l = :n ADD tv :one',
+                ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(removedAt) AND ${v.ConditionExpression}`,
                 ExpressionAttributeNames: { '#n': 'name', '#l': LISTED_NAME_ATTR },
-                ExpressionAttributeValues: { ':e': id.email, ':n': id.name },
+                ExpressionAttributeValues: { ':e': id.email, ':n': id.name, ':one': 1, ...v.ExpressionAttributeValues },
               },
             },
-            memberPut(tableName, id.workspaceId, { agentId: id.agentId, name: id.name }),
+            memberPut(tableName, id.workspaceId, { agentId: id.agentId, name: id.name }, targetAttributes(raw.Item)),
           ],
         }),
       ).catch((e: unknown) => {
@@ -199,7 +202,7 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
-            memberPut(tableName, id.workspaceId, { agentId: id.agentId, name: id.name }),
+            memberPut(tableName, id.workspaceId, { agentId: id.agentId, name: id.name }, { [COPIED_ATTR]: true }),
             ...listWrites(tableName, agent, [false, false], { [COPIED_ATTR]: true }).filter((x) => x !== undefined),
             recordWorkspaceItem(tableName, id.workspaceId, agent.createdAt),
           ],

@@ -16,9 +16,14 @@ export interface Member {
   name: string;
 }
 
-/** The member item, as a transaction's Put. */
-export function memberPut(tableName: string, ws: string, m: Member) {
-  return { Put: { TableName: tableName, Item: { pk: k.membersPk(ws), sk: m.agentId, entity: 'member', agentId: m.agentId, name: m.name } } };
+/**
+ * The member item, as a transaction's Put. Like the recipient lists it carries the agent's targets
+ * (store/targets.ts: `listsOf` names it once the profile has `listedName`), so a frame for the
+ * whole workspace (`conversation.updated`, app/conversation-updates.ts) finds every live connection
+ * with one paged Query; `targets` are the profile's, read under the same transaction's version.
+ */
+export function memberPut(tableName: string, ws: string, m: Member, targets: Record<string, unknown> = {}) {
+  return { Put: { TableName: tableName, Item: { pk: k.membersPk(ws), sk: m.agentId, entity: 'member', ...targets, agentId: m.agentId, name: m.name } } };
 }
 
 export function memberDelete(tableName: string, ws: string, agentId: string) {
@@ -50,4 +55,16 @@ export async function listMembers(
   const agents = (r.Items ?? []).map((it) => ({ agentId: String(it.agentId ?? it.sk), name: typeof it.name === 'string' ? it.name : '' }));
   const nextCursor = encodeCursor(r.LastEvaluatedKey);
   return nextCursor ? { agents, nextCursor } : { agents };
+}
+
+/** Every member item whole (with its target copies), page after page: the workspace's live connections. */
+export async function memberItems(db: DynamoDBDocumentClient, tableName: string, ws: string): Promise<Array<Record<string, unknown>>> {
+  const out: Array<Record<string, unknown>> = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const r = await db.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': k.membersPk(ws) }, ExclusiveStartKey: start }));
+    out.push(...(r.Items ?? []));
+    start = r.LastEvaluatedKey;
+  } while (start);
+  return out;
 }

@@ -4,7 +4,7 @@
  * and device tokens checked per platform at registration.
  */
 import type { OfflineStack } from '../../local/stack.js';
-import { agentToken, apnsToken, call, startTestStack, uid } from '../support/offline.js';
+import { agentToken, AgentSocket, apnsToken, call, startTestStack, uid } from '../support/offline.js';
 
 let stack: OfflineStack;
 
@@ -151,5 +151,39 @@ describe('GET /v1/conversations/{id}', () => {
     const hidden = await call(stack.httpUrl, 'GET', `/v1/conversations/${id}`, { token: stranger });
     expect(hidden.status).toBe(404);
     expect(hidden.json.error.code).toBe('not_found');
+  });
+});
+
+describe('conversation.updated frames (SPEC §7)', () => {
+  test('assigning, an agent reply and a read reach every live connection of the workspace, one frame each; another workspace hears nothing', async () => {
+    const ws = uid('ws');
+    const x = await signIn(ws, 'x', 'Xavier');
+    const z = await signIn(ws, 'z', 'Zoe');
+    const outsider = await signIn(uid('ws'), 'o', 'Outsider');
+    const [x1, x2, z1, o1] = await Promise.all([AgentSocket.open(stack.wsUrl, x), AgentSocket.open(stack.wsUrl, x), AgentSocket.open(stack.wsUrl, z), AgentSocket.open(stack.wsUrl, outsider)]);
+    try {
+      const started = await call(stack.httpUrl, 'POST', `/v1/workspaces/${ws}/conversations`, { body: { visitor: { name: 'Val' }, message: { body: 'help' } } });
+      const id = started.json.conversationId as string;
+      const updates = (s: AgentSocket) => s.frames.filter((f: any) => f.type === 'conversation.updated' && f.conversationId === id);
+
+      expect((await call(stack.httpUrl, 'PUT', `/v1/conversations/${id}/assignee`, { token: z, body: { agentId: 'z' } })).status).toBe(200);
+      for (const s of [x1, x2, z1]) await s.waitFor((f: any) => f.type === 'conversation.updated' && f.conversationId === id && f.assigneeId === 'z', 'the assignment');
+      expect(updates(x1)[0]).toEqual({ type: 'conversation.updated', conversationId: id, assigneeId: 'z', status: 'unread', lastMessage: expect.objectContaining({ body: 'help', from: { type: 'visitor', id: expect.any(String) } }) });
+
+      const reply = await call(stack.httpUrl, 'POST', `/v1/conversations/${id}/messages`, { token: z, body: { body: 'Zoe here' } });
+      expect(reply.status).toBe(201);
+      await x1.waitFor((f: any) => f.type === 'conversation.updated' && f.lastMessage?.messageId === reply.json.messageId && f.lastMessage.from.id === 'z', 'the reply');
+
+      expect((await call(stack.httpUrl, 'POST', `/v1/conversations/${id}/read`, { token: z, body: {} })).status).toBe(200);
+      const read = await x2.waitFor((f: any) => f.type === 'conversation.updated' && f.readBy === 'z', 'the read');
+      expect(read).toMatchObject({ assigneeId: 'z', status: 'read' });
+      await x1.waitFor((f: any) => f.type === 'conversation.updated' && f.readBy === 'z', 'the read on the other tab');
+      // One frame per event per connection.
+      expect(updates(x1)).toHaveLength(3);
+      expect(updates(x2)).toHaveLength(3);
+      expect(o1.frames.filter((f: any) => f.type === 'conversation.updated')).toEqual([]);
+    } finally {
+      await Promise.all([x1, x2, z1, o1].map((s) => s.close()));
+    }
   });
 });

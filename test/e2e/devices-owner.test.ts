@@ -138,7 +138,7 @@ test('a long name and a body of control, bidi and escaped characters reach the p
   const a = await newAgent(ws, 'clean');
   const socket = await AgentSocket.open(stack.wsUrl, a.token);
   sockets.push(socket);
-  const apns = uid('phone');
+  const apns = apnsToken();
   const gcm = uid('phone');
   await register(a, apns, 'APNS');
   await register(a, gcm, 'GCM');
