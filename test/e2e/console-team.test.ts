@@ -1,7 +1,8 @@
 /**
  * The console for a team (SPEC §13, issue 14; the console part of issue 13), in real Chromium over
- * the whole offline stack. Where a server frame of issue 13/14 (`conversation.updated`,
- * `conversation.read`, `notify`) is not produced by this branch's server, the test posts the frame
+ * the whole offline stack. `conversation.updated` comes from the real server in the two-browser
+ * case; where a frame of issue 13 (`conversation.read`, `notify`, `unreadConversations`) is not
+ * produced by this branch's server, or a case needs a frame at a chosen moment, the test posts it
  * to the console's own connection through the local gateway's `@connections` API, the path API
  * Gateway's management API takes on AWS: the console is tested on the frame shapes of SPEC §7.
  */
@@ -224,6 +225,28 @@ suite('the agent console for a team, in Chromium', () => {
     await page.locator('#messages .msg-who', { hasText: 'Zoe Zhang' }).waitFor();
     await frameTo(xavier, { type: 'conversation.updated', conversationId: conv, assigneeId: null, status: 'read', lastMessage: null });
     await page.locator('#assignment-text', { hasText: 'Unassigned' }).waitFor({ timeout: 2000 });
+  });
+
+  test('two agents in two browsers see each other’s assignment, reply and read within 2 s (real conversation.updated frames)', async () => {
+    const ws = uid('ws');
+    const xavier = newAgent(ws, 'Xena Live');
+    const zoe = newAgent(ws, 'Zack Live');
+    const x = await (await agentContext()).newPage();
+    const z = await (await agentContext()).newPage();
+    await signIn(x, xavier);
+    await signIn(z, zoe);
+    // Names come from GET /v1/agents at start: both are signed in now.
+    await x.reload();
+    await x.locator('#live-status[data-state="online"]').waitFor();
+    const conv = await startConversation(ws, 'Una Both', 'Two of you?');
+    await row(x, conv).waitFor();
+    await row(z, conv).getByRole('link').click();
+    await z.getByRole('button', { name: 'Assign to me', exact: true }).click();
+    await row(x, conv).locator('.conv-meta', { hasText: 'Assigned to Zack Live' }).waitFor({ timeout: 2000 });
+    await z.getByLabel('Reply to Una Both').fill('Zack has this one.');
+    await z.keyboard.press('Enter');
+    await row(x, conv).locator('.conv-preview', { hasText: 'Zack Live: Zack has this one.' }).waitFor({ timeout: 2000 });
+    expect(await row(x, conv).locator('.status').textContent()).toBe('Read by Zack Live');
   });
 
   test('a conversation opened by link beyond the first page shows its visitor and its assignee', async () => {

@@ -466,7 +466,6 @@ export class ConsoleApp {
 
   /** A teammate's action (SPEC §7 `conversation.updated`): the list and the open conversation follow. */
   private onUpdated(f: ConversationUpdatedFrame): void {
-    if (f.readBy === this.me.agentId && f.lastMessage) this.noteRead(f.conversationId, f.lastMessage.seq);
     const next = applyUpdated(this.items, f, this.filter, this.me.agentId);
     if (next) this.items = next;
     else if (fitsFilter(this.filter, f.assigneeId, false, this.me.agentId) && this.filter !== 'unread') void this.fetchIntoList(f.conversationId);
