@@ -167,9 +167,20 @@ suite('agent console and visitor demo in Chromium', () => {
     const assigned = await call(stack.httpUrl, 'GET', '/v1/conversations?filter=assigned', { token });
     expect(assigned.json.conversations.map((c: { conversationId: string }) => c.conversationId)).toEqual([conversationId]);
 
-    // A second visitor, so the picture shows a list with an unread conversation beside the open one.
+    // A second visitor, so the picture shows a list with an unread conversation beside the open one,
+    // and a teammate who has a third one: a team's console, names and all.
+    const mate = { workspaceId: agent.workspaceId, agentId: uid('agent'), name: 'Zoe Teammate', email: 'zoe@example.com' };
+    const mateToken = (await call<{ token: string }>(stack.httpUrl, 'POST', '/_local/token', { body: mate })).json.token;
+    expect((await call(stack.httpUrl, 'GET', '/v1/me', { token: mateToken })).status).toBe(200);
+    const theirs = await visitorStarts(agent.workspaceId, 'Cleo Customer', 'Where is my refund?');
+    expect((await call(stack.httpUrl, 'PUT', `/v1/conversations/${theirs.conversationId}/assignee`, { token: mateToken, body: { agentId: mate.agentId } })).status).toBe(200);
+    expect((await call(stack.httpUrl, 'POST', `/v1/conversations/${theirs.conversationId}/messages`, { token: mateToken, body: { body: 'Refund sent this morning.' } })).status).toBe(201);
     await visitorStarts(agent.workspaceId, 'Ben Browser', 'Do you ship to Norway?');
     await page.locator('.unread-badge').first().waitFor();
+    await page.reload();
+    await page.locator('#live-status[data-state="online"]').waitFor();
+    await row(page, theirs.conversationId).locator('.conv-meta', { hasText: 'Assigned to Zoe Teammate' }).waitFor();
+    await page.locator('#assignment-text', { hasText: 'Assigned to you' }).waitFor();
     await page.mouse.move(0, 0);
     // The README's picture is refreshed on request only, so a test run leaves the tree clean.
     const shot = process.env.UPDATE_SCREENSHOT ? 'docs/console.png' : 'test-results/console.png';
