@@ -396,6 +396,39 @@ suite('the agent console for a team, in Chromium', () => {
     expect(await page.getByLabel('Reply to Fay Fallback').inputValue()).toBe('Draft kept through sign-in');
   });
 
+  test('deployed (OIDC): the console renews its ID token with the refresh grant before it expires, and stays live', async () => {
+    const agent = newAgent();
+    const context = await agentContext();
+    const grants: string[] = [];
+    // The identity provider (Cognito's hosted UI) as the browser sees it: discovery-free endpoints.
+    await context.route('**/config.json', async (route) => {
+      const r = await route.fetch();
+      const cfg = (await r.json()) as Record<string, unknown>;
+      await route.fulfill({ response: r, json: { ...cfg, auth: { mode: 'oidc', issuer: 'https://idp.example', clientId: 'console', authorizeUrl: 'https://idp.example/oauth2/authorize', tokenUrl: 'https://idp.example/oauth2/token' } } });
+    });
+    await context.route('https://idp.example/oauth2/token', async (route) => {
+      grants.push(route.request().postData() ?? '');
+      await route.fulfill({ json: { id_token: await tokenFor(agent), token_type: 'Bearer', expires_in: 3600 } });
+    });
+    const page = await context.newPage();
+    // Signed in earlier: an ID token with under a minute left, and the refresh token of that sign-in.
+    const short = (await call<{ token: string }>(stack.httpUrl, 'POST', '/_local/token', { body: { ...agent, expiresInSeconds: 30 } })).json.token;
+    await page.goto(`${stack.httpUrl}/demo`);
+    await page.evaluate(([t]) => {
+      localStorage.setItem('agentConsole.token', t!);
+      localStorage.setItem('agentConsole.refreshToken', 'refresh-1');
+    }, [short]);
+    await page.goto(`${stack.httpUrl}/`);
+    await page.getByRole('heading', { name: 'Conversations' }).waitFor();
+    await eventually(() => grants.length > 0, 'a refresh grant');
+    const form = new URLSearchParams(grants[0]);
+    expect(Object.fromEntries(form)).toEqual({ grant_type: 'refresh_token', client_id: 'console', refresh_token: 'refresh-1' });
+    await eventually(async () => (await page.evaluate(() => localStorage.getItem('agentConsole.token'))) !== short, 'the fresh token kept');
+    await page.locator('#live-status[data-state="online"]').waitFor();
+    const conv = await startConversation(agent.workspaceId, 'Otto Oidc', 'after the refresh');
+    await row(page, conv).waitFor();
+  });
+
   test("devices from GET /v1/me/devices (a phone registered elsewhere) are listed and removed", async () => {
     const agent = newAgent();
     const phone = await call(stack.httpUrl, 'POST', '/v1/me/devices', { token: await tokenFor(agent), body: { platform: 'APNS', token: apnsToken() } });
