@@ -329,7 +329,7 @@ suite('the agent console for a team, in Chromium', () => {
     expect(await actives()).toBe(1);
   });
 
-  test('a dead link shows "Offline" within 40 seconds (ping every 25 s, 10 s to answer)', async () => {
+  test('a dead link shows "Offline" within 40 seconds (ping every 20 s, 10 s to answer)', async () => {
     const agent = newAgent();
     const relay = await startRelay(Number(new URL(stack.wsUrl).port));
     try {

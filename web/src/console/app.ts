@@ -484,8 +484,13 @@ export class ConsoleApp {
   private async fetchIntoList(conversationId: string): Promise<void> {
     try {
       const item = await this.api.get<ConversationItem>(`/v1/conversations/${encodeURIComponent(conversationId)}`);
-      if (this.itemFor(conversationId)) return;
-      this.items = applyItem(this.items, item, this.filter, this.me.agentId);
+      if (this.itemFor(conversationId) || !fitsFilter(this.filter, item.assigneeId, item.unread, this.me.agentId)) return;
+      // In activity order, and only within the loaded range: an older one waits for "Load more".
+      const at = (i: ConversationItem) => i.lastMessage?.createdAt ?? '';
+      const oldest = this.items.at(-1);
+      if (this.nextCursor && oldest && at(item) < at(oldest)) return;
+      const pos = this.items.findIndex((i) => at(i) < at(item));
+      this.items = pos < 0 ? [...this.items, item] : [...this.items.slice(0, pos), item, ...this.items.slice(pos)];
       if (this.view.name === 'conversations') renderList(this);
     } catch {
       /* shown at the next load */
