@@ -96,17 +96,26 @@ const TARGET_COPIES: readonly Grant[] = [
 
 /** SPEC §11.7 (handlers/http/unsubscribe.ts): the profile read, the settings saved on it and on its list items. */
 const UNSUBSCRIBE: readonly Grant[] = [{ table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['UpdateItem'], keys: [K.recipients] }];
+/**
+ * `conversation.updated` (app/conversation-updates.ts): the conversation read again (its own
+ * GetItem on CONV#, granted beside), the workspace's member list queried, one post per connection.
+ * The WebSocket routes that send it have @connections POST already and add only the Query.
+ */
+const CONVERSATION_UPDATED: readonly Grant[] = [{ table: ['Query'], keys: [K.recipients] }, { ws: ['POST'] }];
 
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   // Anonymous: reads the workspace item (exists, allowed origins), counts the rate limits, writes the
   // conversation. Nothing on AGENT#.
   { method: 'POST', path: '/v1/workspaces/{workspaceId}/conversations', handler: 'http/create-conversation', grants: [{ table: ['GetItem'], keys: [K.workspace] }, { table: ['UpdateItem'], keys: [K.rate] }, { table: ['PutItem'], keys: [K.conversation] }], cors: 'any-origin' },
-  { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: [...ADMIT_AGENT, { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }, { table: ['UpdateItem'], keys: [K.rate] }], cors: 'any-origin' },
+  { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: [...ADMIT_AGENT, { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }, { table: ['UpdateItem'], keys: [K.rate] }, ...CONVERSATION_UPDATED], cors: 'any-origin' },
   { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: [...ADMIT_AGENT, { query: 'gsi1' }, { query: 'gsi2' }, { table: ['BatchGetItem'], keys: [K.conversation] }] },
+  // The conversation item and the caller's position (both under CONV#): the console's link case.
+  { method: 'GET', path: '/v1/conversations/{id}', handler: 'http/get-conversation', grants: [...ADMIT_AGENT, { table: ['GetItem'], keys: [K.conversation] }] },
   { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: [...ADMIT_AGENT, { table: ['GetItem', 'Query'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }], cors: 'any-origin' },
   // SPEC §11.3: the read clears the agent's UNREAD item (AGENT#, UpdateItem), tells their tabs (@connections POST) and the devices alerted for it (Publish).
-  { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { ws: ['POST'] }, { sns: ['Publish'] }] },
-  { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }] },
+  // SPEC §7: and the workspace's consoles (conversation.updated).
+  { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, ...CONVERSATION_UPDATED, { sns: ['Publish'] }] },
+  { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, ...CONVERSATION_UPDATED] },
   { method: 'GET', path: '/v1/me', handler: 'http/get-me', grants: [...ENSURE_AGENT] },
   { method: 'PUT', path: '/v1/me/notification-settings', handler: 'http/put-settings', grants: [...ENSURE_AGENT, { table: ['DeleteItem'], keys: [K.recipients] }] },
   // SPEC §11.4: on the profile and its recipient-list copies (store/attention.ts, one transaction).
@@ -115,6 +124,10 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   // agent moves (their device item goes, the token's owner item is replaced).
   { method: 'POST', path: '/v1/me/devices', handler: 'http/register-device', grants: [...ENSURE_AGENT, { table: ['Query', 'DeleteItem'], keys: [K.agent] }, { table: ['GetItem', 'PutItem', 'DeleteItem'], keys: [K.token] }, { sns: ['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes', 'DeleteEndpoint'] }] },
   { method: 'DELETE', path: '/v1/me/devices/{deviceId}', handler: 'http/delete-device', grants: [...ADMIT_AGENT, { table: ['DeleteItem'], keys: [K.agent] }, { table: ['GetItem', 'DeleteItem'], keys: [K.token] }, { sns: ['DeleteEndpoint'] }] },
+  // store/devices.ts listDevices: one Query of the agent's DEV# items (ADMIT_AGENT's Query on AGENT# covers it).
+  { method: 'GET', path: '/v1/me/devices', handler: 'http/list-devices', grants: [...ADMIT_AGENT] },
+  // store/members.ts: one Query of WS#{ws}#RCPT#MEMBERS.
+  { method: 'GET', path: '/v1/agents', handler: 'http/list-agents', grants: [...ADMIT_AGENT, { table: ['Query'], keys: [K.recipients] }] },
   { method: 'GET', path: '/v1/workspace/widget', handler: 'http/get-widget', grants: [...ENSURE_AGENT, { table: ['GetItem'], keys: [K.workspace] }] },
   { method: 'PUT', path: '/v1/workspace/widget', handler: 'http/put-widget', grants: [...ADMIT_AGENT, { table: ['UpdateItem'], keys: [K.workspace] }] },
   // app/agent-removal.ts: the profile marked and the lists left, the `due` index's entries of the agent
@@ -146,8 +159,8 @@ export const WS_ROUTES: readonly WsRoute[] = [
   { routeKey: '$disconnect', handler: 'ws/disconnect', grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.connection] }, { table: ['DeleteItem'], keys: [K.agent] }, ...TARGET_COPIES], returnsResponse: false },
   { routeKey: 'ping', handler: 'ws/ping', grants: [{ table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
   // SPEC §11.3 as for HTTP: the UNREAD item and the profile's copies are under AGENT# (TARGET_COPIES' GetItem/UpdateItem).
-  { routeKey: 'markRead', handler: 'ws/mark-read', grants: [{ table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES, { sns: ['Publish'] }], returnsResponse: true },
-  { routeKey: 'sendMessage', handler: 'ws/send-message', grants: [{ table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
+  { routeKey: 'markRead', handler: 'ws/mark-read', grants: [{ table: ['Query'], keys: [K.recipients] }, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES, { sns: ['Publish'] }], returnsResponse: true },
+  { routeKey: 'sendMessage', handler: 'ws/send-message', grants: [{ table: ['Query'], keys: [K.recipients] }, { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
   // SPEC §11.6: the agent's last `active` on the profile and its recipient-list copies (skipped when fresh).
   { routeKey: 'active', handler: 'ws/active', grants: [{ table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
   { routeKey: '$default', handler: 'ws/default', grants: [], returnsResponse: true },

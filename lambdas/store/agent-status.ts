@@ -8,7 +8,8 @@ import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from
 import { k } from './keys.js';
 import { writtenIf } from './errors.js';
 import { listWrites, type Agent } from './agents.js';
-import { readProfileState, versionCondition } from './targets.js';
+import { readProfileState, targetAttributes, versionCondition } from './targets.js';
+import { LISTED_NAME_ATTR, memberDelete, memberPut } from './members.js';
 
 export type AgentIds = { workspaceId: string; agentId: string };
 
@@ -121,6 +122,8 @@ export async function markRemoved(db: DynamoDBDocumentClient, tableName: string,
         },
         { Delete: { TableName: tableName, Key: { pk: k.recipientsAllPk(ids.workspaceId), sk: ids.agentId } } },
         { Delete: { TableName: tableName, Key: { pk: k.recipientsUnassignedPk(ids.workspaceId), sk: ids.agentId } } },
+        // Off the workspace's agent list (GET /v1/agents, store/members.ts).
+        memberDelete(tableName, ids.workspaceId, ids.agentId),
       ],
     }),
   );
@@ -145,12 +148,14 @@ export async function restoreAgent(db: DynamoDBDocumentClient, tableName: string
             Update: {
               TableName: tableName,
               Key: k.agent(agent.workspaceId, agent.agentId),
-              UpdateExpression: 'SET lastSeenAt = :now REMOVE removedAt ADD tv :one',
+              UpdateExpression: 'SET lastSeenAt = :now, #l = :name REMOVE removedAt ADD tv :one',
               ConditionExpression: `removedAt = :r AND ${v.ConditionExpression}`,
-              ExpressionAttributeValues: { ':now': now, ':r': agent.removedAt, ':one': 1, ...v.ExpressionAttributeValues },
+              ExpressionAttributeNames: { '#l': LISTED_NAME_ATTR },
+              ExpressionAttributeValues: { ':now': now, ':r': agent.removedAt, ':one': 1, ':name': agent.name, ...v.ExpressionAttributeValues },
             },
           },
           ...lists,
+          memberPut(tableName, agent.workspaceId, { agentId: agent.agentId, name: agent.name }, targetAttributes(state.item)),
         ],
       }),
     ),

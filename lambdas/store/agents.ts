@@ -13,6 +13,7 @@ import { COPIED_ATTR, isLegacy, readProfileState, targetAttributes, targetsOf, v
 import { recordWorkspaceItem } from './workspaces.js';
 import { attentionAttributes } from './attention.js';
 import type { Presence } from '../domain/attention-plan.js';
+import { LISTED_NAME_ATTR, memberPut } from './members.js';
 
 export interface Agent {
   workspaceId: string;
@@ -150,6 +151,34 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
     return { ...existing, email: id.email, name: id.name };
   }
   if (existing) {
+    // The workspace's agent list (store/members.ts) carries the name: a rename, or an agent stored
+    // before the list existed, writes it with the profile. A removed agent stays off it.
+    if (raw.Item?.[LISTED_NAME_ATTR] !== id.name && !existing.removedAt) {
+      // The member item carries the profile's targets (store/targets.ts), under its version as read:
+      // a connection written meanwhile fails this, and the next request lists the agent.
+      const v = versionCondition(typeof raw.Item?.tv === 'number' ? raw.Item.tv : undefined);
+      await db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName,
+                Key: k.agent(id.workspaceId, id.agentId),
+                UpdateExpression: 'SET email = :e, #n = :n, #l = :n ADD tv :one',
+                ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(removedAt) AND ${v.ConditionExpression}`,
+                ExpressionAttributeNames: { '#n': 'name', '#l': LISTED_NAME_ATTR },
+                ExpressionAttributeValues: { ':e': id.email, ':n': id.name, ':one': 1, ...v.ExpressionAttributeValues },
+              },
+            },
+            memberPut(tableName, id.workspaceId, { agentId: id.agentId, name: id.name }, targetAttributes(raw.Item)),
+          ],
+        }),
+      ).catch((e: unknown) => {
+        // Removed meanwhile: the list stays without them; the answer is the profile as read.
+        if (!isConditionalFailure(e) && !isTransactionConflict(e)) throw e;
+      });
+      return { ...existing, email: id.email, name: id.name };
+    }
     if (existing.email === id.email && existing.name === id.name) return existing;
     await db.send(
       new UpdateCommand({
@@ -174,10 +203,11 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
               Put: {
                 TableName: tableName,
                 // A new agent has every target copied (none yet): never legacy.
-                Item: { ...k.agent(id.workspaceId, id.agentId), entity: 'agent', ...agent, workspaceRecorded: true, [COPIED_ATTR]: true },
+                Item: { ...k.agent(id.workspaceId, id.agentId), entity: 'agent', ...agent, workspaceRecorded: true, [COPIED_ATTR]: true, [LISTED_NAME_ATTR]: id.name },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
+            memberPut(tableName, id.workspaceId, { agentId: id.agentId, name: id.name }, { [COPIED_ATTR]: true }),
             ...listWrites(tableName, agent, [false, false], { [COPIED_ATTR]: true }).filter((x) => x !== undefined),
             recordWorkspaceItem(tableName, id.workspaceId, agent.createdAt),
           ],

@@ -4,6 +4,7 @@
  *  agent profile + settings         pk AGENT#{ws}#{agent}   sk PROFILE
  *  agents with scope "all"          pk WS#{ws}#RCPT#ALL     sk {agent}        (copy of settings)
  *  agents with unassigned on        pk WS#{ws}#RCPT#UNASSIGNED sk {agent}     (copy of settings)
+ *  the workspace's agents (names)   pk WS#{ws}#RCPT#MEMBERS sk {agent}       (name; removed agents leave it)
  *  live connections of an agent     pk AGENT#{ws}#{agent}   sk CONN#{connectionId}
  *  a connection by id               pk CONN#{connectionId}  sk CONN
  *  devices of an agent              pk AGENT#{ws}#{agent}   sk DEV#{deviceId}
@@ -30,6 +31,8 @@ export const k = {
   agentPk: (ws: string, agentId: string) => `AGENT#${ws}#${agentId}`,
   recipientsAllPk: (ws: string) => `WS#${ws}#RCPT#ALL`,
   recipientsUnassignedPk: (ws: string) => `WS#${ws}#RCPT#UNASSIGNED`,
+  /** GET /v1/agents (store/members.ts): one Query, paged; under RCPT# so the agent grants already cover it. */
+  membersPk: (ws: string) => `WS#${ws}#RCPT#MEMBERS`,
   agentConnection: (ws: string, agentId: string, connectionId: string) => ({
     pk: `AGENT#${ws}#${agentId}`,
     sk: `CONN#${connectionId}`,

@@ -19,6 +19,7 @@ import type { Platform } from '../domain/push.js';
 import type { Targets } from '../domain/fanout-plan.js';
 import { k, PREFIX } from './keys.js';
 import { isConditionalFailure, isTransactionConflict } from './errors.js';
+import { LISTED_NAME_ATTR } from './members.js';
 
 export const CONN_ATTR = 'conn#';
 export const DEV_ATTR = 'dev#';
@@ -68,7 +69,12 @@ export interface ProfileState {
 export function listsOf(ws: string, item: Record<string, unknown> | undefined): string[] {
   if (!item || typeof item.removedAt === 'string') return [];
   const s: NotificationSettings = withDefaults(item.settings as Partial<NotificationSettings>);
-  return [...(s.scope === 'all' ? [k.recipientsAllPk(ws)] : []), ...(s.unassigned ? [k.recipientsUnassignedPk(ws)] : [])];
+  return [
+    ...(s.scope === 'all' ? [k.recipientsAllPk(ws)] : []),
+    ...(s.unassigned ? [k.recipientsUnassignedPk(ws)] : []),
+    // The workspace's member list (store/members.ts), once the agent is on it.
+    ...(typeof item[LISTED_NAME_ATTR] === 'string' ? [k.membersPk(ws)] : []),
+  ];
 }
 
 export async function readProfileState(db: DynamoDBDocumentClient, tableName: string, a: Ids): Promise<ProfileState> {

@@ -17,7 +17,7 @@ import type { OfflineStack } from '../../local/stack.js';
 import { localClientConfig } from '../../local/client-config.js';
 import { DEFAULT_SETTINGS, type NotificationSettings as Settings } from '../../lambdas/domain/settings.js';
 import { k } from '../../lambdas/store/keys.js';
-import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
+import { agentToken, AgentSocket, apnsToken, call, eventually, startTestStack, uid } from '../support/offline.js';
 
 let stack: OfflineStack;
 let db: DynamoDBDocumentClient;
@@ -56,7 +56,7 @@ async function connect(a: TestAgent): Promise<AgentSocket> {
 }
 
 async function device(a: TestAgent, platform: 'APNS' | 'GCM'): Promise<string> {
-  const token = uid(`tok-${platform}`);
+  const token = platform === 'APNS' ? apnsToken() : uid(`tok-${platform}`);
   const r = await call(stack.httpUrl, 'POST', '/v1/me/devices', { token: a.token, body: { platform, token } });
   expect(r.status).toBe(201);
   return token;

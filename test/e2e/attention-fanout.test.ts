@@ -14,7 +14,7 @@ import type { OfflineStack } from '../../local/stack.js';
 import { DEFAULT_SETTINGS, type NotificationSettings as Settings } from '../../lambdas/domain/settings.js';
 import { dynamo } from '../../lambdas/platform/clients.js';
 import { k } from '../../lambdas/store/keys.js';
-import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
+import { agentToken, AgentSocket, apnsToken, call, eventually, startTestStack, uid } from '../support/offline.js';
 
 let stack: OfflineStack;
 const sockets: AgentSocket[] = [];
@@ -53,7 +53,7 @@ async function connect(a: TestAgent): Promise<AgentSocket> {
 }
 
 async function device(a: TestAgent, platform: 'GCM' | 'APNS'): Promise<string> {
-  const token = uid(platform.toLowerCase());
+  const token = platform === 'APNS' ? apnsToken() : uid(platform.toLowerCase());
   const r = await call(stack.httpUrl, 'POST', '/v1/me/devices', { token: a.token, body: { platform, token } });
   expect(r.status).toBe(201);
   return token;

@@ -89,7 +89,7 @@ suite('agent console and visitor demo in Chromium', () => {
   }
 
   const row = (page: Page, conversationId: string) => page.locator(`li[data-conversation-id="${conversationId}"]`);
-  const tokenOf = (page: Page) => page.evaluate(() => sessionStorage.getItem('agentConsole.token') ?? '');
+  const tokenOf = (page: Page) => page.evaluate(() => localStorage.getItem('agentConsole.token') ?? '');
 
   test('a visitor message from /demo appears live in the console with a browser notification; clicking it opens the conversation', async () => {
     const agent = newAgent();
@@ -126,13 +126,13 @@ suite('agent console and visitor demo in Chromium', () => {
     const { conversationId } = await visitorStarts(agent.workspaceId, 'Uma Unread', 'Is anyone there?');
     const item = row(page, conversationId);
     await item.locator('.unread-badge').waitFor();
-    expect(await item.locator('.status').textContent()).toBe('Status: unread');
+    expect(await item.locator('.status').textContent()).toBe('Nobody has read it');
 
     await item.getByRole('link').click();
     await page.locator('#messages .msg-body', { hasText: 'Is anyone there?' }).waitFor();
     await item.locator('.unread-badge').waitFor({ state: 'detached' });
     // Nobody is assigned, so the reader's read decides the shared status too (SPEC §3).
-    expect(await item.locator('.status').textContent()).toBe('Status: read');
+    expect(await item.locator('.status').textContent()).toBe('Read');
 
     const token = await tokenOf(page);
     const unread = await call(stack.httpUrl, 'GET', '/v1/conversations?filter=unread', { token });
@@ -167,9 +167,20 @@ suite('agent console and visitor demo in Chromium', () => {
     const assigned = await call(stack.httpUrl, 'GET', '/v1/conversations?filter=assigned', { token });
     expect(assigned.json.conversations.map((c: { conversationId: string }) => c.conversationId)).toEqual([conversationId]);
 
-    // A second visitor, so the picture shows a list with an unread conversation beside the open one.
+    // A second visitor, so the picture shows a list with an unread conversation beside the open one,
+    // and a teammate who has a third one: a team's console, names and all.
+    const mate = { workspaceId: agent.workspaceId, agentId: uid('agent'), name: 'Zoe Teammate', email: 'zoe@example.com' };
+    const mateToken = (await call<{ token: string }>(stack.httpUrl, 'POST', '/_local/token', { body: mate })).json.token;
+    expect((await call(stack.httpUrl, 'GET', '/v1/me', { token: mateToken })).status).toBe(200);
+    const theirs = await visitorStarts(agent.workspaceId, 'Cleo Customer', 'Where is my refund?');
+    expect((await call(stack.httpUrl, 'PUT', `/v1/conversations/${theirs.conversationId}/assignee`, { token: mateToken, body: { agentId: mate.agentId } })).status).toBe(200);
+    expect((await call(stack.httpUrl, 'POST', `/v1/conversations/${theirs.conversationId}/messages`, { token: mateToken, body: { body: 'Refund sent this morning.' } })).status).toBe(201);
     await visitorStarts(agent.workspaceId, 'Ben Browser', 'Do you ship to Norway?');
     await page.locator('.unread-badge').first().waitFor();
+    await page.reload();
+    await page.locator('#live-status[data-state="online"]').waitFor();
+    await row(page, theirs.conversationId).locator('.conv-meta', { hasText: 'Assigned to Zoe Teammate' }).waitFor();
+    await page.locator('#assignment-text', { hasText: 'Assigned to you' }).waitFor();
     await page.mouse.move(0, 0);
     // The README's picture is refreshed on request only, so a test run leaves the tree clean.
     const shot = process.env.UPDATE_SCREENSHOT ? 'docs/console.png' : 'test-results/console.png';
@@ -184,8 +195,8 @@ suite('agent console and visitor demo in Chromium', () => {
     await page.getByRole('link', { name: 'Notifications' }).click();
     await page.getByRole('heading', { name: 'Notifications' }).waitFor();
 
-    const desktop = page.getByLabel('Desktop', { exact: true });
-    const mobile = page.getByLabel('Mobile', { exact: true });
+    const desktop = page.getByLabel('Desktop notifications', { exact: true });
+    const mobile = page.getByLabel('Mobile notifications', { exact: true });
     const email = page.getByLabel('On conversations…: Email');
     const reminder = page.getByLabel('Remind me about unread chat messages by email');
     const all = page.getByLabel('All conversations');
@@ -205,17 +216,19 @@ suite('agent console and visitor demo in Chromium', () => {
     await desktop.uncheck();
     await email.check();
     await reminder.check();
-    await all.check();
     await unassigned.uncheck();
+    await all.check();
+    // Under "All conversations" the unassigned ones are included: the box is disabled (and shown ticked).
+    expect(await unassigned.isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator('#settings-status', { hasText: 'Settings saved.' }).waitFor();
 
     await page.reload();
     await page.getByRole('heading', { name: 'Notifications' }).waitFor();
     expect([await desktop.isChecked(), await mobile.isChecked(), await email.isChecked(), await reminder.isChecked()]).toEqual([false, true, true, true]);
-    expect([await all.isChecked(), await onlyMine.isChecked(), await unassigned.isChecked()]).toEqual([true, false, false]);
+    expect([await all.isChecked(), await onlyMine.isChecked(), await unassigned.isChecked(), await unassigned.isDisabled()]).toEqual([true, false, true, true]);
     const me = await call(stack.httpUrl, 'GET', '/v1/me', { token: await tokenOf(page) });
-    expect(me.json.settings).toEqual({ desktop: false, mobile: true, email: true, emailUnreadReminder: true, scope: 'all', unassigned: false, pushPreview: 'full', quietHours: null, mobileOnlyWhenAway: false });
+    expect(me.json.settings).toEqual({ desktop: false, mobile: true, email: true, emailUnreadReminder: true, scope: 'all', unassigned: true, pushPreview: 'full', quietHours: null, mobileOnlyWhenAway: false });
 
     // Desktop off: the visitor's message is pushed to the phone, and no browser notification shows.
     const { demo, conversationId } = await visitorStarts(agent.workspaceId, 'Dora Desktop', 'First, while desktop is off');
@@ -237,7 +250,7 @@ suite('agent console and visitor demo in Chromium', () => {
     expect(notes).toEqual([{ title: 'Dora Desktop', body: 'Second, with desktop on', tag: conversationId }]);
 
     await page.getByRole('button', { name: /^Remove GCM device/ }).click();
-    await page.getByText('No devices registered in this session.').waitFor();
+    await page.getByText('No devices registered.').waitFor();
   });
 
   test('a second tab of the same agent receives the same message and the same notification', async () => {
@@ -246,7 +259,11 @@ suite('agent console and visitor demo in Chromium', () => {
     const first = await context.newPage();
     const second = await context.newPage();
     await signIn(first, agent);
-    await signIn(second, agent);
+    // The session is shared by the tabs (SPEC §13): the second tab opens signed in.
+    await second.goto(`${stack.httpUrl}/`);
+    await second.getByRole('heading', { name: 'Conversations' }).waitFor();
+    await second.locator('#live-status[data-state="online"]').waitFor();
+    expect(await second.getByLabel('Workspace').count()).toBe(0);
 
     const text = 'Two tabs, one message.';
     const { conversationId } = await visitorStarts(agent.workspaceId, 'Tess Tabs', text);
@@ -326,7 +343,7 @@ suite('agent console and visitor demo in Chromium', () => {
     });
     const short = r.json.token;
     const shortExp = (JSON.parse(Buffer.from(short.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }).exp;
-    await page.evaluate((t) => sessionStorage.setItem('agentConsole.token', t), short);
+    await page.evaluate((t) => localStorage.setItem('agentConsole.token', t), short);
     await page.reload();
     await page.getByRole('heading', { name: 'Conversations' }).waitFor();
 

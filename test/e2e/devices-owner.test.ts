@@ -8,7 +8,7 @@
  */
 import { SNSClient, GetEndpointAttributesCommand } from '@aws-sdk/client-sns';
 import type { OfflineStack } from '../../local/stack.js';
-import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
+import { agentToken, AgentSocket, apnsToken, call, eventually, startTestStack, uid } from '../support/offline.js';
 import { DEFAULT_SETTINGS } from '../../lambdas/domain/settings.js';
 import { hasUnsafeChars } from '../../lambdas/domain/text.js';
 import { localClientConfig } from '../../local/client-config.js';
@@ -101,7 +101,7 @@ describe('one token, one owner (SPEC §8)', () => {
     const ws = uid('ws');
     const a = await newAgent(ws, 'a');
     const b = await newAgent(ws, 'b');
-    const phone = uid('phone');
+    const phone = apnsToken();
     await register(a, phone, 'APNS');
     await register(b, phone, 'APNS');
     const conv = await conversation(ws, 'Dee');
@@ -138,7 +138,7 @@ test('a long name and a body of control, bidi and escaped characters reach the p
   const a = await newAgent(ws, 'clean');
   const socket = await AgentSocket.open(stack.wsUrl, a.token);
   sockets.push(socket);
-  const apns = uid('phone');
+  const apns = apnsToken();
   const gcm = uid('phone');
   await register(a, apns, 'APNS');
   await register(a, gcm, 'GCM');

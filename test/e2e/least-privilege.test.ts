@@ -23,7 +23,7 @@ import { dueOfAgent } from '../../lambdas/store/reminders.js';
 import { k } from '../../lambdas/store/keys.js';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { loadHandler } from '../../local/invoke.js';
-import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
+import { agentToken, AgentSocket, apnsToken, call, eventually, startTestStack, uid } from '../support/offline.js';
 import { connectionIdOf, connectionsError, PASS, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { checkCalls, formatReport, readCalls, type IamReport } from '../support/iam-check.js';
 import { FANOUT_THRESHOLD } from '../../lambdas/app/fanout.js';
@@ -122,6 +122,9 @@ async function tour() {
   await marks('m-remove', some('DELETE', '/v1/workspace/agents/nobody'));
   await marks('m-log', some('GET', '/v1/me/notifications'));
   await marks('m-test', some('POST', '/v1/me/notifications/test'));
+  await marks('m-agents', some('GET', '/v1/agents'));
+  await marks('m-devices', some('GET', '/v1/me/devices'));
+  await marks('m-conversation', some('GET', '/v1/conversations/conv_nothere'));
   // $connect has only the identity (no auth_time): it refuses a removed agent, never restores.
   await marks('m-socket', async (token) => (await AgentSocket.open(stack.wsUrl, token)).close(), { restore: false });
 
@@ -152,7 +155,7 @@ async function tour() {
   await ok(call(base, 'POST', '/v1/me/devices', { token: await stack.issuer.sign({ ...mover, agentId: uid('holder') }), body: { platform: 'GCM', token: moved } }), 201, 'first holder');
   const taker = await stack.issuer.sign({ ...mover, agentId: uid('taker') });
   await ok(call(base, 'POST', '/v1/me/devices', { token: taker, body: { platform: 'GCM', token: moved } }), 201, 'token moved');
-  for (let i = 0; i < 10; i++) await ok(call(base, 'POST', '/v1/me/devices', { token: taker, body: { platform: 'APNS', token: uid('apns') } }), 201, `device ${i + 2}`);
+  for (let i = 0; i < 10; i++) await ok(call(base, 'POST', '/v1/me/devices', { token: taker, body: { platform: 'APNS', token: apnsToken() } }), 201, `device ${i + 2}`);
 
   // The 21st connection of an agent closes the oldest (SPEC §10.3).
   const many = { workspaceId: ws, agentId: uid('many'), email: 'many@example.com', name: 'Many' };
@@ -220,7 +223,7 @@ async function tour() {
   const gcmToken = uid('gcm');
   const dev = await ok(call(base, 'POST', '/v1/me/devices', { token: all.token, body: { platform: 'GCM', token: gcmToken } }), 201, 'register device');
   await ok(call(base, 'POST', '/_local/push/disable', { body: { token: gcmToken } }), 200, 'disable endpoint');
-  const spare = await ok(call(base, 'POST', '/v1/me/devices', { token: other.token, body: { platform: 'APNS', token: uid('apns') } }), 201, 'register spare');
+  const spare = await ok(call(base, 'POST', '/v1/me/devices', { token: other.token, body: { platform: 'APNS', token: apnsToken() } }), 201, 'register spare');
   await ok(call(base, 'DELETE', `/v1/me/devices/${spare.json.deviceId}`, { token: other.token }), 204, 'delete device');
 
   // A visitor conversation and message: the fan-out's send to the live socket fails (500) on all
@@ -248,6 +251,9 @@ async function tour() {
   await ok(call(base, 'GET', '/v1/conversations', { token: all.token }), 200, 'list conversations');
   await ok(call(base, 'GET', '/v1/conversations?filter=unassigned', { token: all.token }), 200, 'list unassigned');
   await ok(call(base, 'GET', '/v1/conversations?filter=unread', { token: all.token }), 200, 'list unread');
+  await ok(call(base, 'GET', '/v1/agents', { token: all.token }), 200, 'list agents');
+  await ok(call(base, 'GET', '/v1/me/devices', { token: all.token }), 200, 'list devices');
+  await ok(call(base, 'GET', `/v1/conversations/${conversationId}`, { token: all.token }), 200, 'get conversation');
   await ok(call(base, 'GET', `/v1/conversations/${conversationId}/messages`, { token: all.token }), 200, 'list messages');
   // A visitor reading: the workspace's allowed origins are checked (GetItem on WS#…).
   await ok(call(base, 'GET', `/v1/conversations/${conversationId}/messages`, { token: visitorToken }), 200, 'visitor lists messages');

@@ -46,7 +46,7 @@ suite('notification log and test button in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Conversations' }).waitFor();
     await page.locator('#live-status[data-state="online"]').waitFor();
-    const token = await page.evaluate(() => sessionStorage.getItem('agentConsole.token') ?? '');
+    const token = await page.evaluate(() => localStorage.getItem('agentConsole.token') ?? '');
     return { page, workspaceId, token };
   }
 

@@ -9,7 +9,7 @@
  */
 import type { OfflineStack } from '../../local/stack.js';
 import { DEFAULT_SETTINGS, type NotificationSettings as Settings } from '../../lambdas/domain/settings.js';
-import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
+import { agentToken, AgentSocket, apnsToken as hexToken, call, eventually, startTestStack, uid } from '../support/offline.js';
 
 let stack: OfflineStack;
 const sockets: AgentSocket[] = [];
@@ -146,7 +146,7 @@ test('mobile: the push text is cut to 500 code points; a disabled endpoint gets 
   const ws = uid('ws');
   const m = await newAgent(ws, 'mobile', { scope: 'all' });
   const gcmToken = uid('gcm');
-  const apnsToken = uid('apns');
+  const apnsToken = hexToken();
   const gcm = await call(stack.httpUrl, 'POST', '/v1/me/devices', { token: m.token, body: { platform: 'GCM', token: gcmToken } });
   expect(gcm.status).toBe(201);
   const apns = await call(stack.httpUrl, 'POST', '/v1/me/devices', { token: m.token, body: { platform: 'APNS', token: apnsToken } });

@@ -57,8 +57,8 @@ beforeAll(async () => {
     secret('agent JWT', dana.token);
 
     await s.registerDevice(alice, 'GCM', secret('device token', mark('fcm-device-token')));
-    await s.registerDevice(bob, 'APNS', secret('device token', mark('apns-device-token')));
-    await s.registerDevice(carol, 'APNS_SANDBOX', secret('device token', mark('sandbox-device-token')));
+    await s.registerDevice(bob, 'APNS', secret('device token', randomBytes(32).toString('hex')));
+    await s.registerDevice(carol, 'APNS_SANDBOX', secret('device token', randomBytes(32).toString('hex')));
     // Bob's phone stops accepting pushes; Carol's push is throttled past the SDK's retries once.
     await call(stack.httpUrl, 'POST', '/_local/push/disable', { body: { token: bob.device!.token } });
     let throttles = 3;

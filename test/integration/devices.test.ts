@@ -1,4 +1,5 @@
 /** POST/DELETE /v1/me/devices against DynamoDB Local and the local SNS, with real agent tokens. */
+import { createHash } from 'node:crypto';
 import { SNSClient, GetEndpointAttributesCommand, DeleteEndpointCommand } from '@aws-sdk/client-sns';
 import { createTestTable, type TestTable } from '../support/table.js';
 import { startTestIssuer, type TestIssuer } from '../support/auth.js';
@@ -34,6 +35,9 @@ afterAll(async () => {
   await Promise.all([sns?.close(), issuer?.close()]);
 });
 
+/** APNs tokens are hex (lambdas/domain/device-token.ts): a readable name, as 64 hex digits. */
+const apns = (name: string) => createHash('sha256').update(name).digest('hex');
+
 const me = () => ({ workspaceId: newId('ws'), agentId: newId('ag') });
 const tokenFor = (a: { workspaceId: string; agentId: string }) => issuer.sign({ ...a, email: 'a@example.test', name: 'A' });
 
@@ -60,8 +64,8 @@ test('registering creates a platform endpoint on the platform application and st
 
 test('the same token again answers 200 with the same ids and creates nothing new', async () => {
   const a = me();
-  const first = await post(a, { platform: 'APNS', token: 'apns-same' });
-  const second = await post(a, { platform: 'APNS', token: 'apns-same' });
+  const first = await post(a, { platform: 'APNS', token: apns('apns-same') });
+  const second = await post(a, { platform: 'APNS', token: apns('apns-same') });
   expect(first.status).toBe(201);
   expect(second).toEqual({ status: 200, body: first.body });
   expect(await listDevices(t.doc, t.tableName, a)).toHaveLength(1);
@@ -69,10 +73,10 @@ test('the same token again answers 200 with the same ids and creates nothing new
 
 test('re-registering a token whose endpoint SNS disabled enables it again', async () => {
   const a = me();
-  const first = await post(a, { platform: 'APNS', token: 'apns-disabled' });
-  sns.disable('apns-disabled');
+  const first = await post(a, { platform: 'APNS', token: apns('apns-disabled') });
+  sns.disable(apns('apns-disabled'));
   expect((await attributes(first.body.endpointArn))?.Enabled).toBe('false');
-  const again = await post(a, { platform: 'APNS', token: 'apns-disabled' });
+  const again = await post(a, { platform: 'APNS', token: apns('apns-disabled') });
   expect(again).toEqual({ status: 200, body: first.body });
   expect((await attributes(first.body.endpointArn))?.Enabled).toBe('true');
 });
@@ -102,8 +106,14 @@ test.each([
   ['an empty token', { platform: 'APNS', token: '' }],
   ['a token with whitespace', { platform: 'APNS', token: 'abc def' }],
   ['a token over 4096 characters', { platform: 'APNS', token: 'x'.repeat(4097) }],
-  ['an unknown field', { platform: 'APNS', token: 'abc', extra: 1 }],
+  ['an unknown field', { platform: 'APNS', token: apns('abc'), extra: 1 }],
   ['a missing token', { platform: 'APNS' }],
+  // Per platform (domain/device-token.ts): APNs tokens are 64 hex digits, FCM tokens longer URL-safe text.
+  ['an APNS token that is not hex', { platform: 'APNS', token: 'abc' }],
+  ['an APNS token of 63 hex digits', { platform: 'APNS', token: apns('short').slice(1) }],
+  ['an APNS token with a non-hex letter', { platform: 'APNS', token: `${apns('g').slice(1)}g` }],
+  ['a GCM token of 3 characters', { platform: 'GCM', token: 'abc' }],
+  ['a GCM token with a slash', { platform: 'GCM', token: 'fcm/token/with/slashes' }],
 ])('%s is a 400', async (_name, body) => {
   const a = me();
   const r = await post(a, body);
@@ -117,7 +127,7 @@ test('a 4096-character token is accepted', async () => {
 
 test('without a valid agent token nothing is registered', async () => {
   const a = me();
-  const r = await post(a, { platform: 'APNS', token: 'no-auth' }, 'not-a-jwt');
+  const r = await post(a, { platform: 'APNS', token: apns('no-auth') }, 'not-a-jwt');
   expect(r.status).toBe(401);
   expect(r.body.error.code).toBe('unauthorized');
   expect(await listDevices(t.doc, t.tableName, a)).toEqual([]);
@@ -125,7 +135,7 @@ test('without a valid agent token nothing is registered', async () => {
 
 test('DELETE removes the endpoint and the device; a second DELETE is a 404', async () => {
   const a = me();
-  const { body } = await post(a, { platform: 'APNS', token: 'apns-delete' });
+  const { body } = await post(a, { platform: 'APNS', token: apns('apns-delete') });
   expect(await del(a, body.deviceId)).toEqual({ status: 204, body: undefined });
   await expect(attributes(body.endpointArn)).rejects.toMatchObject({ name: 'NotFoundException' });
   expect(await getDevice(t.doc, t.tableName, a, body.deviceId)).toBeUndefined();
@@ -146,23 +156,23 @@ describe('one token, one owner (SPEC §8)', () => {
   test('a token registered by an agent of another workspace moves: the earlier device is removed, the endpoint kept', async () => {
     const a = me();
     const b = me(); // another workspace
-    const first = await post(a, { platform: 'APNS', token: 'apns-moving' });
-    const second = await post(b, { platform: 'APNS', token: 'apns-moving' });
+    const first = await post(a, { platform: 'APNS', token: apns('apns-moving') });
+    const second = await post(b, { platform: 'APNS', token: apns('apns-moving') });
     expect(second.status).toBe(201);
     expect(second.body).toEqual(first.body); // same device id (platform and token), same endpoint
     expect(await listDevices(t.doc, t.tableName, a)).toEqual([]);
     expect(await listDevices(t.doc, t.tableName, b)).toHaveLength(1);
-    expect(await getTokenOwner(t.doc, t.tableName, 'APNS', 'apns-moving')).toMatchObject({ ...b, endpointArn: first.body.endpointArn });
+    expect(await getTokenOwner(t.doc, t.tableName, 'APNS', apns('apns-moving'))).toMatchObject({ ...b, endpointArn: first.body.endpointArn });
     expect((await attributes(first.body.endpointArn))?.Enabled).toBe('true');
     // The earlier holder no longer has the device, so its delete cannot touch the endpoint.
     expect((await del(a, first.body.deviceId)).status).toBe(404);
     expect((await attributes(first.body.endpointArn))?.Enabled).toBe('true');
     // And back: the token follows whoever registered it last.
-    expect((await post(a, { platform: 'APNS', token: 'apns-moving' })).status).toBe(201);
+    expect((await post(a, { platform: 'APNS', token: apns('apns-moving') })).status).toBe(201);
     expect(await listDevices(t.doc, t.tableName, b)).toEqual([]);
     expect(await del(a, first.body.deviceId)).toEqual({ status: 204, body: undefined });
     await expect(attributes(first.body.endpointArn)).rejects.toMatchObject({ name: 'NotFoundException' });
-    expect(await getTokenOwner(t.doc, t.tableName, 'APNS', 'apns-moving')).toBeUndefined();
+    expect(await getTokenOwner(t.doc, t.tableName, 'APNS', apns('apns-moving'))).toBeUndefined();
   });
 
   test('two agents registering one token at the same time: exactly one holds it afterwards', async () => {
@@ -181,8 +191,8 @@ describe('one token, one owner (SPEC §8)', () => {
   test('the same platform and token under another platform application is another device', async () => {
     const a = me();
     const b = me();
-    await post(a, { platform: 'APNS', token: 'shared-text' });
-    await post(b, { platform: 'GCM', token: 'shared-text' });
+    await post(a, { platform: 'APNS', token: apns('shared-text') });
+    await post(b, { platform: 'GCM', token: apns('shared-text') });
     expect(await listDevices(t.doc, t.tableName, a)).toHaveLength(1);
     expect(await listDevices(t.doc, t.tableName, b)).toHaveLength(1);
   });

@@ -3,6 +3,7 @@
  * store, the stream poller feeds the real fan-out handler, and what agents would receive is read
  * at a local @connections server (desktop frames) and the local SNS server (mobile pushes).
  */
+import { randomBytes } from 'node:crypto';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -108,7 +109,8 @@ async function register(workspaceId: string, agentId: string, platform: Platform
 async function agent(workspaceId: string, agentId: string, over: Partial<NotificationSettings> = {}, platform: Platform = 'APNS'): Promise<TestAgent> {
   await setSettings(workspaceId, agentId, { ...defaultSettings(), ...over });
   const connectionId = await connect(workspaceId, agentId);
-  const deviceToken = `tok-${newId('d')}`;
+  // 64 hex digits: an APNs token's shape (lambdas/domain/device-token.ts), which FCM accepts too.
+  const deviceToken = randomBytes(32).toString('hex');
   const r = await register(workspaceId, agentId, platform, deviceToken);
   expect(r.status).toBe(201);
   return { workspaceId, agentId, connectionId, deviceToken };

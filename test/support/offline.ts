@@ -42,6 +42,11 @@ export async function startTestStack(extra: Partial<OfflineStackOptions> = {}, {
 }
 
 /** A short unique id for workspaces, agents and device tokens, so tests never see each other's data. */
+/** A device token in the APNs shape (64 hex digits, lambdas/domain/device-token.ts); FCM accepts it too. */
+export function apnsToken(): string {
+  return randomBytes(32).toString('hex');
+}
+
 export function uid(prefix: string): string {
   return `${prefix}-${randomBytes(5).toString('hex')}`;
 }

@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OfflineStack } from '../../local/stack.js';
 import { connectionsOf } from '../../lambdas/store/connections.js';
 import { DEFAULT_SETTINGS, type NotificationSettings as Settings } from '../../lambdas/domain/settings.js';
-import { agentToken, AgentSocket, call, eventually, uid } from './offline.js';
+import { agentToken, AgentSocket, apnsToken, call, eventually, uid } from './offline.js';
 import { localDocClient } from '../../local/client-config.js';
 import type { Platform } from '../../lambdas/domain/push.js';
 
@@ -50,7 +50,7 @@ export class Scenario {
       if (r.status !== 200) throw new Error(`settings answered ${r.status}: ${r.text}`);
       const agent: Agent = { workspaceId, agentId, email, token, sockets: [] };
       for (let s = 0; s < (opts.sockets ?? 0); s++) await this.connect(agent);
-      if (opts.platform) await this.registerDevice(agent, opts.platform, `tok-${uid('dev')}`);
+      if (opts.platform) await this.registerDevice(agent, opts.platform, apnsToken());
       agents.push(agent);
     }
     return agents;

@@ -28,7 +28,8 @@ test('exactly the visitor routes of SPEC §10.1 answer any origin; every other r
 test('a path finds its routes, one per method, literal segments before parameters', () => {
   expect(routesAt('/v1/conversations/c1/messages').map((r) => r.method).sort()).toEqual(['GET', 'POST']);
   expect(routesAt('/v1/me').map((r) => r.handler)).toEqual(['http/get-me']);
-  expect(routesAt('/v1/conversations/c1')).toEqual([]);
+  expect(routesAt('/v1/conversations/c1').map((r) => r.handler)).toEqual(['http/get-conversation']);
+  expect(routesAt('/v1/conversations/c1/nothing')).toEqual([]);
 });
 
 test('allow-origin: the caller on a visitor call, `*` without Origin, the console for an agent call or an agent route', () => {

@@ -9,6 +9,8 @@ import { logger } from '../../platform/logger.js';
 import { rateLimited } from '../../edge/errors.js';
 import { admitVisitor } from '../../app/visitor-gate.js';
 import { originOf, refusalError } from '../../edge/refusals.js';
+import { connectionsClient } from '../../platform/clients.js';
+import { announceConversationUpdate } from '../../app/conversation-updates.js';
 
 const body = z.strictObject({ body: messageBody, clientMessageId: z.optional(clientMessageId) });
 
@@ -44,6 +46,8 @@ export const handler = httpHandler({ auth: 'agentOrVisitor', body, idParams: ['i
     }
     throw e;
   }
+  // An agent's reply (SPEC §7): teammates see who answered. A visitor's message goes through the fan-out.
+  if (caller.kind === 'agent' && !r.duplicate) await announceConversationUpdate({ db, tableName, connections: connectionsClient }, conv.workspaceId, conv.conversationId);
   logger.info('message posted', { messageId: r.messageId, conversationId: conv.conversationId, seq: r.seq, fromType: m.fromType, duplicate: r.duplicate });
   return { status: r.duplicate ? 200 : 201, body: { messageId: r.messageId, seq: r.seq, createdAt: r.createdAt } };
 });

@@ -14,6 +14,7 @@ import { logger } from '../../platform/logger.js';
 import { ensureAgent } from '../../store/agents.js';
 import { PLATFORMS } from '../../domain/push.js';
 import { registerDevice } from '../../app/devices.js';
+import { deviceTokenProblem } from '../../domain/device-token.js';
 
 const body = z.strictObject({
   platform: z.enum(PLATFORMS),
@@ -26,6 +27,8 @@ export const handler = httpHandler({ auth: 'agent', body }, async ({ body, calle
   const { tableName, platformApps } = config();
   const appArn = platformApps[body.platform];
   if (!appArn) throw invalid(`platform: ${body.platform} is not configured on this deployment`);
+  const problem = deviceTokenProblem(body.platform, body.token);
+  if (problem) throw invalid(problem);
   // The agent must exist to be found as a recipient (default settings on first sight).
   const agent = await ensureAgent(db, tableName, agentOf(caller));
   const owner = { workspaceId: agent.workspaceId, agentId: agent.agentId };

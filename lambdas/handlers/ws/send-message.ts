@@ -6,6 +6,8 @@ import { config } from '../../platform/config.js';
 import { getConversationIn } from '../../store/conversations.js';
 import { appendMessage, SeqContentionError } from '../../store/messages.js';
 import { notFound, rateLimited } from '../../edge/errors.js';
+import { connectionsClient } from '../../platform/clients.js';
+import { announceConversationUpdate } from '../../app/conversation-updates.js';
 
 const schema = z.strictObject({ action: z.literal('sendMessage'), conversationId: id, body: messageBody, clientMessageId: z.optional(clientMessageId) });
 
@@ -22,5 +24,6 @@ export const handler = wsHandler(schema, async (f, agent) => {
     if (e instanceof SeqContentionError) throw rateLimited(1, 'too many messages at once in this conversation; try again');
     throw e;
   }
+  if (!r.duplicate) await announceConversationUpdate({ db, tableName, connections: connectionsClient }, agent.workspaceId, f.conversationId);
   return { type: 'ack', clientMessageId: f.clientMessageId ?? null, messageId: r.messageId, seq: r.seq };
 });

@@ -4,13 +4,14 @@
  */
 import { apiClient, allPages, ApiError, errorText, type ApiClient } from '../shared/api.js';
 import { byId, clientMessageId, h } from '../shared/dom.js';
-import type { ConversationItem, Device, Filter, Me, Message, Platform, RuntimeConfig, Settings, ChatMessageFrame } from '../shared/types.js';
+import type { ChatMessageExtras, ConversationItem, ConversationReadFrame, ConversationUpdatedFrame, Device, Filter, Me, Message, Platform, RuntimeConfig, Settings, ChatMessageFrame, Teammate } from '../shared/types.js';
 import { FILTERS } from '../shared/types.js';
 import { LiveSocket, type LiveStatus } from './live.js';
-import { applyFrame, applyItem, applyRead, isChatMessageFrame, visitorName } from './conversation-list.js';
-import { askPermission, showNotification } from './desktop-notifications.js';
+import { applyFrame, applyItem, applyRead, applyUpdated, fitsFilter, isChatMessageFrame, updatedItem, visitorName } from './conversation-list.js';
+import { askPermission, closeNotification, showNotification } from './desktop-notifications.js';
+import { chime } from './sound.js';
+import { loadDraft, saveDraft } from './drafts.js';
 import { showTestNotification } from './views/notification-log.js';
-import { forgetDevice, knownDevices, rememberDevice } from './devices.js';
 import { conversationHash, parseHash, type View } from './routes.js';
 import { expiresAtMs } from './session.js';
 import { renderShell, renderBanner, renderLiveStatus } from './views/shell.js';
@@ -20,6 +21,8 @@ import { renderSettings } from './views/settings.js';
 import { renderNotificationLog } from './views/notification-log.js';
 
 const FILTER_KEY = 'agentConsole.filter';
+/** What counts as the agent using this tab (SPEC §11.6). */
+const ACTIVITY_EVENTS = ['mousemove', 'keydown', 'pointerdown'] as const;
 const PREVIEW_MAX = 500;
 
 export interface Thread {
@@ -46,9 +49,24 @@ export class ConsoleApp {
   view: View = { name: 'conversations' };
   thread: Thread | undefined;
   live: LiveStatus = { state: 'connecting' };
-  devices: Device[];
+  /** GET /v1/me/devices, loaded when the settings page opens. */
+  devices: Device[] | undefined;
+  devicesError: string | undefined;
+  /** GET /v1/agents: names for ids, and whom a conversation can be assigned to. */
+  teammates = new Map<string, string>();
+  /** The list's next page (SPEC §6 `nextCursor`): "Load more" follows it, for every filter. */
+  nextCursor: string | undefined;
+  loadingMore = false;
+  /** My read position per conversation, as far as this tab knows (my reads, conversation.read frames). */
+  private readonly readSeqs = new Map<string, number>();
+  /** SPEC §11.2: the server's unread count, from the last frame that carried it. */
+  serverUnread: number | undefined;
   private readonly socket: LiveSocket;
   private listGeneration = 0;
+  /** When `{"action": "active"}` was last sent (SPEC §11.6: at most once a minute). */
+  private lastActiveAt = 0;
+  /** A settings page with unsaved changes asks before it is left (views/settings.ts sets it). */
+  settingsDirty = false;
 
   constructor(
     readonly cfg: RuntimeConfig,
@@ -59,10 +77,10 @@ export class ConsoleApp {
     private readonly renew?: () => Promise<string>,
   ) {
     this.me = me;
-    this.api = apiClient(cfg.apiUrl, token, () => this.signOut('Your session has ended. Please sign in again.'));
+    this.api = apiClient(cfg.apiUrl, token, () => void this.recoverSession());
     const saved = sessionStorage.getItem(FILTER_KEY) as Filter | null;
     this.filter = saved && FILTERS.includes(saved) ? saved : 'all';
-    this.devices = knownDevices(me.workspaceId, me.agentId);
+    this.serverUnread = me.unreadConversations;
     this.socket = new LiveSocket({
       url: async () => {
         // The server closes the connection when its token expires; the reconnect brings a fresh one.
@@ -85,7 +103,32 @@ export class ConsoleApp {
         void this.loadList();
         if (this.thread && !this.thread.loading) void this.refreshThread(this.thread);
       },
+      onRefused: () => void this.recoverSession(),
     });
+  }
+
+  private recovering: Promise<void> | undefined;
+
+  /**
+   * The API answered 401 or the socket was refused before it opened: the token is no good any more
+   * (the stack restarted, the session was revoked). Ask /v1/me with it; if it is refused, get a
+   * fresh one (offline: the local sign-in again; OIDC: the refresh grant) and go on, or go back to
+   * the sign-in page. Drafts are in localStorage (drafts.ts), so neither way loses one. Never a
+   * loop of "reconnecting" with a token that will be refused every time.
+   */
+  recoverSession(): Promise<void> {
+    this.recovering ??= (async () => {
+      const t = this.token();
+      const ok = t ? await fetch(`${this.cfg.apiUrl}/v1/me`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status !== 401, () => true) : false;
+      if (ok) return;
+      const fresh = await this.renewed();
+      if (!fresh) {
+        this.signOut('Your session has ended. Please sign in again: your drafts are kept.');
+        return;
+      }
+      this.socket.reconnectSoon();
+    })().finally(() => (this.recovering = undefined));
+    return this.recovering;
   }
 
   private renewTimer: ReturnType<typeof setTimeout> | undefined;
@@ -114,17 +157,56 @@ export class ConsoleApp {
     this.scheduleRenewal();
     renderShell(this, root);
     addEventListener('hashchange', this.route);
+    addEventListener('beforeunload', this.onBeforeUnload);
     document.addEventListener('visibilitychange', this.onVisible);
+    for (const ev of ACTIVITY_EVENTS) document.addEventListener(ev, this.onActivity, { passive: true });
     this.socket.start();
     this.route();
     void this.loadList();
+    void this.loadTeammates();
   }
 
   stop(): void {
     clearTimeout(this.renewTimer);
     this.socket.stop();
     removeEventListener('hashchange', this.route);
+    removeEventListener('beforeunload', this.onBeforeUnload);
     document.removeEventListener('visibilitychange', this.onVisible);
+    for (const ev of ACTIVITY_EVENTS) document.removeEventListener(ev, this.onActivity);
+  }
+
+  /** SPEC §11.6: this tab is visible and used, at most once a minute. */
+  private readonly onActivity = () => {
+    if (document.visibilityState !== 'visible' || Date.now() - this.lastActiveAt < 60_000) return;
+    if (this.socket.send({ action: 'active' })) this.lastActiveAt = Date.now();
+  };
+
+  private readonly onBeforeUnload = (e: BeforeUnloadEvent) => {
+    if (this.view.name === 'settings' && this.settingsDirty) e.preventDefault();
+  };
+
+  // ---- teammates ----------------------------------------------------------------------------
+
+  async loadTeammates(): Promise<void> {
+    try {
+      const all = await allPages(async (cursor) => {
+        const r = await this.api.get<{ agents: Teammate[]; nextCursor?: string }>(`/v1/agents${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+        return { items: r.agents, nextCursor: r.nextCursor };
+      });
+      this.teammates = new Map(all.map((a) => [a.agentId, a.name || a.agentId]));
+    } catch {
+      /* ids stay shown as ids; the next start tries again */
+    }
+    this.teammates.set(this.me.agentId, this.me.name || this.me.agentId);
+    if (this.view.name === 'conversations') {
+      renderList(this);
+      if (this.thread) renderThreadHead(this);
+    }
+  }
+
+  /** A teammate's name (GET /v1/agents), their id when the list does not know them. */
+  nameOf(agentId: string): string {
+    return this.teammates.get(agentId) || agentId;
   }
 
   // ---- navigation -------------------------------------------------------------------------
@@ -132,6 +214,14 @@ export class ConsoleApp {
   private readonly route = () => {
     const next = parseHash(location.hash);
     const prev = this.view;
+    if (prev.name === 'settings' && next.name !== 'settings' && this.settingsDirty) {
+      // The hash already moved: ask, and put it back if the agent stays with their changes.
+      if (!confirm('Your notification settings have unsaved changes. Leave without saving them?')) {
+        history.replaceState(null, '', '#/settings');
+        return;
+      }
+      this.settingsDirty = false;
+    }
     this.view = next;
     if (next.name === 'settings') {
       this.thread = undefined;
@@ -183,10 +273,11 @@ export class ConsoleApp {
     this.listState = { loading: true };
     if (this.view.name === 'conversations') renderList(this);
     try {
-      const r = await this.api.get<{ conversations: ConversationItem[] }>(`/v1/conversations?filter=${this.filter}`);
+      const r = await this.api.get<{ conversations: ConversationItem[]; nextCursor?: string }>(`/v1/conversations?filter=${this.filter}`);
       // A slower answer for a filter the agent already left must not overwrite the newer one.
       if (gen !== this.listGeneration) return;
       this.items = r.conversations;
+      this.nextCursor = r.nextCursor;
       this.listState = { loading: false };
     } catch (e) {
       if (gen !== this.listGeneration) return;
@@ -196,6 +287,27 @@ export class ConsoleApp {
       renderList(this);
       if (this.thread) renderThreadHead(this);
     }
+  }
+
+  /** The next page of the list, after what is shown (a frame may have moved items meanwhile: no repeats). */
+  async loadMore(): Promise<void> {
+    const cursor = this.nextCursor;
+    if (!cursor || this.loadingMore) return;
+    const gen = this.listGeneration;
+    this.loadingMore = true;
+    renderList(this);
+    try {
+      const r = await this.api.get<{ conversations: ConversationItem[]; nextCursor?: string }>(`/v1/conversations?filter=${this.filter}&cursor=${encodeURIComponent(cursor)}`);
+      if (gen !== this.listGeneration) return;
+      const known = new Set(this.items.map((i) => i.conversationId));
+      this.items = [...this.items, ...r.conversations.filter((i) => !known.has(i.conversationId))];
+      this.nextCursor = r.nextCursor;
+    } catch (e) {
+      if (gen === this.listGeneration) this.listState = { loading: false, error: errorText(e) };
+    } finally {
+      this.loadingMore = false;
+    }
+    if (this.view.name === 'conversations') renderList(this);
   }
 
   // ---- the open conversation ----------------------------------------------------------------
@@ -208,7 +320,10 @@ export class ConsoleApp {
     }
     const t: Thread = { id, messages: [], loading: true };
     this.thread = t;
-    renderThread(this);
+    renderThread(this, { focusReply: true });
+    // Opened by link (the reminder email's, a notification's) beyond the loaded pages: the
+    // conversation itself says who the visitor is and who has it.
+    if (!this.itemFor(id)) void this.fetchThreadItem(t);
     try {
       // Merged, not replaced: a reply or a live message may have landed while this loaded.
       t.messages = mergeMessages(await this.fetchMessages(id), t.messages);
@@ -220,6 +335,17 @@ export class ConsoleApp {
     if (this.thread !== t) return;
     renderThread(this);
     if (!t.error) void this.markRead(t);
+  }
+
+  private async fetchThreadItem(t: Thread): Promise<void> {
+    try {
+      const item = await this.api.get<ConversationItem>(`/v1/conversations/${encodeURIComponent(t.id)}`);
+      if (this.thread !== t) return;
+      this.threadItem = item;
+      renderThread(this);
+    } catch {
+      /* a 404 is shown by the messages' load */
+    }
   }
 
   private async fetchMessages(id: string): Promise<Message[]> {
@@ -235,8 +361,13 @@ export class ConsoleApp {
     const upToSeq = t.messages.at(-1)?.seq;
     if (upToSeq === undefined || document.visibilityState !== 'visible') return;
     try {
-      await this.api.post(`/v1/conversations/${t.id}/read`, { upToSeq });
+      const wasUnread = (this.itemFor(t.id) ?? this.threadItem)?.unread === true;
+      const r = await this.api.post<{ readSeq?: number }>(`/v1/conversations/${t.id}/read`, { upToSeq });
+      this.noteRead(t.id, typeof r?.readSeq === 'number' ? r.readSeq : upToSeq);
+      if (wasUnread && this.serverUnread !== undefined) this.serverUnread = Math.max(0, this.serverUnread - 1);
       this.items = applyRead(this.items, t.id, this.me.agentId);
+      if (this.threadItem?.conversationId === t.id) this.threadItem = { ...this.threadItem, unread: false };
+      closeNotification(t.id);
       renderList(this);
     } catch (e) {
       if (this.thread === t) showThreadError(errorText(e));
@@ -258,6 +389,7 @@ export class ConsoleApp {
       // WebSocket's 32 KB frame limit, and such a frame closes the connection (1009, SPEC §7).
       const r = await this.api.post<{ messageId: string; seq: number; createdAt: string }>(`/v1/conversations/${t.id}/messages`, { body, clientMessageId: cmid });
       t.pendingSend = undefined;
+      saveDraft(t.id, '');
       this.addMessages(t, [{ messageId: r.messageId, seq: r.seq, from: { type: 'agent', id: this.me.agentId }, body, createdAt: r.createdAt }]);
       const item = this.itemFor(t.id);
       if (item) {
@@ -281,7 +413,7 @@ export class ConsoleApp {
       this.threadItem = item;
       renderList(this);
       renderThreadHead(this);
-      announce(agentId ? 'Conversation assigned to you.' : 'Conversation unassigned.');
+      announce(agentId === null ? 'Conversation unassigned.' : agentId === this.me.agentId ? 'Conversation assigned to you.' : `Conversation assigned to ${this.nameOf(agentId)}.`);
     } catch (e) {
       showThreadError(errorText(e));
     }
@@ -306,24 +438,83 @@ export class ConsoleApp {
   private onFrame(f: Record<string, unknown>): void {
     // SPEC §12: the test notification's frame shows a browser notification of its own.
     if (f.type === 'test') return void showTestNotification();
-    if (!isChatMessageFrame(f)) return;
+    if (typeof f.unreadConversations === 'number') this.serverUnread = f.unreadConversations;
+    if (f.type === 'conversation.updated' && typeof f.conversationId === 'string') return this.onUpdated(f as unknown as ConversationUpdatedFrame);
+    if (f.type === 'conversation.read' && typeof f.conversationId === 'string') return this.onReadElsewhere(f as unknown as ConversationReadFrame);
+    if (!isChatMessageFrame(f)) {
+      if (typeof f.unreadConversations === 'number') renderList(this);
+      return;
+    }
     if (f.workspaceId !== undefined && f.workspaceId !== this.me.workspaceId) return;
     if (this.seenFrames.has(f.messageId)) return;
     this.seenFrames.add(f.messageId);
     if (this.seenFrames.size > 500) this.seenFrames.delete(this.seenFrames.values().next().value as string);
-    this.items = applyFrame(this.items, f, this.filter, this.me.agentId);
+    // Already read (in this tab or another): the summary moves on, the conversation stays read,
+    // and nobody is notified about what they have seen (issue 14 item 11).
+    const alreadyRead = f.seq <= (this.readSeqs.get(f.conversationId) ?? 0);
+    this.items = applyFrame(this.items, f, this.filter, this.me.agentId, this.readSeqs.get(f.conversationId) ?? 0);
     const t = this.thread;
     const isOpen = t?.id === f.conversationId;
+    if (isOpen && this.threadItem?.conversationId === f.conversationId) this.threadItem = { ...this.threadItem, assigneeId: f.assigneeId, unread: !alreadyRead };
     if (this.view.name === 'conversations') renderList(this);
     if (isOpen && t) {
       const m: Message = { messageId: f.messageId, seq: f.seq, from: { type: 'visitor', id: f.from.id, name: f.from.name }, body: f.preview, createdAt: f.createdAt };
       this.addMessages(t, [m]);
       if ([...f.preview].length >= PREVIEW_MAX) void this.refreshThread(t);
       else void this.markRead(t);
-    } else {
+    } else if (!alreadyRead) {
       announce(`New message from ${visitorName(f.from)}: ${f.preview.slice(0, 140)}`);
     }
-    this.notify(f, isOpen);
+    if (!alreadyRead) this.notify(f, isOpen);
+  }
+
+  private noteRead(conversationId: string, readSeq: number): void {
+    if (readSeq > (this.readSeqs.get(conversationId) ?? 0)) this.readSeqs.set(conversationId, readSeq);
+  }
+
+  /** A teammate's action (SPEC §7 `conversation.updated`): the list and the open conversation follow. */
+  private onUpdated(f: ConversationUpdatedFrame): void {
+    const next = applyUpdated(this.items, f, this.filter, this.me.agentId);
+    if (next) this.items = next;
+    else if (fitsFilter(this.filter, f.assigneeId, false, this.me.agentId) && this.filter !== 'unread') void this.fetchIntoList(f.conversationId);
+    if (this.threadItem?.conversationId === f.conversationId) this.threadItem = updatedItem(this.threadItem, f, this.me.agentId);
+    if (this.view.name !== 'conversations') return;
+    renderList(this);
+    if (this.thread?.id === f.conversationId) {
+      renderThreadHead(this);
+      // A teammate's reply appears in the open conversation too.
+      const last = f.lastMessage;
+      if (last && last.from.type === 'agent' && last.from.id !== this.me.agentId && this.thread && !this.thread.loading) void this.refreshThread(this.thread);
+    }
+  }
+
+  /** A conversation the loaded pages do not hold became one this filter shows: fetch it. */
+  private async fetchIntoList(conversationId: string): Promise<void> {
+    try {
+      const item = await this.api.get<ConversationItem>(`/v1/conversations/${encodeURIComponent(conversationId)}`);
+      if (this.itemFor(conversationId) || !fitsFilter(this.filter, item.assigneeId, item.unread, this.me.agentId)) return;
+      // In activity order, and only within the loaded range: an older one waits for "Load more".
+      const at = (i: ConversationItem) => i.lastMessage?.createdAt ?? '';
+      const oldest = this.items.at(-1);
+      if (this.nextCursor && oldest && at(item) < at(oldest)) return;
+      const pos = this.items.findIndex((i) => at(i) < at(item));
+      this.items = pos < 0 ? [...this.items, item] : [...this.items.slice(0, pos), item, ...this.items.slice(pos)];
+      if (this.view.name === 'conversations') renderList(this);
+    } catch {
+      /* shown at the next load */
+    }
+  }
+
+  /** I read it somewhere (another tab, the phone): its notification here closes, its badge clears (SPEC §11.3). */
+  private onReadElsewhere(f: ConversationReadFrame): void {
+    if (typeof f.readSeq === 'number') this.noteRead(f.conversationId, f.readSeq);
+    closeNotification(f.conversationId);
+    const item = this.itemFor(f.conversationId);
+    if (item && (!item.lastMessage || item.lastMessage.from.type === 'agent' || item.lastMessage.seq <= f.readSeq)) {
+      this.items = applyRead(this.items, f.conversationId, this.me.agentId);
+    }
+    if (this.threadItem?.conversationId === f.conversationId) this.threadItem = { ...this.threadItem, unread: false };
+    if (this.view.name === 'conversations') renderList(this);
   }
 
   /** The frame carries a 500-code-point preview: a longer message is fetched whole. */
@@ -339,11 +530,14 @@ export class ConsoleApp {
     }
   }
 
-  private notify(f: ChatMessageFrame, isOpen: boolean): void {
-    if (!this.me.settings.desktop) return;
+  private notify(f: ChatMessageFrame & ChatMessageExtras, isOpen: boolean): void {
+    // SPEC §11.4: during do-not-disturb or quiet hours the page updates, with no notification and no sound.
+    if (f.notify === false) return;
     // The agent is looking at this very conversation: the message is in front of them already.
     if (isOpen && document.visibilityState === 'visible' && document.hasFocus()) return;
-    showNotification(f, (id) => this.openConversation(id));
+    chime();
+    if (!this.me.settings.desktop) return;
+    showNotification(f, this.me.settings.pushPreview ?? 'full', (id) => this.openConversation(id));
   }
 
   async allowNotifications(): Promise<void> {
@@ -358,14 +552,38 @@ export class ConsoleApp {
     renderBanner(this);
   }
 
+  async loadDevices(): Promise<void> {
+    try {
+      this.devices = (await this.api.get<{ devices: Device[] }>('/v1/me/devices')).devices;
+      this.devicesError = undefined;
+    } catch (e) {
+      this.devicesError = errorText(e);
+    }
+  }
+
   async registerDevice(platform: Platform, token: string): Promise<void> {
-    const r = await this.api.post<{ deviceId: string; endpointArn: string }>('/v1/me/devices', { platform, token });
-    this.devices = rememberDevice(this.me.workspaceId, this.me.agentId, { ...r, platform, token });
+    await this.api.post<{ deviceId: string; endpointArn: string }>('/v1/me/devices', { platform, token });
+    await this.loadDevices();
   }
 
   async removeDevice(deviceId: string): Promise<void> {
     await this.api.del(`/v1/me/devices/${encodeURIComponent(deviceId)}`);
-    this.devices = forgetDevice(this.me.workspaceId, this.me.agentId, deviceId);
+    this.devices = this.devices?.filter((d) => d.deviceId !== deviceId);
+  }
+
+  // ---- drafts -------------------------------------------------------------------------------
+
+  draftOf(conversationId: string): string {
+    return loadDraft(conversationId);
+  }
+
+  keepDraft(conversationId: string, text: string): void {
+    saveDraft(conversationId, text);
+  }
+
+  /** The unread count for the page title: the server's (SPEC §11.2) when a frame brought one. */
+  unreadCount(): number {
+    return this.serverUnread ?? this.items.filter((i) => i.unread).length;
   }
 }
 

@@ -2,7 +2,7 @@
  * The list as the page holds it, and how a live frame, a read or an assignment changes it. Pure, so
  * the rules sit in one place: the server stays the authority and a reload shows its answer.
  */
-import type { ChatMessageFrame, ConversationItem, Filter } from '../shared/types.js';
+import type { ChatMessageFrame, ConversationItem, ConversationUpdatedFrame, Filter } from '../shared/types.js';
 
 /** Whether a conversation with this assignee belongs in the list under this filter. */
 export function fitsFilter(filter: Filter, assigneeId: string | null, unread: boolean, me: string): boolean {
@@ -18,8 +18,12 @@ export function fitsFilter(filter: Filter, assigneeId: string | null, unread: bo
   }
 }
 
-/** A visitor message just arrived: the conversation moves to the top, unread for me. */
-export function applyFrame(items: readonly ConversationItem[], f: ChatMessageFrame, filter: Filter, me: string): ConversationItem[] {
+/**
+ * A visitor message just arrived: the conversation moves to the top, unread for me unless my read
+ * position already covers it (`readSeq`: a frame that comes late, after a fan-out caught up, must
+ * not make a read conversation unread again, issue 14 item 11).
+ */
+export function applyFrame(items: readonly ConversationItem[], f: ChatMessageFrame, filter: Filter, me: string, readSeq = 0): ConversationItem[] {
   const old = items.find((i) => i.conversationId === f.conversationId);
   const rest = items.filter((i) => i.conversationId !== f.conversationId);
   // A late frame (an older seq than what the list shows) must not roll the summary back.
@@ -29,8 +33,8 @@ export function applyFrame(items: readonly ConversationItem[], f: ChatMessageFra
     visitor: { ...old?.visitor, ...(f.from.name ? { name: f.from.name } : {}) },
     assigneeId: f.assigneeId,
     lastMessage: { messageId: f.messageId, seq: f.seq, from: { type: 'visitor', id: f.from.id }, body: f.preview, createdAt: f.createdAt },
-    unread: true,
-    status: 'unread',
+    unread: f.seq > readSeq,
+    status: f.seq > readSeq ? 'unread' : (old?.status ?? 'unread'),
   };
   return fitsFilter(filter, item.assigneeId, item.unread, me) ? [item, ...rest] : rest;
 }
@@ -72,4 +76,34 @@ export function isChatMessageFrame(f: Record<string, unknown>): f is ChatMessage
     typeof f.from === 'object' &&
     f.from !== null
   );
+}
+
+/**
+ * A teammate assigned, answered or read a conversation (`conversation.updated`, SPEC §7): the item
+ * takes the new assignee, shared status and last message; it leaves a filter it no longer fits.
+ * My own `unread` changes only when I am the reader. Undefined when the list does not hold it.
+ */
+export function applyUpdated(items: readonly ConversationItem[], f: ConversationUpdatedFrame, filter: Filter, me: string): ConversationItem[] | undefined {
+  const at = items.findIndex((i) => i.conversationId === f.conversationId);
+  if (at < 0) return undefined;
+  const old = items[at]!;
+  const item = updatedItem(old, f, me);
+  const out = [...items];
+  if (!fitsFilter(filter, item.assigneeId, item.unread, me)) {
+    out.splice(at, 1);
+    return out;
+  }
+  // Newer activity moves it to the top, as the server's order has it.
+  if (item.lastMessage && item.lastMessage.seq > (old.lastMessage?.seq ?? -1)) {
+    out.splice(at, 1);
+    return [item, ...out];
+  }
+  out[at] = item;
+  return out;
+}
+
+export function updatedItem(old: ConversationItem, f: ConversationUpdatedFrame, me: string): ConversationItem {
+  // An older summary (frames can cross) never replaces a newer one.
+  const last = f.lastMessage && f.lastMessage.seq >= (old.lastMessage?.seq ?? -1) ? f.lastMessage : old.lastMessage;
+  return { ...old, assigneeId: f.assigneeId, status: f.status, lastMessage: last, unread: f.readBy === me ? false : old.unread };
 }

@@ -17,15 +17,39 @@ export async function askPermission(): Promise<Permission> {
   return Notification.requestPermission();
 }
 
-export function showNotification(f: ChatMessageFrame, open: (conversationId: string) => void): Notification | undefined {
+/** SPEC §11.5: what a browser notification shows under each `pushPreview`. */
+export function notificationText(f: ChatMessageFrame, preview: 'full' | 'name' | 'none'): { title: string; body: string } {
+  if (preview === 'none') return { title: 'New message', body: '' };
+  if (preview === 'name') return { title: visitorName(f.from), body: 'New message' };
+  return { title: visitorName(f.from), body: f.preview };
+}
+
+/** This tab's open notifications by conversation: a read elsewhere closes them (SPEC §11.3). */
+const open = new Map<string, Notification>();
+
+export function showNotification(f: ChatMessageFrame, preview: 'full' | 'name' | 'none', onOpen: (conversationId: string) => void): Notification | undefined {
   if (permission() !== 'granted') return undefined;
-  const n = new Notification(visitorName(f.from), { body: f.preview, tag: f.conversationId });
+  const { title, body } = notificationText(f, preview);
+  const n = new Notification(title, { body, tag: f.conversationId });
+  open.set(f.conversationId, n);
+  n.onclose = () => {
+    if (open.get(f.conversationId) === n) open.delete(f.conversationId);
+  };
   n.onclick = () => {
     window.focus();
-    open(f.conversationId);
+    onOpen(f.conversationId);
     n.close();
   };
   return n;
+}
+
+/** Close this tab's notification of a conversation; true when there was one. */
+export function closeNotification(conversationId: string): boolean {
+  const n = open.get(conversationId);
+  if (!n) return false;
+  open.delete(conversationId);
+  n.close();
+  return true;
 }
 
 /** What the in-page banner says for each permission state; undefined when no banner is needed. */

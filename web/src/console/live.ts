@@ -17,9 +17,18 @@ export interface LiveOptions {
   onStatus: (s: LiveStatus) => void;
   /** Called after a reconnect: frames may have been missed while offline. */
   onReconnected?: () => void;
+  /**
+   * The connection closed before it ever opened, twice in a row: the token may have been refused
+   * (a restarted stack, a revoked session). The owner checks it and gets a fresh one, or signs in
+   * again; the socket keeps retrying with whatever URL it is given next.
+   */
+  onRefused?: () => void;
   pingEveryMs?: number;
   pongTimeoutMs?: number;
 }
+
+export const PING_EVERY_MS = 20_000;
+export const PONG_TIMEOUT_MS = 10_000;
 
 /** 1 s, 2 s, 4 s … capped at 30 s, each scaled by a random 50–100 % so tabs do not stampede. */
 export function backoffMs(attempt: number, random = Math.random()): number {
@@ -40,6 +49,8 @@ export class LiveSocket {
    */
   private evicted = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Closes before an open, in a row. */
+  private refusals = 0;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -69,6 +80,15 @@ export class LiveSocket {
     return true;
   }
 
+  /** A fresh token is in place: dial again now rather than at the end of the backoff. */
+  reconnectSoon(): void {
+    if (this.stopped || this.evicted) return;
+    this.refusals = 0;
+    if (this.ws || this.connecting) return;
+    clearTimeout(this.retryTimer);
+    this.connect();
+  }
+
   private readonly reconnectNow = () => {
     if (this.stopped || this.ws || this.connecting || this.evicted) return;
     clearTimeout(this.retryTimer);
@@ -94,8 +114,11 @@ export class LiveSocket {
     this.o.onStatus({ state: 'connecting' });
     const ws = new WebSocket(url);
     this.ws = ws;
+    let opened = false;
     ws.onopen = () => {
       if (this.ws !== ws) return;
+      opened = true;
+      this.refusals = 0;
       // After a drop, or after failed first attempts, frames may have gone by unseen.
       const reconnected = this.everOpened || this.attempt > 0;
       this.everOpened = true;
@@ -119,27 +142,50 @@ export class LiveSocket {
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
-      this.ws = undefined;
-      this.clearHeartbeat();
-      if (this.stopped) return;
-      if (this.evicted) {
-        this.o.onStatus({ state: 'offline', retryInMs: 0, reason: 'too_many_connections' });
-        return;
-      }
-      const wait = backoffMs(this.attempt++);
-      this.o.onStatus({ state: 'offline', retryInMs: wait });
-      this.retryTimer = setTimeout(() => this.connect(), wait);
+      if (!opened && ++this.refusals >= 2) this.o.onRefused?.();
+      this.dropped();
     };
   }
 
+  /** The line is gone (closed, or silent past the pong deadline): say so now and dial again later. */
+  private dropped(): void {
+    this.ws = undefined;
+    this.clearHeartbeat();
+    if (this.stopped) return;
+    if (this.evicted) {
+      this.o.onStatus({ state: 'offline', retryInMs: 0, reason: 'too_many_connections' });
+      return;
+    }
+    const wait = backoffMs(this.attempt++);
+    this.o.onStatus({ state: 'offline', retryInMs: wait });
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.connect(), wait);
+  }
+
+  /**
+   * A ping every 20 s (SPEC §13: at least every 30 s), answered within 10 s or the line counts as
+   * dead: a dead link shows "Offline" within 30 s. A dead TCP link may take minutes to report its
+   * close, so the socket is dropped at once (its handlers detached) rather than waiting for onclose.
+   */
   private startHeartbeat(): void {
     this.clearHeartbeat();
     this.pingTimer = setInterval(() => {
       if (!this.send({ action: 'ping' })) return;
       // Any frame counts as an answer (onmessage clears this); silence means the line is dead.
       clearTimeout(this.pongTimer);
-      this.pongTimer = setTimeout(() => this.ws?.close(4000, 'no pong'), this.o.pongTimeoutMs ?? 20_000);
-    }, this.o.pingEveryMs ?? 4 * 60_000);
+      this.pongTimer = setTimeout(() => {
+        const ws = this.ws;
+        if (!ws) return;
+        ws.onclose = null;
+        ws.onmessage = null;
+        try {
+          ws.close(4000, 'no pong');
+        } catch {
+          /* already closing */
+        }
+        this.dropped();
+      }, this.o.pongTimeoutMs ?? PONG_TIMEOUT_MS);
+    }, this.o.pingEveryMs ?? PING_EVERY_MS);
   }
 
   private clearHeartbeat(): void {

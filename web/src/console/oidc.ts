@@ -62,7 +62,7 @@ export async function beginSignIn(c: OidcConfig, returnTo: string): Promise<void
  * Finish a sign-in when the provider has sent the browser back with `?code=&state=`. Returns the
  * id_token and the view to return to, or undefined when this page load is not such a return.
  */
-export async function completeSignIn(c: OidcConfig): Promise<{ idToken: string; returnTo: string } | undefined> {
+export async function completeSignIn(c: OidcConfig): Promise<{ idToken: string; refreshToken?: string; returnTo: string } | undefined> {
   const q = new URLSearchParams(location.search);
   const code = q.get('code');
   const error = q.get('error');
@@ -85,9 +85,27 @@ export async function completeSignIn(c: OidcConfig): Promise<{ idToken: string; 
       code_verifier: pending.verifier,
     }),
   });
-  const t = (await r.json().catch(() => ({}))) as { id_token?: string; error?: string };
+  const t = (await r.json().catch(() => ({}))) as { id_token?: string; refresh_token?: string; error?: string };
   if (!r.ok || !t.id_token) throw new Error(`sign-in failed: ${t.error ?? `the token endpoint answered ${r.status}`}`);
-  return { idToken: t.id_token, returnTo: pending.returnTo };
+  return { idToken: t.id_token, ...(t.refresh_token ? { refreshToken: t.refresh_token } : {}), returnTo: pending.returnTo };
+}
+
+/**
+ * A fresh id_token from the refresh token (the OAuth 2.0 refresh grant; Cognito's ID tokens last
+ * an hour, its refresh tokens 30 days by default). A public client sends no secret. Cognito answers
+ * no new refresh token unless rotation is on; one that comes is returned to be kept.
+ * https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
+ */
+export async function refreshSignIn(c: OidcConfig, refreshToken: string): Promise<{ idToken: string; refreshToken?: string }> {
+  const { tokenUrl } = await endpoints(c);
+  const r = await fetch(tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: c.clientId, refresh_token: refreshToken }),
+  });
+  const t = (await r.json().catch(() => ({}))) as { id_token?: string; refresh_token?: string; error?: string };
+  if (!r.ok || !t.id_token) throw new Error(`refresh failed: ${t.error ?? `the token endpoint answered ${r.status}`}`);
+  return { idToken: t.id_token, ...(t.refresh_token ? { refreshToken: t.refresh_token } : {}) };
 }
 
 /** Where to send the browser after forgetting the token, so the provider's session ends too. */

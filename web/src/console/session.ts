@@ -1,33 +1,35 @@
 /**
- * The agent's token lives in sessionStorage: it survives a reload of this tab but not the closing
- * of the browser, and another tab signs in on its own.
+ * The agent's session lives in localStorage: every tab of the console shares it (a new tab is
+ * signed in, SPEC §13), a fresh token one tab gets serves the others, and signing out in one tab
+ * signs out all of them (main.ts listens for the `storage` event).
  */
 const KEY = 'agentConsole.token';
 
 export function savedToken(): string | undefined {
-  const t = sessionStorage.getItem(KEY) ?? undefined;
+  const t = localStorage.getItem(KEY) ?? undefined;
   return t && !isExpired(t) ? t : undefined;
 }
 
 export function saveToken(token: string): void {
-  sessionStorage.setItem(KEY, token);
+  localStorage.setItem(KEY, token);
 }
 
 export function forgetToken(): void {
-  sessionStorage.removeItem(KEY);
-  sessionStorage.removeItem(LOCAL_SIGN_IN);
+  localStorage.removeItem(KEY);
+  localStorage.removeItem(LOCAL_SIGN_IN);
+  localStorage.removeItem(REFRESH);
 }
 
 /** The offline stack's sign-in request, kept so an expired token can be replaced by a fresh one. */
 const LOCAL_SIGN_IN = 'agentConsole.localSignIn';
 
 export function saveLocalSignIn(request: Record<string, unknown>): void {
-  sessionStorage.setItem(LOCAL_SIGN_IN, JSON.stringify(request));
+  localStorage.setItem(LOCAL_SIGN_IN, JSON.stringify(request));
 }
 
 export function localSignIn(): Record<string, unknown> | undefined {
   try {
-    const v: unknown = JSON.parse(sessionStorage.getItem(LOCAL_SIGN_IN) ?? 'null');
+    const v: unknown = JSON.parse(localStorage.getItem(LOCAL_SIGN_IN) ?? 'null');
     return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
@@ -60,3 +62,20 @@ export function isExpired(token: string, nowMs = Date.now()): boolean {
   const exp = jwtPayload(token)?.exp;
   return typeof exp === 'number' && exp * 1000 <= nowMs;
 }
+
+/** OIDC: the refresh token of the sign-in (Cognito's hosted UI issues one), for the refresh grant. */
+const REFRESH = 'agentConsole.refreshToken';
+
+export function saveRefreshToken(t: string | undefined): void {
+  if (t) localStorage.setItem(REFRESH, t);
+}
+
+export function refreshToken(): string | undefined {
+  return localStorage.getItem(REFRESH) ?? undefined;
+}
+
+export function forgetRefreshToken(): void {
+  localStorage.removeItem(REFRESH);
+}
+
+export const TOKEN_KEY = KEY;

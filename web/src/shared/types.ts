@@ -19,6 +19,8 @@ export interface Me {
   settings: Settings;
   /** SPEC §10.3: reminder emails to this address were refused for good or bounced. */
   emailStatus?: 'ok' | 'failing';
+  /** SPEC §11.2 (when the server has it). */
+  unreadConversations?: number;
 }
 
 export interface Message {
@@ -33,11 +35,43 @@ export const FILTERS: readonly Filter[] = ['all', 'unread', 'assigned', 'unassig
 
 export const PLATFORMS: readonly Platform[] = ['APNS', 'APNS_SANDBOX', 'GCM'];
 
+/** GET /v1/me/devices (SPEC §6): the token itself is never returned. */
 export interface Device {
   deviceId: string;
   endpointArn: string;
   platform: Platform;
-  token: string;
+  enabled: boolean;
+  registeredAt: string;
+}
+
+/** GET /v1/agents. */
+export interface Teammate {
+  agentId: string;
+  name: string;
+}
+
+/** SPEC §7: what a chat.message frame may carry beyond its base shape (issue 13). */
+export interface ChatMessageExtras {
+  notify?: boolean;
+  unreadConversations?: number;
+}
+
+/** SPEC §7: a teammate assigned, answered or read a conversation. */
+export interface ConversationUpdatedFrame {
+  type: 'conversation.updated';
+  conversationId: string;
+  assigneeId: string | null;
+  status: 'read' | 'unread';
+  lastMessage?: import('../../../lambdas/store/conversations.js').LastMessage | null;
+  readBy?: string;
+}
+
+/** SPEC §7, §11.3: this agent read a conversation (in any tab or device). */
+export interface ConversationReadFrame {
+  type: 'conversation.read';
+  conversationId: string;
+  readSeq: number;
+  unreadConversations?: number;
 }
 
 /** What the page finds at /config.json: local (offline stack) or OIDC (deployed). */

@@ -32,8 +32,23 @@ export function renderList(app: ConsoleApp): void {
   if (loading && app.items.length === 0) pane.append(h('p', { class: 'muted' }, 'Loading conversations…'));
   else if (!error && app.items.length === 0) pane.append(h('p', { class: 'muted empty' }, emptyText(app.filter)));
   pane.append(h('ul', { class: 'conversations', 'aria-label': `${FILTER_LABELS[app.filter]} conversations` }, app.items.map((i) => row(app, i, i.conversationId === openId))));
+  // SPEC §13: every conversation is reachable, page after page, under every filter.
+  if (app.nextCursor && !loading) {
+    const more = h('button', { type: 'button', id: 'load-more', class: 'secondary load-more', disabled: app.loadingMore, onclick: () => void app.loadMore() }, app.loadingMore ? 'Loading…' : 'Load more conversations');
+    pane.append(h('p', { class: 'load-more-row' }, more));
+    // Scrolling to the end loads the next page too.
+    if (!app.loadingMore && 'IntersectionObserver' in window) {
+      const seen = new IntersectionObserver((entries) => {
+        if (entries.some((e) => e.isIntersecting)) {
+          seen.disconnect();
+          void app.loadMore();
+        }
+      });
+      seen.observe(more);
+    }
+  }
 
-  const unread = app.items.filter((i) => i.unread).length;
+  const unread = app.unreadCount();
   document.title = unread > 0 ? `(${unread}) Agent console` : 'Agent console';
 
   if (focusConv) pane.querySelector<HTMLElement>(`[data-conversation-id="${focusConv}"] a`)?.focus();
@@ -56,8 +71,20 @@ function emptyText(f: Filter): string {
 function row(app: ConsoleApp, i: ConversationItem, open: boolean): HTMLLIElement {
   const name = visitorName(i.visitor);
   const last = i.lastMessage;
-  const who = last ? (last.from.type === 'agent' ? (last.from.id === app.me.agentId ? 'You: ' : `${last.from.id}: `) : '') : '';
-  const assignee = i.assigneeId === null ? 'Unassigned' : i.assigneeId === app.me.agentId ? 'Assigned to you' : `Assigned to ${i.assigneeId}`;
+  const who = last ? (last.from.type === 'agent' ? (last.from.id === app.me.agentId ? 'You: ' : `${app.nameOf(last.from.id)}: `) : '') : '';
+  const assignee = i.assigneeId === null ? 'Unassigned' : i.assigneeId === app.me.agentId ? 'Assigned to you' : `Assigned to ${app.nameOf(i.assigneeId)}`;
+  // Two different things, said plainly: whether *I* have read it, and whether the one whose read
+  // counts for the team (the assignee, or whoever read it last while unassigned) has (SPEC §3).
+  const team =
+    i.status === 'unread'
+      ? i.assigneeId === null
+        ? 'Nobody has read it'
+        : i.assigneeId === app.me.agentId
+          ? 'Waiting for you'
+          : `${app.nameOf(i.assigneeId)} has not read it`
+      : i.assigneeId === null || i.assigneeId === app.me.agentId
+        ? 'Read'
+        : `Read by ${app.nameOf(i.assigneeId)}`;
   return h(
     'li',
     { 'data-conversation-id': i.conversationId, class: `conv${i.unread ? ' is-unread' : ''}${open ? ' is-open' : ''}` },
@@ -68,8 +95,8 @@ function row(app: ConsoleApp, i: ConversationItem, open: boolean): HTMLLIElement
         'span',
         { class: 'conv-top' },
         h('span', { class: 'conv-name' }, name),
-        i.unread ? h('span', { class: 'badge unread-badge' }, 'Unread') : null,
-        h('span', { class: `status status-${i.status}`, title: 'Shared status, the same for every agent' }, i.status === 'unread' ? 'Status: unread' : 'Status: read'),
+        i.unread ? h('span', { class: 'badge unread-badge', title: 'You have not read the newest visitor message' }, 'New for you') : null,
+        h('span', { class: `status status-${i.status}`, title: 'The team status: the same for every agent (the assignee\'s read, or the last read while unassigned)' }, team),
       ),
       h('span', { class: 'conv-preview' }, last ? `${who}${last.body}` : 'No messages yet'),
       h('span', { class: 'conv-meta' }, assignee, last ? ` · ${timeLabel(last.createdAt)}` : ''),

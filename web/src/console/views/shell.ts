@@ -25,7 +25,7 @@ export function renderShell(app: ConsoleApp, root: HTMLElement): void {
         ' ',
         h('span', { class: 'who-ws' }, `(${me.workspaceId})`),
       ),
-      h('button', { type: 'button', class: 'secondary', onclick: () => app.signOut() }, 'Sign out'),
+      h('button', { type: 'button', class: 'secondary sign-out', onclick: () => app.signOut() }, 'Sign out'),
     ),
     h('div', { id: 'banner', class: 'banner', hidden: true }),
     h('main', { id: 'main', tabindex: '-1' }),

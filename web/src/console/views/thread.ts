@@ -16,10 +16,12 @@ function currentItem(app: ConsoleApp): ConversationItem | undefined {
  * Draws the open conversation. For the conversation already shown, only the head and the messages
  * are redrawn: the reply box is left alone, so a draft, its focus and a send in flight survive.
  */
-export function renderThread(app: ConsoleApp, opts: { keepMessages?: boolean } = {}): void {
+export function renderThread(app: ConsoleApp, opts: { keepMessages?: boolean; focusReply?: boolean } = {}): void {
   const pane = document.getElementById('thread-pane');
   if (!pane) return;
   const t = app.thread;
+  // On a narrow screen the open conversation takes the whole width (app.css), with a way back.
+  pane.parentElement?.toggleAttribute('data-open', t !== undefined);
   if (!t) {
     delete pane.dataset.conversationId;
     clear(pane);
@@ -31,6 +33,11 @@ export function renderThread(app: ConsoleApp, opts: { keepMessages?: boolean } =
   const log = pane.querySelector<HTMLOListElement>('#messages');
   if (same && head && log) {
     head.replaceWith(threadHead(app));
+    // The visitor's name may have arrived since (a conversation opened by link): the labels follow.
+    const label = pane.querySelector('label[for="reply-text"]');
+    const name = visitorName(currentItem(app)?.visitor);
+    if (label) label.textContent = `Reply to ${name}`;
+    log.setAttribute('aria-label', `Messages with ${name}`);
     if (!opts.keepMessages) fillLog(app, log);
     return;
   }
@@ -40,6 +47,8 @@ export function renderThread(app: ConsoleApp, opts: { keepMessages?: boolean } =
   const fresh = h('ol', { id: 'messages', class: 'messages', role: 'log', 'aria-label': `Messages with ${name}`, tabindex: '0' });
   pane.append(threadHead(app), fresh, replyForm(app, name));
   fillLog(app, fresh);
+  // SPEC §13: the reply box has the focus once a conversation opens (not 47 Tabs away).
+  if (opts.focusReply) document.getElementById('reply-text')?.focus();
 }
 
 function fillLog(app: ConsoleApp, log: HTMLOListElement): void {
@@ -71,22 +80,40 @@ function threadHead(app: ConsoleApp): HTMLElement {
   return h(
     'header',
     { id: 'thread-head', class: 'thread-head' },
+    h('a', { href: '#/', class: 'back-link' }, '← All conversations'),
     h('h2', { id: 'thread-title', tabindex: '-1' }, name),
     item?.visitor.email ? h('p', { class: 'muted visitor-email' }, item.visitor.email) : null,
     h(
       'div',
       { class: 'assignment' },
-      h('p', { id: 'assignment-text' }, item ? (assignee === null ? 'Unassigned' : assignee === me ? 'Assigned to you' : `Assigned to ${assignee}`) : ''),
+      h('p', { id: 'assignment-text' }, item ? (assignee === null ? 'Unassigned' : assignee === me ? 'Assigned to you' : `Assigned to ${app.nameOf(assignee)}`) : ''),
       assignee !== me ? h('button', { type: 'button', onclick: () => void app.assign(me) }, 'Assign to me') : null,
       assignee !== null ? h('button', { type: 'button', class: 'secondary', onclick: () => void app.assign(null) }, 'Unassign') : null,
+      assignSelect(app, assignee),
     ),
     h('p', { id: 'thread-error', class: 'error', role: 'alert' }),
   );
 }
 
+/** Assign to any teammate (GET /v1/agents). */
+function assignSelect(app: ConsoleApp, assignee: string | null): HTMLElement | null {
+  const others = [...app.teammates.entries()].filter(([id]) => id !== app.me.agentId).sort((a, b) => a[1].localeCompare(b[1]));
+  if (others.length === 0) return null;
+  const select = h(
+    'select',
+    { id: 'assign-to', class: 'assign-to' },
+    h('option', { value: '' }, 'Assign to a teammate…'),
+    others.map(([id, name]) => h('option', { value: id, disabled: id === assignee }, id === assignee ? `${name} (assigned)` : name)),
+  );
+  select.addEventListener('change', () => {
+    if (select.value) void app.assign(select.value);
+  });
+  return h('span', { class: 'assign-to-wrap' }, h('label', { for: 'assign-to', class: 'visually-hidden' }, 'Assign to a teammate'), select);
+}
+
 function messageRow(app: ConsoleApp, m: Message, visitor: string): HTMLLIElement {
   const mine = m.from.type === 'agent' && m.from.id === app.me.agentId;
-  const who = m.from.type === 'visitor' ? m.from.name || visitor : mine ? 'You' : m.from.id;
+  const who = m.from.type === 'visitor' ? m.from.name || visitor : mine ? 'You' : app.nameOf(m.from.id);
   return h(
     'li',
     { class: `msg from-${m.from.type}${mine ? ' mine' : ''}`, 'data-seq': String(m.seq) },
@@ -96,7 +123,11 @@ function messageRow(app: ConsoleApp, m: Message, visitor: string): HTMLLIElement
 }
 
 function replyForm(app: ConsoleApp, name: string): HTMLFormElement {
+  const conversationId = app.thread!.id;
   const text = h('textarea', { id: 'reply-text', name: 'body', rows: '3', required: true, maxlength: '10000', 'aria-describedby': 'reply-hint' });
+  // The draft is kept per conversation (drafts.ts): a reload or a new sign-in finds it again.
+  text.value = app.draftOf(conversationId);
+  text.addEventListener('input', () => app.keepDraft(conversationId, text.value));
   const send = h('button', { type: 'submit' }, 'Send');
   const form = h(
     'form',
