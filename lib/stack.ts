@@ -2,6 +2,7 @@
  * The one stack: table, HTTP + WebSocket APIs with a function per route (from lib/routes.ts), the
  * stream fan-out, the 5-minute reminder, agent sign-in, the console on CloudFront, alarms, outputs.
  */
+import type { DeployedEnv } from '../lambdas/platform/env-names.js';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
@@ -99,7 +100,7 @@ export class AgentChatStack extends Stack {
       REMINDER_MIN_AGE_S: params.reminderMinAgeSeconds.valueAsString,
       SES_MAX_SEND_RATE: params.sesMaxSendRate.valueAsString,
       SES_CONFIGURATION_SET: emailEvents.configurationSet.configurationSetName,
-    };
+    } satisfies Record<DeployedEnv, string>;
     const targets: GrantTargets = {
       table: this.table,
       platformApps: params.platformApps,

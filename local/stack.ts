@@ -8,6 +8,7 @@
  * sets the environment before it imports any handler. So one process (one jest module registry)
  * holds one stack at a time.
  */
+import type { LocalEnv } from '../lambdas/platform/env-names.js';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -307,7 +308,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       RATE_LIMITS: rateLimits ? 'on' : 'off',
       REMINDER_MIN_AGE_S: String(reminderMinAgeS),
       SES_MAX_SEND_RATE: String(sesMaxSendRate),
-    });
+    } satisfies Record<LocalEnv, string>);
 
     // One at a time: jest's ESM loader fails on concurrent dynamic imports that share modules.
     const httpRoutes = [];
