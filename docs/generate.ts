@@ -187,7 +187,7 @@ export async function buildAsyncApi(): Promise<Json> {
     operations[`send_${type.replace(/\./g, '_')}`] = { action: 'send', channel: { $ref: '#/channels/agent' }, summary: when, messages: [ref(`frame.${type}`)] };
   }
   return {
-    asyncapi: '3.0.0',
+    asyncapi: '3.1.0',
     info: {
       title: 'Agent chat notifications: WebSocket API',
       version: version(),

@@ -84,3 +84,30 @@ test('what the builders produce fits the answer and frame schemas', () => {
   expect(A.SERVER_FRAMES['chat.message'].safeParse({ ...frame, extra: 1 }).success).toBe(false);
   expect(A.conversationListItem.safeParse({ ...item, unread: 'yes' }).success).toBe(false);
 });
+
+describe('both documents pass a real validator', () => {
+  test('docs/openapi.json is valid OpenAPI 3.1 (@seriousme/openapi-schema-validator), and a broken copy is not', async () => {
+    const { Validator } = await import('@seriousme/openapi-schema-validator');
+    const doc = JSON.parse(readFileSync('docs/openapi.json', 'utf8'));
+    const r = await new Validator().validate(doc);
+    expect({ valid: r.valid, errors: r.errors }).toEqual({ valid: true, errors: undefined });
+    const broken = structuredClone(doc);
+    // OpenAPI 3.1 has no `in: body` parameter (that was Swagger 2).
+    broken.paths['/v1/me'].get.parameters = [{ name: 'x', in: 'body', schema: { type: 'string' } }];
+    expect((await new Validator().validate(broken)).valid).toBe(false);
+  });
+
+  test('docs/asyncapi.json is valid AsyncAPI 3 (@asyncapi/parser: no error or warning), and a broken copy is not', async () => {
+    const { Parser } = await import('@asyncapi/parser');
+    const parser = new Parser();
+    const text = readFileSync('docs/asyncapi.json', 'utf8');
+    const { document, diagnostics } = await parser.parse(text);
+    // Severity 0 is an error, 1 a warning (spectral's DiagnosticSeverity).
+    expect(diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.code}: ${d.message} at ${d.path.join('.')}`)).toEqual([]);
+    expect(document).toBeDefined();
+    const broken = JSON.parse(text);
+    broken.operations.receive_ping.channel = { $ref: '#/channels/nowhere' };
+    const r = await parser.parse(JSON.stringify(broken));
+    expect(r.document).toBeUndefined();
+  }, 120_000);
+});
