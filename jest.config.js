@@ -14,10 +14,11 @@ const base = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: { ignoreCodes: ['TS151001'] } }],
   },
-  testTimeout: 60000,
 };
 
 export default {
+  // A global option: jest reads it from the top level, not from a project.
+  testTimeout: 60000,
   maxWorkers: 2,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import * as z from 'zod';
 import type * as zm from 'zod/mini';
 import { HTTP_ROUTES, WS_ROUTES, type HttpRoute } from '../lib/routes.js';
-import { HTTP_ANSWERS, PUSHED_FRAMES, SERVER_FRAMES, WS_REPLIES, errorAnswer, type Answer } from '../lambdas/edge/answers.js';
+import { HTTP_ANSWERS, PUSHED_FRAMES, SERVER_FRAMES, WS_REPLIES, errorAnswer, gatewayAnswer, type Answer } from '../lambdas/edge/answers.js';
 import type { Spec } from '../lambdas/edge/http.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,6 +46,8 @@ function security(spec: Spec<unknown, unknown> | undefined): Json[] | undefined 
 }
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' };
+// A 413 may also come from API Gateway itself (over its 10 MB payload quota), in its own shape.
+const TOO_LARGE_SCHEMA = { anyOf: [ERROR_REF, { $ref: '#/components/schemas/GatewayError' }] };
 
 function okResponse(a: Answer): Json {
   return {
@@ -62,7 +64,7 @@ function errorResponses(route: HttpRoute, spec: Spec<unknown, unknown> | undefin
   if (spec?.body || spec?.query) add(400, '`bad_request` (malformed JSON, a bad cursor) or `validation_error` (a missing, unknown or wrong field)');
   if (spec && spec.auth !== 'none') add(401, '`unauthorized`: no token, an invalid or expired one, or a removed agent');
   if (spec?.idParams?.length) add(404, '`not_found`: no such id, or not yours');
-  if (spec) add(413, '`payload_too_large`: a request over 64 KB, or a message body over 10000 code points');
+  if (spec) add(413, '`payload_too_large`: a request over 64 KB, or a message body over 10000 code points; over 10 MB API Gateway answers `{"message"}` itself');
   for (const e of HTTP_ANSWERS[`${route.method} ${route.path}`]?.errors ?? []) add(e.status, e.description);
   return out;
 }
@@ -90,7 +92,7 @@ function operation(route: HttpRoute, spec: Spec<unknown, unknown> | undefined): 
     responses[String(status)] = {
       description: ds.join('; '),
       ...(status === 429 ? { headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer', minimum: 1 } } } } : {}),
-      content: { 'application/json': { schema: ERROR_REF } },
+      content: { 'application/json': { schema: status === 413 ? TOO_LARGE_SCHEMA : ERROR_REF } },
     };
   }
   const sec = security(spec);
@@ -141,7 +143,7 @@ export async function buildOpenApi(): Promise<Json> {
     ],
     paths,
     components: {
-      schemas: { Error: jsonSchema(errorAnswer, 'output') },
+      schemas: { Error: jsonSchema(errorAnswer, 'output'), GatewayError: jsonSchema(gatewayAnswer, 'output') },
       securitySchemes: {
         agentToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "an agent's ID token from the workspace's identity provider (offline: `POST /_local/token`)" },
         visitorToken: { type: 'http', scheme: 'bearer', description: 'the `visitorToken` the conversation was created with (`vt1.…`): opens that one conversation' },

@@ -41,6 +41,9 @@ export const errorAnswer = z.strictObject({
   error: z.strictObject({ code: z.enum(ERROR_CODES), message: str }),
 });
 
+/** API Gateway's own answer to a request it refuses before any function (a payload over 10 MB: 413). */
+export const gatewayAnswer = z.strictObject({ message: str });
+
 export const visitor = z.strictObject({ name: z.optional(str), email: z.optional(str) });
 
 const from = z.strictObject({ type: z.enum(['visitor', 'agent']), id: str });
