@@ -56,7 +56,7 @@ export function recordAnswer(method: string, url: string, status: number, text: 
   // The offline stack's own helpers are not the API.
   if (path.startsWith('/_local/') || path === '/' || path.startsWith('/demo') || path.startsWith('/docs')) return;
   let body: unknown;
-  let raw = false;
+  let raw: boolean;
   try {
     body = text ? JSON.parse(text) : undefined;
     raw = !text;
@@ -131,7 +131,7 @@ export function contractChecker(openapi: Json, asyncapi: Json) {
   for (const [name, m] of Object.entries<Json>(asyncapi.components.messages)) {
     if (name.startsWith('frame.')) frames.set(name.slice('frame.'.length), ajv7.compile(m.payload));
   }
-  const why = (v: ValidateFunction) => (v.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`).join('; ');
+  const why = (v: ValidateFunction) => (v.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`).join('; ');
 
   return function check(records: readonly ContractRecord[]): ContractReport {
     const report: ContractReport = { checked: 0, violations: [], serverErrors: 0, offApi: 0, unknownFrameTypes: {} };
@@ -151,7 +151,7 @@ export function contractChecker(openapi: Json, asyncapi: Json) {
           continue;
         }
         report.checked++;
-        if (!v(r.frame)) violation(`frame ${type} ${why(v)}`, `frame "${type}": ${why(v)} — ${JSON.stringify(r.frame).slice(0, 300)}`);
+        if (!v(r.frame)) violation(`frame ${String(type)} ${why(v)}`, `frame "${String(type)}": ${why(v)} — ${JSON.stringify(r.frame).slice(0, 300)}`);
         continue;
       }
       if (r.status >= 500) {

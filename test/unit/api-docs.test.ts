@@ -103,7 +103,7 @@ describe('both documents pass a real validator', () => {
     const text = readFileSync('docs/asyncapi.json', 'utf8');
     const { document, diagnostics } = await parser.parse(text);
     // Severity 0 is an error, 1 a warning (spectral's DiagnosticSeverity).
-    expect(diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.code}: ${d.message} at ${d.path.join('.')}`)).toEqual([]);
+    expect(diagnostics.filter((d) => Number(d.severity) <= 1).map((d) => `${d.code}: ${d.message} at ${d.path.join('.')}`)).toEqual([]);
     expect(document).toBeDefined();
     const broken = JSON.parse(text);
     broken.operations.receive_ping.channel = { $ref: '#/channels/nowhere' };
