@@ -4,7 +4,9 @@
  * Two projects. `unit`: the pure tests (test/unit), no DynamoDB Local, seconds (`npm run test:unit`).
  * `aws`: everything else, with the global setup that starts one DynamoDB Local for the run and the
  * teardown that checks least privilege and the API contract. Jest runs a project's global setup only
- * when a test of that project is selected, so a unit run starts no java process.
+ * when a test of that project is selected, so a unit run starts no java process (checked: it passes
+ * with no java on PATH). In package.json `--ci` follows `--selectProjects unit` so that paths given
+ * to `npm run test:unit -- <paths>` are not taken as more project names.
  */
 const base = {
   preset: 'ts-jest/presets/default-esm',
