@@ -15,11 +15,11 @@ if (unknown.length) {
 
 const log = (line: string) => console.log(`[offline] ${line}`);
 
-// Start-up takes about 40 s on a laptop (DynamoDB Local is a Java program, the console is built
+// Start-up takes up to about 40 s (DynamoDB Local is a Java program, the console is built
 // with esbuild, every handler is loaded): say so, and show it is moving, so nobody gives up on it.
 const started = Date.now();
 const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
-log('starting the offline stack; this takes about 40 s (DynamoDB Local, the handlers, the console build)');
+log('starting the offline stack; this can take up to about 40 s (DynamoDB Local, the handlers, the console build)');
 const ticker = setInterval(() => log(`still starting (${elapsed()})…`), 10_000);
 
 let stack: Awaited<ReturnType<typeof startOfflineStack>>;
