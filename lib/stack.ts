@@ -2,6 +2,7 @@
  * The one stack: table, HTTP + WebSocket APIs with a function per route (from lib/routes.ts), the
  * stream fan-out, the 5-minute reminder, agent sign-in, the console on CloudFront, alarms, outputs.
  */
+import type { DeployedEnv } from '../lambdas/platform/env-names.js';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -115,7 +116,7 @@ export class AgentChatStack extends Stack {
       // SPEC §11.7: the link in List-Unsubscribe points at this API ($default stage).
       API_URL: this.http.api.apiEndpoint,
       UNSUBSCRIBE_SECRET: unsubscribeSecret.secretValue.unsafeUnwrap(),
-    };
+    } satisfies Record<DeployedEnv, string>;
     const targets: GrantTargets = {
       table: this.table,
       platformApps: params.platformApps,

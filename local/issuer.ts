@@ -18,7 +18,7 @@ export interface LocalIssuer {
   issuer: string;
   audience: string;
   jwks: { keys: JWK[] };
-  sign(claims: AgentClaims, opts?: { expiresIn?: string | number | null; notBefore?: string | number; extra?: Record<string, unknown> }): Promise<string>;
+  sign: (claims: AgentClaims, opts?: { expiresIn?: string | number | null; notBefore?: string | number; extra?: Record<string, unknown> }) => Promise<string>;
 }
 
 export const LOCAL_AUDIENCE = 'agent-console-local';

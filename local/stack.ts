@@ -8,6 +8,8 @@
  * sets the environment before it imports any handler. So one process (one jest module registry)
  * holds one stack at a time.
  */
+import type { LocalEnv } from '../lambdas/platform/env-names.js';
+import { apiDocs } from './api-docs.js';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -63,6 +65,8 @@ export interface OfflineStackOptions {
   /** SPEC §10.2 rate limits (default on; `LOCAL_RATE_LIMITS=0` turns them off). The test stack turns them off unless a test asks. */
   rateLimits?: boolean;
   log?: (line: string) => void;
+  /** Told as each slow start-up step begins (`npm start` prints them: start-up takes a while). */
+  progress?: (step: string) => void;
   /** Use a DynamoDB (Local) that is already running instead of starting one (jest's, say). */
   dynamoEndpoint?: string;
   tableName?: string;
@@ -252,6 +256,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     let dynamo: RunningDynamo | undefined;
     let dynamoEndpoint = opts.dynamoEndpoint;
     if (!dynamoEndpoint) {
+      opts.progress?.('starting DynamoDB Local (a Java program: the slowest step)');
       dynamo = await startDynamoDbLocal({ port: dynamoPort, portEnv: PORTS.dynamoPort.env, ...(opts.persist ? { persistDir: join(LOCAL_DATA, 'dynamodb') } : {}) });
       const child = dynamo.process;
       // If this process dies without stop(), the java process must not outlive it.
@@ -314,9 +319,10 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       // logs stay readable, unless LOCAL_METRICS=1. No X-Ray daemon offline: the tracer is off too.
       POWERTOOLS_METRICS_DISABLED: process.env.LOCAL_METRICS === '1' ? 'false' : 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
-    });
+    } satisfies Record<LocalEnv, string>);
 
     // One at a time: jest's ESM loader fails on concurrent dynamic imports that share modules.
+    opts.progress?.('loading the handlers of lib/routes.ts');
     const httpRoutes = [];
     for (const route of HTTP_ROUTES) httpRoutes.push({ route, handler: await loadHandler(route.handler) });
     const wsRoutes = [];
@@ -416,6 +422,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       stops.push(() => rm(out, { recursive: true, force: true }));
       try {
         // Imported only here: a stack started without the web (the tests) never loads esbuild.
+        opts.progress?.('building the console and the demo (esbuild)');
         const { buildWeb } = await import('../web/build.js');
         await buildWeb(out);
         webDir = out;
@@ -437,10 +444,12 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
       log,
     });
     const files = staticFiles(() => webDir);
+    // The HTTP API reference (local/api-docs.ts): served with or without the web build.
+    const docs = apiDocs();
     listener = createHttpGateway({
       routes: httpRoutes,
       before: helpers,
-      after: async (req) => (await files(req)) ?? (req.method === 'GET' && req.path === '/favicon.ico' ? { status: 204 } : undefined),
+      after: async (req) => (await docs(req)) ?? (await files(req)) ?? (req.method === 'GET' && req.path === '/favicon.ico' ? { status: 204 } : undefined),
       log,
     });
 
@@ -448,6 +457,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     log(`HTTP API          ${httpUrl}`);
     log(`Agent console     ${httpUrl}/`);
     log(`Visitor demo      ${httpUrl}/demo`);
+    log(`API reference     ${httpUrl}/docs`);
     log(`WebSocket API     ${wsUrl}`);
     log(`@connections      http://127.0.0.1:${wsPort}/@connections/{connectionId}`);
     log(`DynamoDB Local    ${dynamoEndpoint}  (table ${tableName}, ${dataNote})`);

@@ -15,10 +15,20 @@ if (unknown.length) {
 
 const log = (line: string) => console.log(`[offline] ${line}`);
 
+// Start-up takes up to about 40 s (DynamoDB Local is a Java program, the console is built
+// with esbuild, every handler is loaded): say so, and show it is moving, so nobody gives up on it.
+const started = Date.now();
+const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
+log('starting the offline stack; this can take up to about 40 s (DynamoDB Local, the handlers, the console build)');
+const ticker = setInterval(() => log(`still starting (${elapsed()})…`), 10_000);
+
 let stack: Awaited<ReturnType<typeof startOfflineStack>>;
 try {
-  stack = await startOfflineStack({ persist: args.includes('--persist'), log });
+  stack = await startOfflineStack({ persist: args.includes('--persist'), log, progress: (step) => log(`${elapsed()}: ${step}`) });
+  clearInterval(ticker);
+  log(`started in ${elapsed()}. Open the console, then the demo: see README "A first walk-through".`);
 } catch (e) {
+  clearInterval(ticker);
   if (e instanceof PortInUseError) console.error(e.message);
   else console.error(`the offline stack did not start: ${(e as Error)?.message ?? String(e)}`);
   process.exit(1);

@@ -21,7 +21,7 @@ interface SesEventRecord {
 
 function tag(tags: Record<string, unknown> | undefined, name: string): string | undefined {
   const v = tags?.[name];
-  const first = Array.isArray(v) ? v[0] : v;
+  const first: unknown = Array.isArray(v) ? v[0] : v;
   return typeof first === 'string' && ID_PATTERN.test(first) ? first : undefined;
 }
 

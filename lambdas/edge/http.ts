@@ -42,7 +42,7 @@ export interface HttpResult {
 
 type Auth = 'none' | 'agent' | 'agentOrVisitor';
 
-interface Spec<B, Q> {
+export interface Spec<B, Q> {
   auth: Auth;
   body?: z.ZodMiniType<B>;
   query?: z.ZodMiniType<Q>;
@@ -115,7 +115,7 @@ export function httpHandler<B = undefined, Q = Record<string, never>>(
   spec: Spec<B, Q>,
   fn: (input: HttpInput<B, Q>) => Promise<HttpResult>,
 ) {
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
+  const h = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .handler(async (event) => {
@@ -148,6 +148,8 @@ export function httpHandler<B = undefined, Q = Record<string, never>>(
         return withCors(errorResponse(e), event, caller?.kind === 'agent');
       }
     });
+  // The spec rides on the handler so docs/generate.ts documents the very schemas it validates with.
+  return Object.assign(h, { spec });
 }
 
 export function errorResponse(e: unknown): APIGatewayProxyStructuredResultV2 {

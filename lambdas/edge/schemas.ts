@@ -11,6 +11,8 @@ export const messageBody = z.string().check(
   z.refine((s) => s.trim().length > 0, { message: 'must hold 1 to 10000 characters' }),
   z.refine((s) => !hasLoneSurrogate(s), { message: 'is not valid Unicode text (lone surrogate)' }),
   z.refine((s) => !s.includes('\u0000'), { message: 'must not contain NUL characters' }),
+  // The checks above cannot be JSON Schema; the API documents (docs/generate.ts) say them in words.
+  z.describe('1 to 10000 code points, not only white space; no NUL, no lone surrogates (over 10000: 413)'),
 );
 
 export const clientMessageId = z.string().check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1..128 of A-Z a-z 0-9 _ . : -'));
@@ -33,11 +35,11 @@ export const settingsSchema = z.strictObject({
 });
 
 function quietHoursSchema() {
-  const time = z.string().check(z.refine(isValidTime, { message: 'must be a time HH:MM (00:00 to 23:59)' }));
+  const time = z.string().check(z.refine(isValidTime, { message: 'must be a time HH:MM (00:00 to 23:59)' }), z.describe('HH:MM, 00:00 to 23:59'));
   return z.strictObject({
     start: time,
     end: time,
-    timeZone: z.string().check(z.refine(isValidTimeZone, { message: 'is not a known IANA time zone' })),
+    timeZone: z.string().check(z.refine(isValidTimeZone, { message: 'is not a known IANA time zone' }), z.describe('an IANA time zone, e.g. Europe/Paris')),
     days: z.optional(
       z.array(z.number().check(z.int(), z.gte(0), z.lte(6))).check(
         z.minLength(1),

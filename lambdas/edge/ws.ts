@@ -67,7 +67,7 @@ async function refuseExpired(event: WsEvent, agent: ConnectionAgent): Promise<AP
 }
 
 export function wsHandler<T>(schema: z.ZodMiniType<T> | undefined, fn: (input: T, agent: Identity, event: WsEvent) => Promise<unknown>) {
-  return middy<WsEvent, APIGatewayProxyResultV2, Error, Context>()
+  const h = middy<WsEvent, APIGatewayProxyResultV2, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .handler(async (event) => {
@@ -88,4 +88,6 @@ export function wsHandler<T>(schema: z.ZodMiniType<T> | undefined, fn: (input: T
         return errorFrame('internal_error', 'internal error');
       }
     });
+  // The frame schema rides on the handler so docs/generate.ts documents the one it validates with.
+  return Object.assign(h, { schema });
 }

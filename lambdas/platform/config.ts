@@ -1,7 +1,19 @@
 /**
  * Configuration, read once from the environment. Lazily, so tests and the offline stack can set
- * the environment before the first handler call rather than before the first import.
+ * the environment before the first handler call rather than before the first import. On Lambda
+ * the environment is complete before the first import, so it is read at once: a missing required
+ * variable (env-names.ts REQUIRED_ON_LAMBDA) fails the cold start with its name rather than
+ * running on a guessed default.
  */
+import { missingRequired, onLambda } from './env-names.js';
+
+/** A required environment variable is missing: the function cannot start. */
+export class ConfigError extends Error {
+  constructor(readonly missing: string[]) {
+    super(`missing required environment variable(s): ${missing.join(', ')} (lib/stack.ts sets them on every function; see README "Configuration")`);
+    this.name = 'ConfigError';
+  }
+}
 export interface Config {
   tableName: string;
   region: string;
@@ -47,9 +59,11 @@ function nonNegative(v: string | undefined, fallback: number): number {
 
 export function config(): Config {
   if (cached) return cached;
+  const missing = missingRequired();
+  if (missing.length) throw new ConfigError(missing);
   const issuer = opt('OIDC_ISSUER') ?? '';
   cached = {
-    tableName: opt('TABLE_NAME') ?? 'agent-chat',
+    tableName: opt('TABLE_NAME') ?? '',
     region: opt('AWS_REGION') ?? opt('AWS_DEFAULT_REGION') ?? 'us-east-1',
     endpoints: {
       dynamodb: opt('DYNAMODB_ENDPOINT'),
@@ -83,8 +97,21 @@ export function config(): Config {
     apiUrl: (opt('API_URL') ?? 'http://127.0.0.1:3000').replace(/\/$/, ''),
     unsubscribeSecret: opt('UNSUBSCRIBE_SECRET') ?? '',
   };
+  // Off Lambda (a unit test of CORS, a tool) a module may need config without a table; there is
+  // still no default table name: reading it without TABLE_NAME fails, naming the variable.
+  if (!opt('TABLE_NAME')) {
+    Object.defineProperty(cached, 'tableName', {
+      enumerable: true,
+      get() {
+        throw new ConfigError(['TABLE_NAME']);
+      },
+    });
+  }
   return cached;
 }
+
+// On Lambda: at import, so the init phase (the cold start) fails, not each request later.
+if (onLambda()) config();
 
 /** For tests that change the environment between cases in one module registry. */
 export function resetConfigForTests(): void {

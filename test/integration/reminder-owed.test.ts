@@ -138,10 +138,10 @@ describe('what is owed survives an ineligible check', () => {
   });
 
   test('turning email on owes from the next visitor message on, not the history', async () => {
-    let Z = await agent('acme', 'z', { scope: 'all' });
+    const Z = await agent('acme', 'z', { scope: 'all' });
     const conv = await conversation('acme', 'Fay');
     await visitorSays(conv, 'old one');
-    Z = await setSettings(Z, EMAIL_ON);
+    await setSettings(Z, EMAIL_ON);
     expect(await run()).toEqual({ agentsEmailed: 0, conversations: 0, failed: 0 });
     await visitorSays(conv, 'new one');
     expect(await run()).toEqual({ agentsEmailed: 1, conversations: 1, failed: 0 });

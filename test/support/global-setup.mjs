@@ -16,5 +16,8 @@ export default async function globalSetup() {
   // The AWS call recorder (lambdas/platform/call-log.ts): every handler's SDK calls in the offline
   // stacks of this run, checked against the synthesized policies by the global teardown.
   process.env.AWS_CALL_LOG = mkdtempSync(join(tmpdir(), 'aws-calls-'));
+  // The contract test (support/contract.ts): every HTTP answer and frame the suites receive,
+  // checked against docs/openapi.json and docs/asyncapi.json by the global teardown.
+  process.env.API_CONTRACT_LOG = mkdtempSync(join(tmpdir(), 'api-contract-'));
   globalThis.__DDB__ = ddb;
 }

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 
 /**
@@ -10,6 +11,37 @@ import { tsImport } from 'tsx/esm/api';
  */
 export default async function globalTeardown(globalConfig) {
   await globalThis.__DDB__?.stop();
+  // Both checks run (and report) even when the first fails.
+  const failures = [];
+  for (const check of [() => checkAwsCalls(globalConfig), checkApiContract]) {
+    try {
+      await check();
+    } catch (e) {
+      failures.push(e);
+    }
+  }
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new Error(failures.map((e) => e.message).join('\n'));
+}
+
+/** Every HTTP answer and server frame the suites received, against the API documents (support/contract.ts). */
+async function checkApiContract() {
+  const dir = process.env.API_CONTRACT_LOG;
+  if (!dir) return;
+  try {
+    const { checkContractLog, formatContractReport } = await tsImport('./contract.ts', import.meta.url);
+    const report = checkContractLog(dir, fileURLToPath(new URL('../../docs/', import.meta.url)));
+    if (report.checked === 0 && report.offApi === 0) return;
+    console.log(`\n${formatContractReport(report)}`);
+    if (report.violations.length) {
+      throw new Error(`API contract: ${report.violations.length} answer(s) or frame(s) not as docs/openapi.json / docs/asyncapi.json say — see the report above; fix the code or lambdas/edge/answers.ts, then npm run docs`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function checkAwsCalls(globalConfig) {
   const dir = process.env.AWS_CALL_LOG;
   if (!dir) return;
   try {

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { startOfflineStack, type OfflineStack, type OfflineStackOptions } from '../../local/stack.js';
 import { onFreePorts } from '../../local/free-port.js';
+import { record, recordAnswer } from './contract.js';
 
 export async function startTestStack(extra: Partial<OfflineStackOptions> = {}, { ownDynamo = false } = {}): Promise<OfflineStack> {
   const shared = ownDynamo ? undefined : process.env.DYNAMODB_ENDPOINT;
@@ -72,6 +73,8 @@ export async function call<T = any>(
   if (body !== undefined) headers['content-type'] ??= 'application/json';
   const r = await fetch(`${baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
   const text = await r.text();
+  // The contract test (support/contract.ts) checks every answer against docs/openapi.json.
+  recordAnswer(method, `${baseUrl}${path}`, r.status, text);
   return { status: r.status, headers: r.headers, json: jsonOf(text), text };
 }
 
@@ -117,6 +120,7 @@ export class AgentSocket {
       const text = data.toString();
       try {
         this.frames.push(JSON.parse(text));
+        record({ kind: 'frame', frame: this.frames[this.frames.length - 1] });
       } catch {
         this.frames.push({ unparsed: text });
       }
