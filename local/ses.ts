@@ -78,19 +78,26 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** A front on `port` that passes every request to the local SES at `inner`, noting each SendRawEmail's headers. */
 function startFront(host: string, port: number, inner: number, headersById: Map<string, Record<string, string>>): Promise<Server> {
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- its body catches every error and answers 502
   const front = createServer(async (req, res) => {
     try {
       const body = await readBody(req);
       const form = req.method === 'POST' ? new URLSearchParams(body.toString('utf8')) : undefined;
       const raw = form?.get('Action') === 'SendRawEmail' ? form.get('RawMessage.Data') : null;
       const headers = raw ? headerFields(Buffer.from(raw, 'base64').toString('utf8')) : undefined;
-      const up = httpRequest({ host, port: inner, method: req.method, path: req.url, headers: { ...req.headers, host: `${host}:${inner}` } }, async (r) => {
-        const answer = await readBody(r);
+      const up = httpRequest({ host, port: inner, method: req.method, path: req.url, headers: { ...req.headers, host: `${host}:${inner}` } }, (r) => void relayAnswer(r));
+      const relayAnswer = async (r: IncomingMessage) => {
+        const answer = await readBody(r).catch(() => undefined);
+        if (!answer) {
+          res.writeHead(502);
+          res.end();
+          return;
+        }
         const id = /<MessageId>([^<]+)<\/MessageId>/.exec(answer.toString('utf8'))?.[1];
         if (headers && id) headersById.set(id, headers);
         res.writeHead(r.statusCode ?? 502, r.headers);
         res.end(answer);
-      });
+      };
       up.on('error', () => {
         res.writeHead(502);
         res.end();

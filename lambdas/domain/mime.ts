@@ -27,7 +27,6 @@ const CRLF = '\r\n';
 
 /** RFC 2047 encoded-words for a header value that is not plain printable ASCII, each word within 75 characters. */
 export function encodeHeaderText(s: string): string {
-  // eslint-disable-next-line no-control-regex
   if (/^[\x20-\x7e]*$/.test(s)) return s;
   const words: string[] = [];
   let chunk = '';
