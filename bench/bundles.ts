@@ -28,14 +28,10 @@ export interface BundleFigures {
   composition: Record<string, number>;
 }
 
-
 /** Median wall time of `node` loading the bundle, measured inside the process around the import. */
 function initMs(file: string, runs: number): number {
   const probe = join(file, '..', 'probe.mjs');
-  writeFileSync(
-    probe,
-    `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`,
-  );
+  writeFileSync(probe, `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const out = execFileSync(process.execPath, ['--no-warnings', probe], { env: { ...process.env, AWS_REGION: 'us-east-1', TABLE_NAME: 'bench' } }).toString();

@@ -95,9 +95,7 @@ export async function capacityPerMessage(stack: OfflineStack, meter: Meter, seed
     const other = benchId('bench-other');
     const { tableName } = stack;
     const otherAgents = range(o.otherAgents).map((i) => `agent-${i}`);
-    await mapLimit(otherAgents, 16, (agentId) =>
-      ensureAgent(seedDb, tableName, { workspaceId: other, agentId, email: `${agentId}@${other}.example.com`, name: agentId }),
-    );
+    await mapLimit(otherAgents, 16, (agentId) => ensureAgent(seedDb, tableName, { workspaceId: other, agentId, email: `${agentId}@${other}.example.com`, name: agentId }));
     const connectedAt = new Date().toISOString();
     await mapLimit(range(o.otherConnections), 16, (i) =>
       putConnection(seedDb, tableName, { connectionId: `${other}-conn-${i}`, workspaceId: other, agentId: otherAgents[i % otherAgents.length]!, connectedAt }),

@@ -191,7 +191,11 @@ export async function reminderScale(stack: OfflineStack, seedDb: DynamoDBDocumen
   const t0 = performance.now();
   o.progress?.(`reminder scale: seeding ${o.agents} agents over ${o.workspaces} workspaces`);
   await batchWriteAll(seedDb, stack.tableName, [...items, ...messages.map((m) => ({ ...m, entity: 'seeded' }))]);
-  await batchWriteAll(seedDb, stack.tableName, messages.map((m) => ({ ...m, entity: 'message' })));
+  await batchWriteAll(
+    seedDb,
+    stack.tableName,
+    messages.map((m) => ({ ...m, entity: 'message' })),
+  );
   const arrived = Date.parse(at);
   const first = owed.slice(0, 1000);
   await mapLimit(first, 16, (ob) => recordDue(seedDb, stack.tableName, ob, 1, arrived));
@@ -201,7 +205,15 @@ export async function reminderScale(stack: OfflineStack, seedDb: DynamoDBDocumen
     let start: Record<string, unknown> | undefined;
     do {
       const r = await seedDb.send(
-        new QueryCommand({ TableName: stack.tableName, IndexName: DUEIX.name, KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': DUEIX.partitionKey }, ExpressionAttributeValues: { ':p': partition }, Select: 'COUNT', ExclusiveStartKey: start }),
+        new QueryCommand({
+          TableName: stack.tableName,
+          IndexName: DUEIX.name,
+          KeyConditionExpression: '#p = :p',
+          ExpressionAttributeNames: { '#p': DUEIX.partitionKey },
+          ExpressionAttributeValues: { ':p': partition },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
       );
       n += r.Count ?? 0;
       start = r.LastEvaluatedKey;
@@ -222,7 +234,7 @@ export async function reminderScale(stack: OfflineStack, seedDb: DynamoDBDocumen
   const t1 = performance.now();
   await mapLimit(reminderWorkItems(), REMINDER_MAX_WORKERS, async (start) => {
     // One worker invocation per work item, as the queue hands them out: its own deps and pacer.
-    let item: (typeof start) | undefined = start;
+    let item: typeof start | undefined = start;
     while (item) {
       workItems++;
       const deps = { ...reminderDeps(perWorkerSendRate(rate, REMINDER_MAX_WORKERS)), concurrency: REMINDER_WORKER_AGENTS };
@@ -236,5 +248,16 @@ export async function reminderScale(stack: OfflineStack, seedDb: DynamoDBDocumen
   });
   const seconds = (performance.now() - t1) / 1000;
   if (summary.agentsEmailed !== o.agents) throw new Error(`the run should email ${o.agents} agents, it emailed ${JSON.stringify(summary)}`);
-  return { dueAgents: o.agents, workspaces: o.workspaces, seconds: round(seconds, 1), summary, workItems, duePartitionKeys, perPartition, sesMaxSendRate: rate, workers: REMINDER_MAX_WORKERS, seedSeconds: round(seedSeconds) };
+  return {
+    dueAgents: o.agents,
+    workspaces: o.workspaces,
+    seconds: round(seconds, 1),
+    summary,
+    workItems,
+    duePartitionKeys,
+    perPartition,
+    sesMaxSendRate: rate,
+    workers: REMINDER_MAX_WORKERS,
+    seedSeconds: round(seedSeconds),
+  };
 }

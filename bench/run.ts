@@ -203,10 +203,13 @@ async function main() {
     machine: m,
     details: {
       notes: {
-        desktop: 'per frame: visitor POST sent → chat.message received at one agent socket; allRecipients (the *_all_* keys): until the last recipient; messages one at a time after a random think time up to the poll interval',
+        desktop:
+          'per frame: visitor POST sent → chat.message received at one agent socket; allRecipients (the *_all_* keys): until the last recipient; messages one at a time after a random think time up to the poll interval',
         desktop_1000_agents: '1,000 agents with scope all, one socket each, unassigned conversations: every agent is a recipient; the figure is POST → the last of the 1,000 frames',
-        init_ratio_vs_naive: 'sum over handlers of the median cold init of the deployed bundle / the same sum for the naive unminified CJS bundle; init_ratio_vs_naive_median is the median of per-handler ratios',
-        capacity: 'ReturnConsumedCapacity TOTAL on every request of the handlers\' DynamoDB client, read + write units, mean per message; refusedWrites are conditional failures that DynamoDB Local does not report capacity for; capacity_slope_per_recipient = (units at 100 recipients - units at 10) / 90',
+        init_ratio_vs_naive:
+          'sum over handlers of the median cold init of the deployed bundle / the same sum for the naive unminified CJS bundle; init_ratio_vs_naive_median is the median of per-handler ratios',
+        capacity:
+          "ReturnConsumedCapacity TOTAL on every request of the handlers' DynamoDB client, read + write units, mean per message; refusedWrites are conditional failures that DynamoDB Local does not report capacity for; capacity_slope_per_recipient = (units at 100 recipients - units at 10) / 90",
         bundles: 'sizes reported without a target (the 250 KB target was retired in issue 12); the cold-init ratio keeps its target',
       },
       loadAverage: loads,
@@ -236,10 +239,16 @@ async function main() {
   const doc = join(ROOT, 'BENCHMARKS.md');
   if (!quick && existsSync(doc)) {
     const text = readFileSync(doc, 'utf8');
-    if (GENERATED.test(text)) writeFileSync(doc, text.replace(GENERATED, (_all, start: string, end: string) => `${start}${table}\n${end}`));
+    if (GENERATED.test(text))
+      writeFileSync(
+        doc,
+        text.replace(GENERATED, (_all, start: string, end: string) => `${start}${table}\n${end}`),
+      );
   }
   process.stdout.write(table + '\n');
-  const missed = Object.entries(result.targets).filter(([, v]) => !v.pass).map(([k]) => k);
+  const missed = Object.entries(result.targets)
+    .filter(([, v]) => !v.pass)
+    .map(([k]) => k);
   log(`done in ${Math.round(seconds)} s; results in bench/results/latest.json${missed.length ? `; targets missed: ${missed.join(', ')}` : ''}`);
 }
 

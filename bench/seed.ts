@@ -31,7 +31,16 @@ export function seededAgent(workspaceId: string, agentId: string, settings: Noti
 }
 
 /** A conversation summary holding one visitor message (seq 1), as createConversation writes it. */
-export function seededConversation(c: { workspaceId: string; conversationId: string; visitorId: string; messageId: string; body: string; at: string; assigneeId: string | null; statusReadSeq: number }): Item {
+export function seededConversation(c: {
+  workspaceId: string;
+  conversationId: string;
+  visitorId: string;
+  messageId: string;
+  body: string;
+  at: string;
+  assigneeId: string | null;
+  statusReadSeq: number;
+}): Item {
   return {
     ...k.conversation(c.conversationId),
     entity: 'conversation',

@@ -212,7 +212,8 @@ export async function buildAsyncApi(): Promise<Json> {
       agent: {
         address: '/',
         title: "an agent's connection",
-        description: 'Connect with `?token=<agent JWT>` (browsers cannot set headers on a WebSocket); a missing, invalid or expired token is refused at the upgrade. At most 20 live connections per agent.',
+        description:
+          'Connect with `?token=<agent JWT>` (browsers cannot set headers on a WebSocket); a missing, invalid or expired token is refused at the upgrade. At most 20 live connections per agent.',
         messages: channelMessages,
         bindings: { ws: { query: { type: 'object', properties: { token: { type: 'string', description: "the agent's ID token" } }, required: ['token'] }, bindingVersion: '0.1.0' } },
       },

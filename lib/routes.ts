@@ -29,12 +29,7 @@ export type SnsAction = 'CreatePlatformEndpoint' | 'GetEndpointAttributes' | 'Se
  *   `producers` list the handler (QUEUES below). The stack adds it to every producer itself.
  */
 export type Grant =
-  | { table: readonly ItemAction[]; keys: readonly string[] }
-  | { query: IndexName }
-  | { sns: readonly SnsAction[] }
-  | 'ses:send'
-  | { ws: readonly ('POST' | 'GET' | 'DELETE')[] }
-  | 'sqs:send';
+  { table: readonly ItemAction[]; keys: readonly string[] } | { query: IndexName } | { sns: readonly SnsAction[] } | 'ses:send' | { ws: readonly ('POST' | 'GET' | 'DELETE')[] } | 'sqs:send';
 
 /**
  * What every agent request does with the profile first (app/agent-access.ts admitAgent): reads it,
@@ -95,7 +90,10 @@ const TARGET_COPIES: readonly Grant[] = [
 ];
 
 /** SPEC §11.7 (handlers/http/unsubscribe.ts): the profile read, the settings saved on it and on its list items. */
-const UNSUBSCRIBE: readonly Grant[] = [{ table: ['GetItem', 'UpdateItem'], keys: [K.agent] }, { table: ['UpdateItem'], keys: [K.recipients] }];
+const UNSUBSCRIBE: readonly Grant[] = [
+  { table: ['GetItem', 'UpdateItem'], keys: [K.agent] },
+  { table: ['UpdateItem'], keys: [K.recipients] },
+];
 /**
  * `conversation.updated` (app/conversation-updates.ts): the conversation read again (its own
  * GetItem on CONV#, granted beside), the workspace's member list queried, one post per connection.
@@ -106,15 +104,48 @@ const CONVERSATION_UPDATED: readonly Grant[] = [{ table: ['Query'], keys: [K.rec
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   // Anonymous: reads the workspace item (exists, allowed origins), counts the rate limits, writes the
   // conversation. Nothing on AGENT#.
-  { method: 'POST', path: '/v1/workspaces/{workspaceId}/conversations', handler: 'http/create-conversation', grants: [{ table: ['GetItem'], keys: [K.workspace] }, { table: ['UpdateItem'], keys: [K.rate] }, { table: ['PutItem'], keys: [K.conversation] }], cors: 'any-origin' },
-  { method: 'POST', path: '/v1/conversations/{id}/messages', handler: 'http/post-message', grants: [...ADMIT_AGENT, { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }, { table: ['UpdateItem'], keys: [K.rate] }, ...CONVERSATION_UPDATED], cors: 'any-origin' },
+  {
+    method: 'POST',
+    path: '/v1/workspaces/{workspaceId}/conversations',
+    handler: 'http/create-conversation',
+    grants: [
+      { table: ['GetItem'], keys: [K.workspace] },
+      { table: ['UpdateItem'], keys: [K.rate] },
+      { table: ['PutItem'], keys: [K.conversation] },
+    ],
+    cors: 'any-origin',
+  },
+  {
+    method: 'POST',
+    path: '/v1/conversations/{id}/messages',
+    handler: 'http/post-message',
+    grants: [
+      ...ADMIT_AGENT,
+      { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] },
+      { table: ['GetItem'], keys: [K.workspace] },
+      { table: ['UpdateItem'], keys: [K.rate] },
+      ...CONVERSATION_UPDATED,
+    ],
+    cors: 'any-origin',
+  },
   { method: 'GET', path: '/v1/conversations', handler: 'http/list-conversations', grants: [...ADMIT_AGENT, { query: 'gsi1' }, { query: 'gsi2' }, { table: ['BatchGetItem'], keys: [K.conversation] }] },
   // The conversation item and the caller's position (both under CONV#): the console's link case.
   { method: 'GET', path: '/v1/conversations/{id}', handler: 'http/get-conversation', grants: [...ADMIT_AGENT, { table: ['GetItem'], keys: [K.conversation] }] },
-  { method: 'GET', path: '/v1/conversations/{id}/messages', handler: 'http/list-messages', grants: [...ADMIT_AGENT, { table: ['GetItem', 'Query'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }], cors: 'any-origin' },
+  {
+    method: 'GET',
+    path: '/v1/conversations/{id}/messages',
+    handler: 'http/list-messages',
+    grants: [...ADMIT_AGENT, { table: ['GetItem', 'Query'], keys: [K.conversation] }, { table: ['GetItem'], keys: [K.workspace] }],
+    cors: 'any-origin',
+  },
   // SPEC §11.3: the read clears the agent's UNREAD item (AGENT#, UpdateItem), tells their tabs (@connections POST) and the devices alerted for it (Publish).
   // SPEC §7: and the workspace's consoles (conversation.updated).
-  { method: 'POST', path: '/v1/conversations/{id}/read', handler: 'http/mark-read', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, ...CONVERSATION_UPDATED, { sns: ['Publish'] }] },
+  {
+    method: 'POST',
+    path: '/v1/conversations/{id}/read',
+    handler: 'http/mark-read',
+    grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, ...CONVERSATION_UPDATED, { sns: ['Publish'] }],
+  },
   { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, ...CONVERSATION_UPDATED] },
   { method: 'GET', path: '/v1/me', handler: 'http/get-me', grants: [...ENSURE_AGENT] },
   { method: 'PUT', path: '/v1/me/notification-settings', handler: 'http/put-settings', grants: [...ENSURE_AGENT, { table: ['DeleteItem'], keys: [K.recipients] }] },
@@ -122,8 +153,23 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'PUT', path: '/v1/me/do-not-disturb', handler: 'http/put-do-not-disturb', grants: [...ENSURE_AGENT] },
   // The device cap lists the agent's devices (Query) and evicts the oldest; a token held by another
   // agent moves (their device item goes, the token's owner item is replaced).
-  { method: 'POST', path: '/v1/me/devices', handler: 'http/register-device', grants: [...ENSURE_AGENT, { table: ['Query', 'DeleteItem'], keys: [K.agent] }, { table: ['GetItem', 'PutItem', 'DeleteItem'], keys: [K.token] }, { sns: ['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes', 'DeleteEndpoint'] }] },
-  { method: 'DELETE', path: '/v1/me/devices/{deviceId}', handler: 'http/delete-device', grants: [...ADMIT_AGENT, { table: ['DeleteItem'], keys: [K.agent] }, { table: ['GetItem', 'DeleteItem'], keys: [K.token] }, { sns: ['DeleteEndpoint'] }] },
+  {
+    method: 'POST',
+    path: '/v1/me/devices',
+    handler: 'http/register-device',
+    grants: [
+      ...ENSURE_AGENT,
+      { table: ['Query', 'DeleteItem'], keys: [K.agent] },
+      { table: ['GetItem', 'PutItem', 'DeleteItem'], keys: [K.token] },
+      { sns: ['CreatePlatformEndpoint', 'GetEndpointAttributes', 'SetEndpointAttributes', 'DeleteEndpoint'] },
+    ],
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/me/devices/{deviceId}',
+    handler: 'http/delete-device',
+    grants: [...ADMIT_AGENT, { table: ['DeleteItem'], keys: [K.agent] }, { table: ['GetItem', 'DeleteItem'], keys: [K.token] }, { sns: ['DeleteEndpoint'] }],
+  },
   // store/devices.ts listDevices: one Query of the agent's DEV# items (ADMIT_AGENT's Query on AGENT# covers it).
   { method: 'GET', path: '/v1/me/devices', handler: 'http/list-devices', grants: [...ADMIT_AGENT] },
   // store/members.ts: one Query of WS#{ws}#RCPT#MEMBERS.
@@ -133,7 +179,21 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   // app/agent-removal.ts: the profile marked and the lists left, the `due` index's entries of the agent
   // (Query on its `{ws}#{agent}#` prefix) dropped on the conversations, devices (items, token owners,
   // endpoints) and connections (@connections DELETE, both items) removed.
-  { method: 'DELETE', path: '/v1/workspace/agents/{agentId}', handler: 'http/remove-agent', grants: [...ADMIT_AGENT, { table: ['Query'], keys: [K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.recipients, K.connection, K.token] }, { table: ['GetItem'], keys: [K.token] }, { query: 'due' }, { table: ['UpdateItem'], keys: [K.conversation] }, { sns: ['DeleteEndpoint'] }, { ws: ['DELETE'] }] },
+  {
+    method: 'DELETE',
+    path: '/v1/workspace/agents/{agentId}',
+    handler: 'http/remove-agent',
+    grants: [
+      ...ADMIT_AGENT,
+      { table: ['Query'], keys: [K.agent] },
+      { table: ['DeleteItem'], keys: [K.agent, K.recipients, K.connection, K.token] },
+      { table: ['GetItem'], keys: [K.token] },
+      { query: 'due' },
+      { table: ['UpdateItem'], keys: [K.conversation] },
+      { sns: ['DeleteEndpoint'] },
+      { ws: ['DELETE'] },
+    ],
+  },
   // SPEC §11.7: the reminder email's one-click unsubscribe, no sign-in (a signed token): GET a page
   // with a confirm button, POST (RFC 8058) turns both email toggles off (profile and list copies).
   // One function serves both rows (the stack builds one per handler): both name its grants.
@@ -143,7 +203,21 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/me/notifications', handler: 'http/list-notifications', grants: [...ADMIT_AGENT, { table: ['Query'], keys: [K.log] }] },
   // SPEC §12 test notification: the 30 s cooldown (RATE#), the profile's targets, a frame per connection
   // (a 410 forgets it), a push per device (a disabled endpoint marks it), the email, the log entry.
-  { method: 'POST', path: '/v1/me/notifications/test', handler: 'http/test-notification', grants: [...ADMIT_AGENT, { table: ['UpdateItem'], keys: [K.rate] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, ...TARGET_COPIES, { table: ['BatchWriteItem'], keys: [K.log] }, { ws: ['POST'] }, { sns: ['Publish'] }, 'ses:send'] },
+  {
+    method: 'POST',
+    path: '/v1/me/notifications/test',
+    handler: 'http/test-notification',
+    grants: [
+      ...ADMIT_AGENT,
+      { table: ['UpdateItem'], keys: [K.rate] },
+      { table: ['DeleteItem'], keys: [K.agent, K.connection] },
+      ...TARGET_COPIES,
+      { table: ['BatchWriteItem'], keys: [K.log] },
+      { ws: ['POST'] },
+      { sns: ['Publish'] },
+      'ses:send',
+    ],
+  },
   // CORS preflights for every route above (no CORS on the API itself: it would answer them all alike).
   { method: 'OPTIONS', path: '/{proxy+}', handler: 'http/preflight', grants: [] },
 ];
@@ -155,12 +229,51 @@ export const WS_ROUTE_SELECTION = '$request.body.action';
 
 export const WS_ROUTES: readonly WsRoute[] = [
   // The connection's two items; past the cap (SPEC §10.3) the oldest are listed, told and closed.
-  { routeKey: '$connect', handler: 'ws/connect', grants: [...ENSURE_AGENT, { table: ['PutItem'], keys: [K.connection] }, { table: ['Query'], keys: [K.agent] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }], returnsResponse: false },
-  { routeKey: '$disconnect', handler: 'ws/disconnect', grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.connection] }, { table: ['DeleteItem'], keys: [K.agent] }, ...TARGET_COPIES], returnsResponse: false },
+  {
+    routeKey: '$connect',
+    handler: 'ws/connect',
+    grants: [
+      ...ENSURE_AGENT,
+      { table: ['PutItem'], keys: [K.connection] },
+      { table: ['Query'], keys: [K.agent] },
+      { table: ['DeleteItem'], keys: [K.agent, K.connection] },
+      { ws: ['POST', 'DELETE'] },
+    ],
+    returnsResponse: false,
+  },
+  {
+    routeKey: '$disconnect',
+    handler: 'ws/disconnect',
+    grants: [{ table: ['GetItem', 'DeleteItem'], keys: [K.connection] }, { table: ['DeleteItem'], keys: [K.agent] }, ...TARGET_COPIES],
+    returnsResponse: false,
+  },
   { routeKey: 'ping', handler: 'ws/ping', grants: [{ table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
   // SPEC §11.3 as for HTTP: the UNREAD item and the profile's copies are under AGENT# (TARGET_COPIES' GetItem/UpdateItem).
-  { routeKey: 'markRead', handler: 'ws/mark-read', grants: [{ table: ['Query'], keys: [K.recipients] }, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES, { sns: ['Publish'] }], returnsResponse: true },
-  { routeKey: 'sendMessage', handler: 'ws/send-message', grants: [{ table: ['Query'], keys: [K.recipients] }, { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] }, { table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
+  {
+    routeKey: 'markRead',
+    handler: 'ws/mark-read',
+    grants: [
+      { table: ['Query'], keys: [K.recipients] },
+      { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] },
+      { table: ['DeleteItem'], keys: [K.agent, K.connection] },
+      { ws: ['POST', 'DELETE'] },
+      ...TARGET_COPIES,
+      { sns: ['Publish'] },
+    ],
+    returnsResponse: true,
+  },
+  {
+    routeKey: 'sendMessage',
+    handler: 'ws/send-message',
+    grants: [
+      { table: ['Query'], keys: [K.recipients] },
+      { table: ['GetItem', 'PutItem', 'UpdateItem'], keys: [K.conversation] },
+      { table: ['DeleteItem'], keys: [K.agent, K.connection] },
+      { ws: ['POST', 'DELETE'] },
+      ...TARGET_COPIES,
+    ],
+    returnsResponse: true,
+  },
   // SPEC §11.6: the agent's last `active` on the profile and its recipient-list copies (skipped when fresh).
   { routeKey: 'active', handler: 'ws/active', grants: [{ table: ['DeleteItem'], keys: [K.agent, K.connection] }, { ws: ['POST', 'DELETE'] }, ...TARGET_COPIES], returnsResponse: true },
   { routeKey: '$default', handler: 'ws/default', grants: [], returnsResponse: true },
@@ -197,7 +310,14 @@ export const BACKGROUND = {
     handler: 'reminder',
     // The cross-tenant `due` index: the reminder, the agent removal and the expiry sweep only.
     // The agent's profile comes back from the claim's UpdateItem (ALL_NEW): no GetItem on it.
-    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send', ...CATCH_UP, { table: ['BatchWriteItem'], keys: [K.log] }] as Grant[],
+    grants: [
+      { query: 'due' },
+      { table: ['UpdateItem'], keys: [K.agent] },
+      { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] },
+      'ses:send',
+      ...CATCH_UP,
+      { table: ['BatchWriteItem'], keys: [K.log] },
+    ] as Grant[],
   },
   /**
    * The reminder's workers (QUEUES `reminder-work`): one partition of the `due` index each, the
@@ -206,7 +326,14 @@ export const BACKGROUND = {
   reminderWorker: {
     handler: 'reminder-worker',
     // The agent's profile comes back from the claim's UpdateItem (ALL_NEW): no GetItem on it.
-    grants: [{ query: 'due' }, { table: ['UpdateItem'], keys: [K.agent] }, { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] }, 'ses:send', ...CATCH_UP, { table: ['BatchWriteItem'], keys: [K.log] }] as Grant[],
+    grants: [
+      { query: 'due' },
+      { table: ['UpdateItem'], keys: [K.agent] },
+      { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] },
+      'ses:send',
+      ...CATCH_UP,
+      { table: ['BatchWriteItem'], keys: [K.log] },
+    ] as Grant[],
   },
   /**
    * Every minute: closes connections whose token expired (SPEC §10.4). Their expiry minutes are
@@ -316,4 +443,3 @@ export const ALL_HANDLERS: readonly string[] = [
     ...QUEUES.map((q) => q.consumer),
   ]),
 ];
-

@@ -148,8 +148,7 @@ export class AgentChatStack extends Stack {
 
     // The anonymous route: its own reserved concurrency (VisitorConcurrency) and route throttle, so
     // a flood of new conversations cannot starve the agent routes of Lambda or gateway capacity.
-    const visitorOpts = (r: (typeof HTTP_ROUTES)[number]) =>
-      `${r.method} ${r.path}` === VISITOR_ROUTE ? { reservedConcurrentExecutions: params.visitorConcurrency.valueAsNumber } : {};
+    const visitorOpts = (r: (typeof HTTP_ROUTES)[number]) => (`${r.method} ${r.path}` === VISITOR_ROUTE ? { reservedConcurrentExecutions: params.visitorConcurrency.valueAsNumber } : {});
     for (const route of HTTP_ROUTES) this.http.addRoute(route, fn(route.handler, route.grants, visitorOpts(route)).fn);
     this.http.throttleRoute(VISITOR_ROUTE, VISITOR_ROUTE_THROTTLE);
 
@@ -186,7 +185,11 @@ export class AgentChatStack extends Stack {
     alarms.errorsAndThrottles('Reminder', [reminder.fn], 'Reminder');
     alarms.errorsAndThrottles('ConnectionExpiry', [connectionExpiry.fn], 'Connection expiry sweep');
     alarms.errorsAndThrottles('SesEvents', [sesEvents.fn], 'SES bounce and complaint events');
-    alarms.errorsAndThrottles('HttpRoutes', HTTP_ROUTES.map((r) => fn(r.handler, r.grants).fn), 'HTTP API routes');
+    alarms.errorsAndThrottles(
+      'HttpRoutes',
+      HTTP_ROUTES.map((r) => fn(r.handler, r.grants).fn),
+      'HTTP API routes',
+    );
     alarms.errorsAndThrottles('WebSocketRoutes', [authorizer.fn, ...WS_ROUTES.map((r) => fn(r.handler, r.grants).fn)], 'WebSocket routes');
     alarms.iteratorAge('FanoutIteratorAge', fanout.fn, Duration.minutes(1));
     // SPEC §8: pushes refused for good (a disabled platform application, a missing permission, an invalid payload) are not retried, so they alarm.

@@ -164,7 +164,10 @@ export function sourceIpOf(req: IncomingMessage): string {
   const peer = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
   if (!isLoopback(peer)) return peer;
   const xff = req.headers['x-forwarded-for'];
-  const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim().replace(/^::ffff:/, '');
+  const first = (Array.isArray(xff) ? xff[0] : xff)
+    ?.split(',')[0]
+    ?.trim()
+    .replace(/^::ffff:/, '');
   return first && isIP(first) ? first : peer;
 }
 

@@ -63,10 +63,7 @@ export function localHelpers(deps: LocalHelperDeps): RequestHook {
       const b = parseBody(req, tokenRequest);
       const identity: Identity = { workspaceId: b.workspaceId, agentId: b.agentId, email: b.email ?? '', name: b.name ?? b.agentId };
       await deps.ensureAgent(identity);
-      const token = await deps.issuer.sign(
-        { ...identity, ...(b.role ? { role: b.role } : {}) },
-        b.expiresInSeconds ? { expiresIn: Math.floor(Date.now() / 1000) + b.expiresInSeconds } : {},
-      );
+      const token = await deps.issuer.sign({ ...identity, ...(b.role ? { role: b.role } : {}) }, b.expiresInSeconds ? { expiresIn: Math.floor(Date.now() / 1000) + b.expiresInSeconds } : {});
       return jsonResponse(200, { token });
     },
 

@@ -23,7 +23,6 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { MAX_PLATFORM_PAYLOAD_BYTES, type Platform as PushPlatform } from '../lambdas/domain/push.js';
 
-
 /** One delivered push, in SPEC §9's shape. `payload` is the platform's member of the message, parsed. */
 export interface PushRecord {
   endpointArn: string;
@@ -162,10 +161,7 @@ export function startSnsServer(opts: { port?: number; host?: string } = {}): Pro
       if (same) {
         // SNS: the same token with the same attributes returns the same endpoint (enabled or not).
         if (Object.entries(asked).some(([k, v]) => same.attributes[k] !== v)) {
-          throw new SnsError(
-            'InvalidParameter',
-            `Invalid parameter: Token Reason: Endpoint ${same.arn} already exists with the same Token, but different attributes.`,
-          );
+          throw new SnsError('InvalidParameter', `Invalid parameter: Token Reason: Endpoint ${same.arn} already exists with the same Token, but different attributes.`);
         }
         return ok('CreatePlatformEndpoint', `<EndpointArn>${esc(same.arn)}</EndpointArn>`);
       }

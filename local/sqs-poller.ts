@@ -160,9 +160,7 @@ export function startSqsPoller(opts: SqsPollerOptions): SqsPoller {
 
   const remove = async (messages: Message[]) => {
     if (messages.length === 0) return;
-    const out = await opts.client.send(
-      new DeleteMessageBatchCommand({ QueueUrl: opts.queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
-    );
+    const out = await opts.client.send(new DeleteMessageBatchCommand({ QueueUrl: opts.queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
     if (out.Failed?.length) onError(new Error(`deleting ${out.Failed.length} processed message(s) failed: ${out.Failed.map((f) => f.Code).join(', ')}`));
   };
 

@@ -253,10 +253,13 @@ export function startSqsServer(opts: { port?: number; host?: string } = {}): Pro
       m.receiptHandle = `${m.messageId}#${randomUUID()}`;
       out.push(m);
       // When this receive's visibility ends, the message is visible again (or dead-lettered).
-      setTimeout(() => {
-        redrive(q, Date.now());
-        wake(q);
-      }, visibilityS * 1000 + 5).unref();
+      setTimeout(
+        () => {
+          redrive(q, Date.now());
+          wake(q);
+        },
+        visibilityS * 1000 + 5,
+      ).unref();
     }
     return out;
   }
@@ -320,10 +323,13 @@ export function startSqsServer(opts: { port?: number; host?: string } = {}): Pro
       throw new SqsError('MessageNotInflight', 'The message referred to is not in flight.', 'AWS.SimpleQueueService.MessageNotInflight');
     }
     m.visibleAt = Date.now() + s * 1000;
-    setTimeout(() => {
-      redrive(q, Date.now());
-      wake(q);
-    }, s * 1000 + 5).unref();
+    setTimeout(
+      () => {
+        redrive(q, Date.now());
+        wake(q);
+      },
+      s * 1000 + 5,
+    ).unref();
   }
 
   function batchOf(input: any, what: string): any[] {
@@ -370,9 +376,7 @@ export function startSqsServer(opts: { port?: number; host?: string } = {}): Pro
       ApproximateNumberOfMessagesNotVisible: String(c.inFlight),
       VisibilityTimeout: String(q.visibilityTimeoutS),
       MaximumMessageSize: String(q.maxMessageBytes),
-      ...(q.deadLetterQueue && q.maxReceiveCount
-        ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arnOf(q.deadLetterQueue), maxReceiveCount: q.maxReceiveCount }) }
-        : {}),
+      ...(q.deadLetterQueue && q.maxReceiveCount ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arnOf(q.deadLetterQueue), maxReceiveCount: q.maxReceiveCount }) } : {}),
     };
     const names = (input.AttributeNames as string[] | undefined) ?? [];
     const Attributes = names.includes('All') ? all : Object.fromEntries(Object.entries(all).filter(([k]) => names.includes(k)));
@@ -399,9 +403,7 @@ export function startSqsServer(opts: { port?: number; host?: string } = {}): Pro
       QueueUrl: createQueue(String(input.QueueName ?? ''), {
         ...(a.VisibilityTimeout !== undefined ? { visibilityTimeoutS: intIn(a.VisibilityTimeout, 'VisibilityTimeout', 0, 43_200, 30) } : {}),
         ...(a.MaximumMessageSize !== undefined ? { maxMessageBytes: intIn(a.MaximumMessageSize, 'MaximumMessageSize', 1024, 1_048_576, MAX_MESSAGE_BYTES) } : {}),
-        ...(redrivePolicy.deadLetterTargetArn
-          ? { deadLetterQueue: redrivePolicy.deadLetterTargetArn.split(':').pop()!, maxReceiveCount: Number(redrivePolicy.maxReceiveCount ?? 10) }
-          : {}),
+        ...(redrivePolicy.deadLetterTargetArn ? { deadLetterQueue: redrivePolicy.deadLetterTargetArn.split(':').pop()!, maxReceiveCount: Number(redrivePolicy.maxReceiveCount ?? 10) } : {}),
       }),
     };
   }

@@ -78,10 +78,7 @@ export interface OfflineStackOptions {
    * Test hook: how one fan-out invocation by the stream mapping runs, as the Lambda runtime would
    * run it. The hardening tests use it to deliver a batch twice or to crash an invocation mid-send.
    */
-  invokeFanout?: (
-    invoke: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>,
-    event: DynamoDBStreamEvent,
-  ) => Promise<DynamoDBBatchResponse | undefined>;
+  invokeFanout?: (invoke: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>, event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
 }
 
 /** A QUEUES entry as the offline stack takes it: optionally with a consumer module of a test's own. */
@@ -154,7 +151,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-const PLACEHOLDER = '<!doctype html><title>agent chat</title><p>The web console is not served here: it was not built (see the offline stack\'s log).</p>\n';
+const PLACEHOLDER = "<!doctype html><title>agent chat</title><p>The web console is not served here: it was not built (see the offline stack's log).</p>\n";
 
 /** The web build's files: index.html at `/`, demo.html at `/demo`, anything else by its path. */
 function staticFiles(dir: () => string | undefined) {

@@ -146,9 +146,7 @@ export function matchesFilter(pattern: FilterPattern, record: unknown): boolean 
     const value = obj[key];
     if (Array.isArray(rule)) {
       const values = Array.isArray(value) ? value : [value];
-      return (rule as readonly FilterValue[]).some((r) =>
-        r !== null && typeof r === 'object' && 'exists' in r ? matchValue(r, value) : values.some((v) => matchValue(r, v)),
-      );
+      return (rule as readonly FilterValue[]).some((r) => (r !== null && typeof r === 'object' && 'exists' in r ? matchValue(r, value) : values.some((v) => matchValue(r, v))));
     }
     return value !== null && typeof value === 'object' && matchesFilter(rule as FilterPattern, value);
   });
@@ -213,9 +211,7 @@ export function startStreamPoller(opts: StreamPollerOptions): StreamPoller {
 
   async function iterator(s: Shard): Promise<string | undefined> {
     if (s.iterator) return s.iterator;
-    const input = s.lastSeq
-      ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' as const, SequenceNumber: s.lastSeq }
-      : { ShardIteratorType: s.latest ? ('LATEST' as const) : ('TRIM_HORIZON' as const) };
+    const input = s.lastSeq ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' as const, SequenceNumber: s.lastSeq } : { ShardIteratorType: s.latest ? ('LATEST' as const) : ('TRIM_HORIZON' as const) };
     const r = await client.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: s.id, ...input }));
     s.iterator = r.ShardIterator;
     return s.iterator;

@@ -10,8 +10,6 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if ((e as Error).name !== 'ResourceNotFoundException') throw e;
   }
   const r = await client.send(new CreateTableCommand(createTableInput(tableName)));
-  await client
-    .send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: TABLE.ttlAttribute } }))
-    .catch(() => undefined); // DynamoDB Local accepts TTL settings but never expires items; not needed locally.
+  await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: TABLE.ttlAttribute } })).catch(() => undefined); // DynamoDB Local accepts TTL settings but never expires items; not needed locally.
   return { streamArn: r.TableDescription!.LatestStreamArn! };
 }

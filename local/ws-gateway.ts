@@ -81,7 +81,10 @@ interface Conn extends ConnInfo {
 }
 
 class Refused extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -92,8 +95,7 @@ function newConnectionId(): string {
 }
 
 function isAllowed(result: unknown): boolean {
-  const statements = (result as { policyDocument?: { Statement?: Array<{ Effect?: string; Action?: string | string[] }> } } | undefined)
-    ?.policyDocument?.Statement;
+  const statements = (result as { policyDocument?: { Statement?: Array<{ Effect?: string; Action?: string | string[] }> } } | undefined)?.policyDocument?.Statement;
   if (!Array.isArray(statements) || statements.length === 0) return false;
   if (statements.some((s) => s.Effect === 'Deny')) return false;
   return statements.some((s) => s.Effect === 'Allow' && [s.Action].flat().some((a) => a === 'execute-api:Invoke' || a === 'execute-api:*' || a === '*'));
@@ -101,11 +103,7 @@ function isAllowed(result: unknown): boolean {
 
 function refuse(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ message });
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
-      'Connection: close\r\nContent-Type: application/json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` + 'Connection: close\r\nContent-Type: application/json\r\n' + `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 function singleValues(params: URLSearchParams): Record<string, string> {

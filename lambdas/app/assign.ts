@@ -7,13 +7,7 @@ import { owedOnAssignment } from '../domain/reminder-plan.js';
 import { isConditionalFailure } from '../store/errors.js';
 import { InvalidInputError, NotFoundError } from './errors.js';
 
-export async function assignConversation(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  me: Identity,
-  conversationId: string,
-  agentId: string | null,
-) {
+export async function assignConversation(db: DynamoDBDocumentClient, tableName: string, me: Identity, conversationId: string, agentId: string | null) {
   const assignee = agentId ? await getAgent(db, tableName, me.workspaceId, agentId) : undefined;
   if (agentId && !assignee) {
     throw new InvalidInputError('agentId: no such agent in this workspace');

@@ -58,11 +58,7 @@ export interface Registered {
   evicted: number;
 }
 
-export async function registerDevice(
-  deps: DeviceDeps,
-  owner: DeviceOwner,
-  req: { platform: Platform; token: string; appArn: string },
-): Promise<Registered> {
+export async function registerDevice(deps: DeviceDeps, owner: DeviceOwner, req: { platform: Platform; token: string; appArn: string }): Promise<Registered> {
   const deviceId = deviceIdFor(req.platform, req.token);
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const [holder, mine, devices] = await Promise.all([

@@ -30,12 +30,7 @@ const UNREAD_CONCURRENCY = 32;
  * pushes for them. A failed write leaves that agent's badge out of its frames and pushes and counts
  * as failed, so the record is retried (the write is idempotent).
  */
-export async function markRecipientsUnread(
-  deps: Deps,
-  m: VisitorMessage,
-  agentIds: readonly string[],
-  sends: readonly Send[],
-): Promise<{ badges: Map<string, number>; failed: number }> {
+export async function markRecipientsUnread(deps: Deps, m: VisitorMessage, agentIds: readonly string[], sends: readonly Send[]): Promise<{ badges: Map<string, number>; failed: number }> {
   const devices = new Map<string, string[]>();
   for (const s of sends) if (s.channel === 'mobile') devices.set(s.agentId, [...(devices.get(s.agentId) ?? []), s.deviceId]);
   const badges = new Map<string, number>();

@@ -100,7 +100,10 @@ async function deliver(
       const r =
         s.channel === 'desktop'
           ? await postFrame(deps, { workspaceId: m.workspaceId, agentId: s.agentId, connectionId: s.connectionId }, frameFor(s), m.messageId)
-          : await publishPush(deps, { workspaceId: m.workspaceId, agentId: s.agentId, deviceId: s.deviceId, platform: s.platform, endpointArn: s.endpointArn }, m, { ...(s.preview ? { preview: s.preview } : {}), badge: badges.get(s.agentId) });
+          : await publishPush(deps, { workspaceId: m.workspaceId, agentId: s.agentId, deviceId: s.deviceId, platform: s.platform, endpointArn: s.endpointArn }, m, {
+              ...(s.preview ? { preview: s.preview } : {}),
+              badge: badges.get(s.agentId),
+            });
       settled[s.channel].push({ target: sendKey(s), settled: r });
       results?.set(`${s.channel}#${sendKey(s)}`, r);
       if (r.outcome === 'sent') report.sent++;
@@ -113,9 +116,7 @@ async function deliver(
   });
   // If a guard write fails, the targets it named are sent again by the retry (the window the
   // collapse keys and the console's messageId check cover).
-  await Promise.all(
-    (['desktop', 'mobile'] as const).map((channel) => recordDone(deps.db, deps.tableName, { messageId: m.messageId, part, channel }, settled[channel])),
-  );
+  await Promise.all((['desktop', 'mobile'] as const).map((channel) => recordDone(deps.db, deps.tableName, { messageId: m.messageId, part, channel }, settled[channel])));
   return report;
 }
 
@@ -153,7 +154,12 @@ export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promis
   });
   // SPEC §11.4–11.6, evaluated now (the message's fan-out time): notify, preview, held pushes.
   const attention = new Map(candidates.map((c) => [c.agentId, attentionOf(c, nowMs)]));
-  const { sends, due, suppressed } = planSends(recipients, (id) => targets.get(id), Math.floor(nowMs / 1000), (id) => attention.get(id));
+  const { sends, due, suppressed } = planSends(
+    recipients,
+    (id) => targets.get(id),
+    Math.floor(nowMs / 1000),
+    (id) => attention.get(id),
+  );
   // SPEC §11.4: an agent whose alert push was held for do-not-disturb or quiet hours is owed a catch-up.
   const catchUpFailed = await recordCatchUps(deps, m, candidates, suppressed, nowMs);
   // SPEC §11.2: the badge counts for every recipient, whatever their channels.
@@ -169,10 +175,26 @@ export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promis
   let total: Report;
   let logged: boolean;
   if (sends.length > threshold && deps.sqs && deps.queueUrl) {
-    const items = attachLog(workItems(m, assigneeId, sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`)), due), pending);
+    const items = attachLog(
+      workItems(
+        m,
+        assigneeId,
+        sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`)),
+        due,
+      ),
+      pending,
+    );
     // The workers record the badge of the agents they send to; the others' is recorded here.
     const inItems = new Set(items.items.flatMap((it) => it.sends.map((s) => s.agentId)));
-    const [, unread] = await Promise.all([sendBatch(deps.sqs, deps.queueUrl, items.items), markRecipientsUnread(deps, m, recipientIds.filter((id) => !inItems.has(id)), [])]);
+    const [, unread] = await Promise.all([
+      sendBatch(deps.sqs, deps.queueUrl, items.items),
+      markRecipientsUnread(
+        deps,
+        m,
+        recipientIds.filter((id) => !inItems.has(id)),
+        [],
+      ),
+    ]);
     total = { ...emptyReport(), skipped: sends.length - items.items.reduce((n, it) => n + it.sends.length, 0), queued: items.items.length, failed: unread.failed + catchUpFailed };
     logged = await recordMessageDeliveries(deps, m, logEntries(m, items.unqueued, earlier));
     measureMessage(m, new SendResults(), pending);
@@ -222,9 +244,7 @@ export async function fanoutBatch(event: DynamoDBStreamEvent, deps: FanoutDeps):
     for (const r of records) if (!(await handleRecord(deps, r))) failed.add(r);
   });
   return {
-    batchItemFailures: (event.Records ?? [])
-      .filter((r) => failed.has(r))
-      .map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? '' })),
+    batchItemFailures: (event.Records ?? []).filter((r) => failed.has(r)).map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? '' })),
   };
 }
 
@@ -236,10 +256,7 @@ export async function handleWorkItem(deps: FanoutDeps, item: LoggedWorkItem): Pr
     markRecipientsUnread(deps, item.message, [...new Set(item.sends.map((s) => s.agentId))], item.sends),
   ]);
   const results = new SendResults();
-  const [report, dueFailed] = await Promise.all([
-    deliver(deps, item.message, item.assigneeId, item.sends, done, part, unread.badges, results),
-    recordAllDue(deps, item.message, item.due),
-  ]);
+  const [report, dueFailed] = await Promise.all([deliver(deps, item.message, item.assigneeId, item.sends, done, part, unread.badges, results), recordAllDue(deps, item.message, item.due)]);
   // The log entries of this item's agents: the bucket's guard read again after this item's own
   // write, so an agent whose sends were split over two items of the bucket keeps both halves.
   let logged = true;

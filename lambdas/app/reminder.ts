@@ -173,11 +173,7 @@ export interface ShardResult {
  * One partition's agents, `concurrency` at a time, until done or until `remainingMs()` runs short.
  * The agents are taken in index order, so "the last agent taken" is a cursor for the rest.
  */
-export async function runShard(
-  deps: ReminderDeps,
-  item: ReminderWorkItem,
-  opts: { remainingMs?: () => number; pacer?: Pacer; marginMs?: number } = {},
-): Promise<ShardResult> {
+export async function runShard(deps: ReminderDeps, item: ReminderWorkItem, opts: { remainingMs?: () => number; pacer?: Pacer; marginMs?: number } = {}): Promise<ShardResult> {
   // A quarter of the time the worker starts with, at most STOP_MARGIN_MS: a short-lived invocation
   // (the offline stack's 30 s) still does work before it hands the rest on.
   const margin = opts.marginMs ?? (opts.remainingMs ? Math.min(STOP_MARGIN_MS, opts.remainingMs() / 4) : STOP_MARGIN_MS);
@@ -267,9 +263,7 @@ export async function remindAgent(deps: ReminderDeps, due: DueAgent, pacer: Pace
       logger.info('reminder held', { ...log, reason: verdict.reason, conversations: due.conversationIds.length });
       return { kind: 'none' };
     }
-    const planned = (await mapLimit(due.conversationIds, READ_CONCURRENCY, (conv) => planConversation(deps, agent, conv))).filter(
-      (x): x is Planned => x !== undefined,
-    );
+    const planned = (await mapLimit(due.conversationIds, READ_CONCURRENCY, (conv) => planConversation(deps, agent, conv))).filter((x): x is Planned => x !== undefined);
     if (planned.length === 0) return { kind: 'none' };
     if (!agent.email) {
       logger.warn('reminder skipped: agent has no email address', { ...log, conversations: planned.length });
@@ -298,7 +292,14 @@ export async function remindAgent(deps: ReminderDeps, due: DueAgent, pacer: Pace
     });
     if (sent.status === 'failed-permanent') {
       // SPEC §12: a refused digest is in the agent's log.
-      await recordDigest(deps, ids, new Date(clock(deps)).toISOString(), planned.map((p) => p.conversationId), 'failed', 'provider_error');
+      await recordDigest(
+        deps,
+        ids,
+        new Date(clock(deps)).toISOString(),
+        planned.map((p) => p.conversationId),
+        'failed',
+        'provider_error',
+      );
       if (sent.recipient) {
         // Not retried every 5 minutes: the agent's email is failing until a settings save or a sign-in.
         logger.error('reminder email failed', { ...log, status: sent.status, code: sent.code, emailStatus: 'failing', conversations: planned.length });
@@ -322,31 +323,32 @@ export async function remindAgent(deps: ReminderDeps, due: DueAgent, pacer: Pace
       // The email went out; what was not recorded stays due and may be listed once more.
       logger.error('reminder sent but not fully recorded', { ...log, error: errorInfo(e) });
     }
-    await recordDigest(deps, ids, new Date(clock(deps)).toISOString(), emailed.map((e) => e.conv), 'sent');
+    await recordDigest(
+      deps,
+      ids,
+      new Date(clock(deps)).toISOString(),
+      emailed.map((e) => e.conv),
+      'sent',
+    );
     logger.info('reminder emailed', { ...log, conversations: emailed.length, listed: listed.length });
     return { kind: 'emailed', conversations: emailed.length };
   } catch (e) {
     logger.error('reminder failed for agent', { ...log, error: errorInfo(e) });
     return { kind: 'failed' };
   } finally {
-    await releaseAgent(deps.db, deps.tableName, ids, deps.runId).catch((e: unknown) =>
-      logger.warn('reminder lease release failed; it will expire', { ...log, error: errorInfo(e) }),
-    );
+    await releaseAgent(deps.db, deps.tableName, ids, deps.runId).catch((e: unknown) => logger.warn('reminder lease release failed; it will expire', { ...log, error: errorInfo(e) }));
   }
 }
 
 async function dropAll(deps: ReminderDeps, due: DueAgent, log: Record<string, unknown>): Promise<void> {
-  await mapLimit(due.conversationIds, READ_CONCURRENCY, (conv) => dropDue(deps.db, deps.tableName, conv, due.agentId, Number.MAX_SAFE_INTEGER)).catch(
-    (e: unknown) => logger.warn("dropping an agent's reminders failed", { ...log, error: errorInfo(e) }),
+  await mapLimit(due.conversationIds, READ_CONCURRENCY, (conv) => dropDue(deps.db, deps.tableName, conv, due.agentId, Number.MAX_SAFE_INTEGER)).catch((e: unknown) =>
+    logger.warn("dropping an agent's reminders failed", { ...log, error: errorInfo(e) }),
   );
 }
 
 /** One due conversation, decided from its state now: to be emailed, held for a later check, or ended. */
 async function planConversation(deps: ReminderDeps, agent: Agent, conv: string): Promise<Planned | undefined> {
-  const [conversation, position] = await Promise.all([
-    getConversation(deps.db, deps.tableName, conv),
-    getPosition(deps.db, deps.tableName, conv, agent.agentId),
-  ]);
+  const [conversation, position] = await Promise.all([getConversation(deps.db, deps.tableName, conv), getPosition(deps.db, deps.tableName, conv, agent.agentId)]);
   // The index entry lives on the position item: none means it went away since the index was read.
   if (!position) return undefined;
   const mine = conversation && conversation.workspaceId === agent.workspaceId ? conversation : undefined;

@@ -17,16 +17,10 @@ export interface GateDeps {
   now?: () => number;
 }
 
-export type Refusal =
-  | { kind: 'no_workspace' }
-  | { kind: 'origin_not_allowed' }
-  | { kind: 'rate_limited'; scope: string; retryAfterS: number };
+export type Refusal = { kind: 'no_workspace' } | { kind: 'origin_not_allowed' } | { kind: 'rate_limited'; scope: string; retryAfterS: number };
 
 /** A new conversation in `workspaceId` from a client at `clientAddress`, sent with this `Origin` header. */
-export async function admitNewConversation(
-  deps: GateDeps,
-  r: { workspaceId: string; origin: string | undefined; clientAddress: string },
-): Promise<Refusal | undefined> {
+export async function admitNewConversation(deps: GateDeps, r: { workspaceId: string; origin: string | undefined; clientAddress: string }): Promise<Refusal | undefined> {
   const widget = await getWorkspaceWidget(deps.db, deps.tableName, r.workspaceId);
   if (!widget) return { kind: 'no_workspace' };
   if (!originAllowed(widget, r.origin)) return { kind: 'origin_not_allowed' };
@@ -44,18 +38,10 @@ export async function admitNewConversation(
  * rate limited. A workspace without its item (a conversation from before workspaces were
  * recorded) has the default settings: any origin.
  */
-export async function admitVisitor(
-  deps: GateDeps,
-  r: { workspaceId: string; conversationId: string; origin: string | undefined; countsMessage: boolean },
-): Promise<Refusal | undefined> {
+export async function admitVisitor(deps: GateDeps, r: { workspaceId: string; conversationId: string; origin: string | undefined; countsMessage: boolean }): Promise<Refusal | undefined> {
   const widget = await getWorkspaceWidget(deps.db, deps.tableName, r.workspaceId);
   if (widget && !originAllowed(widget, r.origin)) return { kind: 'origin_not_allowed' };
   if (!deps.rateLimits || !r.countsMessage) return undefined;
-  const t = await takeRate(
-    deps.db,
-    deps.tableName,
-    [{ scope: 'visitor-msg', key: r.conversationId, limit: LIMITS.visitorMessagesPerConversation }],
-    deps.now?.(),
-  );
+  const t = await takeRate(deps.db, deps.tableName, [{ scope: 'visitor-msg', key: r.conversationId, limit: LIMITS.visitorMessagesPerConversation }], deps.now?.());
   return t.ok ? undefined : { kind: 'rate_limited', scope: t.scope, retryAfterS: t.retryAfterS };
 }

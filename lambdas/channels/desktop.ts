@@ -22,12 +22,7 @@ export function isGone(e: unknown): boolean {
   return errorName(e) === 'GoneException' || httpStatusOf(e) === 410;
 }
 
-export async function postFrame(
-  deps: DesktopDeps,
-  c: { workspaceId: string; agentId: string; connectionId: string },
-  data: Uint8Array,
-  messageId: string,
-): Promise<Settled> {
+export async function postFrame(deps: DesktopDeps, c: { workspaceId: string; agentId: string; connectionId: string }, data: Uint8Array, messageId: string): Promise<Settled> {
   try {
     await deps.connections().send(new PostToConnectionCommand({ ConnectionId: c.connectionId, Data: data }));
     return { outcome: 'sent' };

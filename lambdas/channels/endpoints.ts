@@ -2,13 +2,7 @@
  * SNS platform endpoints for device registration and removal: find one that works for a token
  * (enable a disabled one, create a deleted one again) and delete one.
  */
-import {
-  CreatePlatformEndpointCommand,
-  DeleteEndpointCommand,
-  GetEndpointAttributesCommand,
-  SetEndpointAttributesCommand,
-  type SNSClient,
-} from '@aws-sdk/client-sns';
+import { CreatePlatformEndpointCommand, DeleteEndpointCommand, GetEndpointAttributesCommand, SetEndpointAttributesCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { isEndpointMissing } from './sns-errors.js';
 
 /** The endpoint's Enabled attribute, or undefined when SNS no longer knows the endpoint. */

@@ -15,9 +15,7 @@ import type { DeviceRef, MobileDeps } from './mobile.js';
 export async function publishTestPush(deps: MobileDeps, d: DeviceRef, at: string): Promise<Settled> {
   try {
     const attributes = testPushAttributes(d.platform);
-    await deps.sns.send(
-      new PublishCommand({ TargetArn: d.endpointArn, MessageStructure: 'json', Message: testSnsMessage(d.platform, at), ...(attributes ? { MessageAttributes: attributes } : {}) }),
-    );
+    await deps.sns.send(new PublishCommand({ TargetArn: d.endpointArn, MessageStructure: 'json', Message: testSnsMessage(d.platform, at), ...(attributes ? { MessageAttributes: attributes } : {}) }));
     return { outcome: 'sent' };
   } catch (e) {
     const log = { deviceId: d.deviceId, agentId: d.agentId, platform: d.platform, error: errorName(e), status: httpStatusOf(e) };

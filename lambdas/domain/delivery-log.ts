@@ -74,13 +74,7 @@ export interface PendingEntry {
   base: LogDelivery[];
 }
 
-export function pendingEntry(
-  agent: AgentSettings,
-  assigneeId: string | null | undefined,
-  targets: Targets | undefined,
-  nowS: number,
-  suppressed: readonly LogDelivery[] = [],
-): PendingEntry {
+export function pendingEntry(agent: AgentSettings, assigneeId: string | null | undefined, targets: Targets | undefined, nowS: number, suppressed: readonly LogDelivery[] = []): PendingEntry {
   const s = agent.settings;
   const t = targets ?? { connections: [], devices: [] };
   const base: LogDelivery[] = [];
@@ -114,16 +108,10 @@ export function mergeDeliveries(base: readonly LogDelivery[], sends: readonly Lo
   }
   const withTargets = new Set([...byTarget.values()].map((d) => d.channel));
   const kept = base.filter((d) => !(withTargets.has(d.channel) && (d.detail === 'no_connection' || d.detail === 'no_device')));
-  return [...kept, ...byTarget.values()].sort(
-    (a, b) => CHANNEL_ORDER[a.channel] - CHANNEL_ORDER[b.channel] || (a.target ?? '').localeCompare(b.target ?? ''),
-  );
+  return [...kept, ...byTarget.values()].sort((a, b) => CHANNEL_ORDER[a.channel] - CHANNEL_ORDER[b.channel] || (a.target ?? '').localeCompare(b.target ?? ''));
 }
 
-export function messageEntry(
-  m: { workspaceId: string; conversationId: string; messageId: string; createdAt: string },
-  p: PendingEntry,
-  sends: readonly LogDelivery[],
-): AgentLogEntry {
+export function messageEntry(m: { workspaceId: string; conversationId: string; messageId: string; createdAt: string }, p: PendingEntry, sends: readonly LogDelivery[]): AgentLogEntry {
   return {
     workspaceId: m.workspaceId,
     agentId: p.agentId,

@@ -47,7 +47,14 @@ export function escapeHtml(s: string): string {
 /** A name on one line (a subject cannot hold line breaks), short, and never empty. */
 export function visitorLabel(name: string | null | undefined): string {
   // Controls and bidi overrides never reach a subject (SPEC §8); nor the name anywhere else in the email.
-  return cutCodePoints(visitorDisplayName(stripUnsafeChars(name ?? '').replace(/\s+/g, ' ').trim() || undefined), NAME_CODE_POINTS);
+  return cutCodePoints(
+    visitorDisplayName(
+      stripUnsafeChars(name ?? '')
+        .replace(/\s+/g, ' ')
+        .trim() || undefined,
+    ),
+    NAME_CODE_POINTS,
+  );
 }
 
 export function conversationLink(consoleUrl: string, conversationId: string): string {
@@ -75,17 +82,13 @@ export function unreadPhrase(n: number): string {
 function subjectFor(convs: readonly DigestConversation[], total: number): string {
   const [only] = convs;
   if (total === 1 && only) {
-    return only.unreadCount === 1
-      ? `Unread chat message from ${visitorLabel(only.visitorName)}`
-      : `${unreadPhrase(only.unreadCount)} from ${visitorLabel(only.visitorName)}`;
+    return only.unreadCount === 1 ? `Unread chat message from ${visitorLabel(only.visitorName)}` : `${unreadPhrase(only.unreadCount)} from ${visitorLabel(only.visitorName)}`;
   }
   return `Unread chat messages in ${total} conversations`;
 }
 
 function intro(total: number): string {
-  return total === 1
-    ? 'A visitor is waiting for an answer in 1 conversation.'
-    : `Visitors are waiting for an answer in ${total} conversations.`;
+  return total === 1 ? 'A visitor is waiting for an answer in 1 conversation.' : `Visitors are waiting for an answer in ${total} conversations.`;
 }
 
 const FOOTER = 'You get this email because reminders about unread chat messages are on in your notification settings.';

@@ -21,29 +21,21 @@ export interface Activity {
   inactiveDays: number;
 }
 
-export function planFanout(
-  m: Pick<VisitorMessage, 'fromType' | 'fromId'>,
-  assigneeId: string | null | undefined,
-  candidates: readonly AgentSettings[],
-  activity?: Activity,
-): Delivery[] {
+export function planFanout(m: Pick<VisitorMessage, 'fromType' | 'fromId'>, assigneeId: string | null | undefined, candidates: readonly AgentSettings[], activity?: Activity): Delivery[] {
   return planRecipients(m, assigneeId, candidates, activity).filter((d) => d.channels.length > 0);
 }
 
 /** planFanout with the recipients who turned every channel off kept (channels `[]`): their decision is logged too (SPEC §12). */
-export function planRecipients(
-  m: Pick<VisitorMessage, 'fromType' | 'fromId'>,
-  assigneeId: string | null | undefined,
-  candidates: readonly AgentSettings[],
-  activity?: Activity,
-): Delivery[] {
+export function planRecipients(m: Pick<VisitorMessage, 'fromType' | 'fromId'>, assigneeId: string | null | undefined, candidates: readonly AgentSettings[], activity?: Activity): Delivery[] {
   // Only visitor messages notify: an agent's reply notifies nobody, not even other agents.
   if (m.fromType !== 'visitor') return [];
-  return recipients(candidates, assigneeId, m.fromId)
-    // An inactive agent has no live connection either (a connection marks them seen), so leaving
-    // them out entirely costs no desktop frame anyone could have seen.
-    .filter((r) => !activity || !isInactive(r, activity.nowMs, activity.inactiveDays))
-    .map((r) => ({ agentId: r.agentId, channels: channelsOn(r.settings) }));
+  return (
+    recipients(candidates, assigneeId, m.fromId)
+      // An inactive agent has no live connection either (a connection marks them seen), so leaving
+      // them out entirely costs no desktop frame anyone could have seen.
+      .filter((r) => !activity || !isInactive(r, activity.nowMs, activity.inactiveDays))
+      .map((r) => ({ agentId: r.agentId, channels: channelsOn(r.settings) }))
+  );
 }
 
 /** A live connection as the recipient items carry it: `until` is when it ends at the latest (epoch s). */
@@ -174,4 +166,3 @@ export function workItems(m: VisitorMessage, assigneeId: string | null, sends: r
   }
   return items;
 }
-

@@ -73,7 +73,6 @@ export function fitPayload<T>(text: PushText, render: (t: PushText) => T, limit 
   }
 }
 
-
 export interface ApnsPayload {
   aps: { alert: PushText; 'thread-id': string; sound: 'default'; badge?: number };
   conversationId: string;
@@ -160,10 +159,7 @@ export function snsPushMessage(platform: Platform, m: VisitorMessage, opts: Push
  * (https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html, "Reserved message
  * attributes for mobile push notifications"). FCM carries its collapse key in the payload instead.
  */
-export function pushMessageAttributes(
-  platform: Platform,
-  m: Pick<VisitorMessage, 'conversationId'>,
-): Record<string, { DataType: 'String'; StringValue: string }> | undefined {
+export function pushMessageAttributes(platform: Platform, m: Pick<VisitorMessage, 'conversationId'>): Record<string, { DataType: 'String'; StringValue: string }> | undefined {
   if (platform === 'GCM') return undefined;
   return {
     'AWS.SNS.MOBILE.APNS.COLLAPSE_ID': { DataType: 'String', StringValue: m.conversationId },

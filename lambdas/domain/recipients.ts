@@ -12,10 +12,7 @@ export interface AgentSettings {
 }
 
 /** Candidates the store must load: the assignee (if any) and the agents listed as scope-all or unassigned-on. */
-export function isRecipient(
-  agent: AgentSettings,
-  assigneeId: string | null | undefined,
-): boolean {
+export function isRecipient(agent: AgentSettings, assigneeId: string | null | undefined): boolean {
   if (assigneeId) return agent.agentId === assigneeId || agent.settings.scope === 'all';
   return agent.settings.scope === 'all' || agent.settings.unassigned;
 }
@@ -24,11 +21,7 @@ export function isRecipient(
  * Recipients of a message in a conversation: from candidates, keep those the rule selects, once
  * each. The author (an agent replying) is never a recipient of their own message.
  */
-export function recipients(
-  candidates: readonly AgentSettings[],
-  assigneeId: string | null | undefined,
-  authorAgentId?: string,
-): AgentSettings[] {
+export function recipients(candidates: readonly AgentSettings[], assigneeId: string | null | undefined, authorAgentId?: string): AgentSettings[] {
   const seen = new Set<string>();
   const out: AgentSettings[] = [];
   for (const c of candidates) {

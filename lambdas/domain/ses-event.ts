@@ -7,9 +7,7 @@
  */
 import { ID_PATTERN } from './ids.js';
 
-export type SesEventVerdict =
-  | { kind: 'failing'; workspaceId: string; agentId: string; reason: string }
-  | { kind: 'ignore'; why: string };
+export type SesEventVerdict = { kind: 'failing'; workspaceId: string; agentId: string; reason: string } | { kind: 'ignore'; why: string };
 
 interface SesEventRecord {
   eventType?: unknown;

@@ -5,12 +5,7 @@ import { visitorSecretMatches } from './auth.js';
 import { notFound, unauthorized } from './errors.js';
 import type { Caller } from './http.js';
 
-export async function conversationFor(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  caller: Caller,
-  conversationId: string,
-): Promise<Conversation> {
+export async function conversationFor(db: DynamoDBDocumentClient, tableName: string, caller: Caller, conversationId: string): Promise<Conversation> {
   if (caller.kind === 'visitor') {
     // A visitor token is scoped to one conversation: any other id is "not there" for it.
     if (caller.conversationId !== conversationId) throw notFound('conversation not found');

@@ -261,6 +261,6 @@ export const PUSHED_FRAMES: Partial<Record<keyof typeof SERVER_FRAMES, string>> 
   'chat.message': 'a visitor wrote in a conversation of which this agent is a recipient',
   error: '`too_many_connections` to the oldest of more than 20 connections before it is closed; `unauthorized` on a frame after the token expired',
   'conversation.updated': 'a conversation the agent may see was assigned, unassigned, answered by an agent or read',
-  'conversation.read': "the agent read a conversation (in any tab): close its notification, update the badge",
+  'conversation.read': 'the agent read a conversation (in any tab): close its notification, update the badge',
   test: 'the agent asked for a test notification',
 };

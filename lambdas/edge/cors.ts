@@ -86,11 +86,7 @@ export function allowOrigin(policy: CorsPolicy, origin: string | undefined, agen
 }
 
 /** The answer with the CORS headers its route calls for (SPEC §10.1). */
-export function withCors(
-  result: APIGatewayProxyStructuredResultV2,
-  event: APIGatewayProxyEventV2,
-  agentCall: boolean,
-): APIGatewayProxyStructuredResultV2 {
+export function withCors(result: APIGatewayProxyStructuredResultV2, event: APIGatewayProxyEventV2, agentCall: boolean): APIGatewayProxyStructuredResultV2 {
   const headers = {
     'access-control-allow-origin': allowOrigin(policyOf(routeOfEvent(event)), event.headers?.origin, agentCall),
     'access-control-expose-headers': EXPOSE_HEADERS,

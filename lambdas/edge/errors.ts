@@ -1,16 +1,7 @@
 import { InvalidInputError, NotFoundError } from '../app/errors.js';
 /** The SPEC error shape and the few statuses it uses. */
 export type ErrorCode =
-  | 'bad_request'
-  | 'validation_error'
-  | 'unauthorized'
-  | 'not_found'
-  | 'payload_too_large'
-  | 'method_not_allowed'
-  | 'forbidden'
-  | 'origin_not_allowed'
-  | 'rate_limited'
-  | 'internal_error';
+  'bad_request' | 'validation_error' | 'unauthorized' | 'not_found' | 'payload_too_large' | 'method_not_allowed' | 'forbidden' | 'origin_not_allowed' | 'rate_limited' | 'internal_error';
 
 export class AppError extends Error {
   constructor(

@@ -22,10 +22,7 @@ import type { AgentToken } from './auth.js';
 
 export const MAX_REQUEST_BYTES = 64 * 1024;
 
-export type Caller =
-  | { kind: 'agent'; agent: AgentToken }
-  | { kind: 'visitor'; conversationId: string; secret: string }
-  | { kind: 'anonymous' };
+export type Caller = { kind: 'agent'; agent: AgentToken } | { kind: 'visitor'; conversationId: string; secret: string } | { kind: 'anonymous' };
 
 export interface HttpInput<B, Q> {
   body: B;
@@ -111,10 +108,7 @@ async function admitted(agent: AgentToken): Promise<void> {
   }
 }
 
-export function httpHandler<B = undefined, Q = Record<string, never>>(
-  spec: Spec<B, Q>,
-  fn: (input: HttpInput<B, Q>) => Promise<HttpResult>,
-) {
+export function httpHandler<B = undefined, Q = Record<string, never>>(spec: Spec<B, Q>, fn: (input: HttpInput<B, Q>) => Promise<HttpResult>) {
   const h = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))

@@ -25,7 +25,6 @@ export type WsEvent = APIGatewayProxyWebsocketEventV2 & {
   requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & { authorizer?: Record<string, unknown> };
 };
 
-
 /** The agent behind a connection, and when its token expires (epoch s) when known. */
 export type ConnectionAgent = Identity & { expiresAt?: number };
 

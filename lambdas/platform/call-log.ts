@@ -108,13 +108,11 @@ export function dynamoCalls(command: string, input: Input, tablePk: string, inde
       return [item(name, input.TableName, input.Item)];
     case 'Query': {
       const index = input.IndexName as string | undefined;
-      const attr = index ? indexKeys[index] ?? '?' : tablePk;
+      const attr = index ? (indexKeys[index] ?? '?') : tablePk;
       return [{ action: 'dynamodb:Query', command: name, table: input.TableName, ...(index ? { index } : {}), pk: keyConditionValue(input, attr) }];
     }
     case 'BatchGetItem':
-      return Object.entries((input.RequestItems ?? {}) as Record<string, { Keys?: Input[] }>).flatMap(([table, r]) =>
-        (r.Keys ?? []).map((key) => item('BatchGetItem', table, key)),
-      );
+      return Object.entries((input.RequestItems ?? {}) as Record<string, { Keys?: Input[] }>).flatMap(([table, r]) => (r.Keys ?? []).map((key) => item('BatchGetItem', table, key)));
     case 'BatchWriteItem':
       return Object.entries((input.RequestItems ?? {}) as Record<string, Input[]>).flatMap(([table, reqs]) =>
         reqs.map((r) => item('BatchWriteItem', table, r.PutRequest?.Item ?? r.DeleteRequest?.Key)),
@@ -143,7 +141,10 @@ const SQS_BATCH_TO_ACTION: Record<string, string> = {
 
 function otherCalls(service: 'sns' | 'ses' | 'execute-api' | 'sqs', command: string, input: Input): Omit<RecordedCall, 'function'>[] {
   if (service === 'sqs') {
-    const queue = String(input.QueueUrl ?? input.QueueName ?? '').split('/').filter(Boolean).pop();
+    const queue = String(input.QueueUrl ?? input.QueueName ?? '')
+      .split('/')
+      .filter(Boolean)
+      .pop();
     return [{ action: `sqs:${SQS_BATCH_TO_ACTION[command] ?? command}`, command, ...(queue ? { queue } : {}) }];
   }
   if (service === 'sns') {
@@ -176,8 +177,7 @@ export function recordCalls(stack: MiddlewareStack<any, any>, what: Recorded): v
       if (fn) {
         const command = String((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '');
         const input = (args as { input: Input }).input;
-        const calls =
-          what.service === 'dynamodb' ? dynamoCalls(command, input, what.tablePk ?? 'pk', what.indexKeys ?? {}) : otherCalls(what.service, command, input);
+        const calls = what.service === 'dynamodb' ? dynamoCalls(command, input, what.tablePk ?? 'pk', what.indexKeys ?? {}) : otherCalls(what.service, command, input);
         appendFileSync(file, calls.map((c) => JSON.stringify({ function: fn, ...c }) + '\n').join(''));
       }
       return next(args);

@@ -30,5 +30,7 @@ export function countNotifications(deliveries: Iterable<{ channel: string; outco
 export function recordFanoutDelay(createdAt: string, sentAtMs: number): void {
   const t = Date.parse(createdAt);
   if (!Number.isFinite(t)) return;
-  instance().singleMetric().addMetric(FANOUT_DELAY_METRIC, MetricUnit.Milliseconds, Math.max(0, sentAtMs - t));
+  instance()
+    .singleMetric()
+    .addMetric(FANOUT_DELAY_METRIC, MetricUnit.Milliseconds, Math.max(0, sentAtMs - t));
 }

@@ -157,26 +157,28 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
       // The member item carries the profile's targets (store/targets.ts), under its version as read:
       // a connection written meanwhile fails this, and the next request lists the agent.
       const v = versionCondition(typeof raw.Item?.tv === 'number' ? raw.Item.tv : undefined);
-      await db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: tableName,
-                Key: k.agent(id.workspaceId, id.agentId),
-                UpdateExpression: 'SET email = :e, #n = :n, #l = :n ADD tv :one',
-                ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(removedAt) AND ${v.ConditionExpression}`,
-                ExpressionAttributeNames: { '#n': 'name', '#l': LISTED_NAME_ATTR },
-                ExpressionAttributeValues: { ':e': id.email, ':n': id.name, ':one': 1, ...v.ExpressionAttributeValues },
+      await db
+        .send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: k.agent(id.workspaceId, id.agentId),
+                  UpdateExpression: 'SET email = :e, #n = :n, #l = :n ADD tv :one',
+                  ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(removedAt) AND ${v.ConditionExpression}`,
+                  ExpressionAttributeNames: { '#n': 'name', '#l': LISTED_NAME_ATTR },
+                  ExpressionAttributeValues: { ':e': id.email, ':n': id.name, ':one': 1, ...v.ExpressionAttributeValues },
+                },
               },
-            },
-            memberPut(tableName, id.workspaceId, { agentId: id.agentId, name: id.name }, targetAttributes(raw.Item)),
-          ],
-        }),
-      ).catch((e: unknown) => {
-        // Removed meanwhile: the list stays without them; the answer is the profile as read.
-        if (!isConditionalFailure(e) && !isTransactionConflict(e)) throw e;
-      });
+              memberPut(tableName, id.workspaceId, { agentId: id.agentId, name: id.name }, targetAttributes(raw.Item)),
+            ],
+          }),
+        )
+        .catch((e: unknown) => {
+          // Removed meanwhile: the list stays without them; the answer is the profile as read.
+          if (!isConditionalFailure(e) && !isTransactionConflict(e)) throw e;
+        });
       return { ...existing, email: id.email, name: id.name };
     }
     if (existing.email === id.email && existing.name === id.name) return existing;
@@ -225,12 +227,7 @@ export async function ensureAgent(db: DynamoDBDocumentClient, tableName: string,
  * profile's version (store/targets.ts) is bumped and must be as read: a connection or device written
  * meanwhile makes this read again, so a list item that appears carries every target.
  */
-export async function putSettings(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  agent: Agent,
-  settings: NotificationSettings,
-): Promise<void> {
+export async function putSettings(db: DynamoDBDocumentClient, tableName: string, agent: Agent, settings: NotificationSettings): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const state = await readProfileState(db, tableName, agent);
     const on = state.lists;
@@ -298,12 +295,7 @@ export function scopeAllAgents(db: DynamoDBDocumentClient, tableName: string, ws
 }
 
 /** The candidates that depend on the assignee: the assignee (profile, with its targets), or (unassigned) the agents with unassigned on. */
-export async function assigneeCandidates(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  ws: string,
-  assigneeId: string | null | undefined,
-): Promise<Candidate[]> {
+export async function assigneeCandidates(db: DynamoDBDocumentClient, tableName: string, ws: string, assigneeId: string | null | undefined): Promise<Candidate[]> {
   if (!assigneeId) return queryList(db, tableName, k.recipientsUnassignedPk(ws));
   const r = await db.send(new GetCommand({ TableName: tableName, Key: k.agent(ws, assigneeId), ConsistentRead: true }));
   if (!r.Item) return [];

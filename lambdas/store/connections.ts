@@ -43,7 +43,9 @@ export async function putConnection(db: DynamoDBDocumentClient, tableName: strin
     changes: [
       {
         set: { [connAttr(c.connectionId)]: ttl },
-        remove: targetsOf(state?.item ?? {}).connections.filter((x) => x.until <= nowS).map((x) => connAttr(x.connectionId)),
+        remove: targetsOf(state?.item ?? {})
+          .connections.filter((x) => x.until <= nowS)
+          .map((x) => connAttr(x.connectionId)),
       },
     ],
   }));
@@ -73,10 +75,7 @@ export async function getConnection(db: DynamoDBDocumentClient, tableName: strin
  */
 export async function deleteConnection(db: DynamoDBDocumentClient, tableName: string, c: Pick<Connection, 'connectionId' | 'workspaceId' | 'agentId'>) {
   await commitWithTargets(db, tableName, [c], ([state]) => ({
-    own: [
-      { Delete: { TableName: tableName, Key: k.connection(c.connectionId) } },
-      { Delete: { TableName: tableName, Key: k.agentConnection(c.workspaceId, c.agentId, c.connectionId) } },
-    ],
+    own: [{ Delete: { TableName: tableName, Key: k.connection(c.connectionId) } }, { Delete: { TableName: tableName, Key: k.agentConnection(c.workspaceId, c.agentId, c.connectionId) } }],
     // Only when there is a copy to remove: a second forget of the same connection bumps nothing.
     changes: [state?.item && connAttr(c.connectionId) in state.item ? { remove: [connAttr(c.connectionId)] } : {}],
   }));

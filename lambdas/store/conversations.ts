@@ -1,11 +1,5 @@
 /** Conversations: the META item holds the seq counter, assignee, last message and shared status. */
-import {
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from './table.js';
 import { k, encodeCursor, decodeCursor, CursorError } from './keys.js';
 import { writtenIf } from './errors.js';
@@ -143,7 +137,12 @@ export async function listConversations(
     }),
   );
   const convs = (r.Items ?? []).map(toConversation);
-  const reads = await readPositions(db, tableName, agentId, convs.map((c) => c.conversationId));
+  const reads = await readPositions(
+    db,
+    tableName,
+    agentId,
+    convs.map((c) => c.conversationId),
+  );
   let items = convs.map((c) => listItem(c, reads.get(c.conversationId) ?? 0));
   if (filter === 'unread') items = items.filter((i) => i.unread);
   const nextCursor = encodeCursor(r.LastEvaluatedKey);
@@ -173,13 +172,7 @@ async function readPositions(db: DynamoDBDocumentClient, tableName: string, agen
  * Assign (or unassign). The shared status then follows the new assignee's own position, so the
  * transaction reads it first and guards against a concurrent change of assignee.
  */
-export async function assign(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  c: Conversation,
-  agentId: string | null,
-  assigneeReadSeq: number,
-): Promise<Conversation> {
+export async function assign(db: DynamoDBDocumentClient, tableName: string, c: Conversation, agentId: string | null, assigneeReadSeq: number): Promise<Conversation> {
   const keys = indexKeys(c.workspaceId, c.conversationId, agentId, c.lastActivityAt);
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = { ':prev': c.assigneeId ?? '-' };
@@ -208,17 +201,11 @@ export async function assign(
   return toConversation(r.Attributes ?? {});
 }
 
-
 /**
  * Move the shared status after a read, when the read is the one that decides it: the assignee's,
  * or anybody's while unassigned. The condition makes a concurrent (un)assign win.
  */
-export async function updateSharedStatus(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  c: Conversation,
-  readSeq: number,
-): Promise<void> {
+export async function updateSharedStatus(db: DynamoDBDocumentClient, tableName: string, c: Conversation, readSeq: number): Promise<void> {
   await writtenIf(
     db.send(
       new UpdateCommand({

@@ -35,7 +35,15 @@ export async function writeLogEntries(db: DynamoDBDocumentClient, tableName: str
   const all = [...unique.values()];
   const batches: AgentLogEntry[][] = [];
   for (let i = 0; i < all.length; i += BATCH) batches.push(all.slice(i, i + BATCH));
-  await Promise.all(batches.map((b) => writeBatch(db, tableName, b.map((e) => ({ PutRequest: { Item: item(e, nowS) } })))));
+  await Promise.all(
+    batches.map((b) =>
+      writeBatch(
+        db,
+        tableName,
+        b.map((e) => ({ PutRequest: { Item: item(e, nowS) } })),
+      ),
+    ),
+  );
 }
 
 type WriteRequest = { PutRequest: { Item: Record<string, unknown> } };

@@ -9,11 +9,7 @@
  * on the condition that the owner item is still the one read (its `rev`): two registrations of
  * one token at once cannot both win, and the loser reads again and takes the token over.
  */
-import {
-  GetCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../domain/push.js';
 import { sha256Hex } from '../domain/ids.js';
@@ -75,9 +71,7 @@ const ownerKey = (platform: string, token: string) => k.tokenOwner(platform, sha
 const sameAgent = (a: Owner, b: Owner) => a.workspaceId === b.workspaceId && a.agentId === b.agentId;
 
 export async function getDevice(db: DynamoDBDocumentClient, tableName: string, owner: Owner, deviceId: string) {
-  const r = await db.send(
-    new GetCommand({ TableName: tableName, Key: k.device(owner.workspaceId, owner.agentId, deviceId), ConsistentRead: true }),
-  );
+  const r = await db.send(new GetCommand({ TableName: tableName, Key: k.device(owner.workspaceId, owner.agentId, deviceId), ConsistentRead: true }));
   return r.Item ? toDevice(r.Item) : undefined;
 }
 
@@ -146,9 +140,7 @@ export async function commitRegistration(db: DynamoDBDocumentClient, tableName: 
           registeredAt: d.registeredAt,
           rev: randomUUID(),
         },
-        ...(r.previous
-          ? { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': r.previous.rev } }
-          : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        ...(r.previous ? { ConditionExpression: 'rev = :rev', ExpressionAttributeValues: { ':rev': r.previous.rev } } : { ConditionExpression: 'attribute_not_exists(pk)' }),
       },
     },
     { Put: { TableName: tableName, Item: deviceItem(d) } },
@@ -156,9 +148,7 @@ export async function commitRegistration(db: DynamoDBDocumentClient, tableName: 
   // The copies (store/targets.ts): the new holder gains this device and loses the evicted ones; an
   // earlier holder, another agent, loses the device the token moved from.
   const agents: Owner[] = [{ workspaceId: d.workspaceId, agentId: d.agentId }];
-  const changes: Array<{ set?: Record<string, unknown>; remove?: string[] }> = [
-    { set: { [devAttr(d.deviceId)]: deviceTarget(d) }, remove: r.evict.map((e) => devAttr(e.device.deviceId)) },
-  ];
+  const changes: Array<{ set?: Record<string, unknown>; remove?: string[] }> = [{ set: { [devAttr(d.deviceId)]: deviceTarget(d) }, remove: r.evict.map((e) => devAttr(e.device.deviceId)) }];
   if (r.previous && !sameAgent(r.previous, d)) {
     // The earlier holder's device item goes: the token now reaches only its new holder.
     items.push({ Delete: { TableName: tableName, Key: k.device(r.previous.workspaceId, r.previous.agentId, r.previous.deviceId) } });
@@ -220,14 +210,7 @@ export async function commitRemoval(db: DynamoDBDocumentClient, tableName: strin
  * Mark a device enabled or disabled (and, when SNS gave it a new endpoint, record that). A device
  * deleted meanwhile stays deleted: false is returned.
  */
-export async function setDeviceEnabled(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  owner: Owner,
-  deviceId: string,
-  enabled: boolean,
-  endpointArn?: string,
-): Promise<boolean> {
+export async function setDeviceEnabled(db: DynamoDBDocumentClient, tableName: string, owner: Owner, deviceId: string, enabled: boolean, endpointArn?: string): Promise<boolean> {
   // A device read here, so its copy can be written whole when it is enabled again.
   const device = enabled ? await getDevice(db, tableName, owner, deviceId) : undefined;
   if (enabled && !device) return false;
@@ -244,13 +227,8 @@ export async function setDeviceEnabled(
       },
     ],
     // A disabled device leaves the copies: the fan-out sends only to enabled ones.
-    changes: [
-      enabled
-        ? { set: { [devAttr(deviceId)]: deviceTarget({ ...device!, ...(endpointArn ? { endpointArn } : {}) }) } }
-        : { remove: [devAttr(deviceId)] },
-    ],
+    changes: [enabled ? { set: { [devAttr(deviceId)]: deviceTarget({ ...device!, ...(endpointArn ? { endpointArn } : {}) }) } } : { remove: [devAttr(deviceId)] }],
   }));
 }
 
-export const markDeviceDisabled = (db: DynamoDBDocumentClient, tableName: string, owner: Owner, deviceId: string) =>
-  setDeviceEnabled(db, tableName, owner, deviceId, false);
+export const markDeviceDisabled = (db: DynamoDBDocumentClient, tableName: string, owner: Owner, deviceId: string) => setDeviceEnabled(db, tableName, owner, deviceId, false);

@@ -31,13 +31,7 @@ export function memberDelete(tableName: string, ws: string, agentId: string) {
 }
 
 /** One page of the workspace's agents, in agent-id order. */
-export async function listMembers(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  ws: string,
-  cursor: string | undefined,
-  limit = 500,
-): Promise<{ agents: Member[]; nextCursor?: string }> {
+export async function listMembers(db: DynamoDBDocumentClient, tableName: string, ws: string, cursor: string | undefined, limit = 500): Promise<{ agents: Member[]; nextCursor?: string }> {
   const start = decodeCursor(cursor);
   // A cursor is only ever a key of this very list (pk and sk, both strings).
   if (start && (start.pk !== k.membersPk(ws) || typeof start.sk !== 'string' || Object.keys(start).length !== 2)) throw new CursorError();

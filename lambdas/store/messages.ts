@@ -62,12 +62,8 @@ function cmidItem(conv: string, m: NewMessage, messageId: string, seq: number, c
 /** The message a (sender, clientMessageId) already stored, if any. */
 export async function findDuplicate(db: DynamoDBDocumentClient, tableName: string, conv: string, m: NewMessage) {
   if (!m.clientMessageId) return undefined;
-  const r = await db.send(
-    new GetCommand({ TableName: tableName, Key: k.clientMessage(conv, m.fromType, m.fromId, m.clientMessageId), ConsistentRead: true }),
-  );
-  return r.Item
-    ? { messageId: r.Item.messageId as string, seq: Number(r.Item.seq), createdAt: r.Item.createdAt as string, duplicate: true }
-    : undefined;
+  const r = await db.send(new GetCommand({ TableName: tableName, Key: k.clientMessage(conv, m.fromType, m.fromId, m.clientMessageId), ConsistentRead: true }));
+  return r.Item ? { messageId: r.Item.messageId as string, seq: Number(r.Item.seq), createdAt: r.Item.createdAt as string, duplicate: true } : undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -91,13 +87,7 @@ export interface AppendOptions {
   deadlineMs?: number;
 }
 
-export async function appendMessage(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  conv: Conversation,
-  m: NewMessage,
-  opts: AppendOptions = {},
-): Promise<AppendResult> {
+export async function appendMessage(db: DynamoDBDocumentClient, tableName: string, conv: Conversation, m: NewMessage, opts: AppendOptions = {}): Promise<AppendResult> {
   const deadline = Date.now() + (opts.deadlineMs ?? SEQ_DEADLINE_MS);
   const dup = await findDuplicate(db, tableName, conv.conversationId, m);
   if (dup) return dup;
@@ -145,10 +135,7 @@ async function claimSeq(db: DynamoDBDocumentClient, tableName: string, c: Conver
   }
   await db.send(
     new TransactWriteCommand({
-      TransactItems: [
-        { Put: message },
-        { Put: { TableName: tableName, Item: cmidItem(c.conversationId, m, messageId, seq, createdAt), ConditionExpression: 'attribute_not_exists(pk)' } },
-      ],
+      TransactItems: [{ Put: message }, { Put: { TableName: tableName, Item: cmidItem(c.conversationId, m, messageId, seq, createdAt), ConditionExpression: 'attribute_not_exists(pk)' } }],
     }),
   );
 }
@@ -288,13 +275,7 @@ export function toMessage(it: Record<string, unknown>): StoredMessage {
 }
 
 /** Messages oldest first, a page at a time; the cursor is the last seq returned. */
-export async function listMessages(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  conv: string,
-  cursor: string | undefined,
-  limit = 100,
-): Promise<{ messages: StoredMessage[]; nextCursor?: string }> {
+export async function listMessages(db: DynamoDBDocumentClient, tableName: string, conv: string, cursor: string | undefined, limit = 100): Promise<{ messages: StoredMessage[]; nextCursor?: string }> {
   const start = decodeCursor(cursor);
   const after = start?.seq;
   if (start && (typeof after !== 'number' || !Number.isInteger(after) || after < 0)) throw new CursorError();

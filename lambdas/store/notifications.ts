@@ -41,7 +41,7 @@ export async function readDone(
   messageId: string,
   part?: string,
   /** Filled, when given, with each settled target's outcome (`{channel}#{target}`; sent ones too): the delivery log's earlier outcomes. */
-  outcomes?: Map<string, Settled | "failed">,
+  outcomes?: Map<string, Settled | 'failed'>,
 ): Promise<Set<string>> {
   const done = new Set<string>();
   let start: Record<string, unknown> | undefined;

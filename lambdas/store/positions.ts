@@ -55,12 +55,7 @@ async function clearDueUpTo(db: DynamoDBDocumentClient, tableName: string, conv:
 }
 
 /** Move the agent's read position forward to `seq` (never back). Returns the position after. */
-export async function markRead(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  ids: { workspaceId: string; conversationId: string; agentId: string },
-  seq: number,
-): Promise<number> {
+export async function markRead(db: DynamoDBDocumentClient, tableName: string, ids: { workspaceId: string; conversationId: string; agentId: string }, seq: number): Promise<number> {
   const moved = await writtenIf(
     db.send(
       new UpdateCommand({
@@ -97,8 +92,7 @@ export async function recordDue(
         TableName: tableName,
         Key: k.position(ids.conversationId, ids.agentId),
         UpdateExpression: 'SET dueSeq = :s, dueAtMs = :at, #dp = :dp, #ds = :ds, workspaceId = :w, conversationId = :c, agentId = :a, entity = :e',
-        ConditionExpression:
-          '(attribute_not_exists(dueSeq) OR dueSeq < :s) AND (attribute_not_exists(readSeq) OR readSeq < :s) AND (attribute_not_exists(emailedSeq) OR emailedSeq < :s)',
+        ConditionExpression: '(attribute_not_exists(dueSeq) OR dueSeq < :s) AND (attribute_not_exists(readSeq) OR readSeq < :s) AND (attribute_not_exists(emailedSeq) OR emailedSeq < :s)',
         ExpressionAttributeNames: { '#dp': DUE.partitionKey, '#ds': DUE.sortKey },
         ExpressionAttributeValues: {
           ':s': seq,
@@ -116,13 +110,7 @@ export async function recordDue(
 }
 
 /** After a reminder listed the conversation up to `seq`: those messages are never emailed again. */
-export async function recordEmailed(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  conv: string,
-  agentId: string,
-  seq: number,
-): Promise<void> {
+export async function recordEmailed(db: DynamoDBDocumentClient, tableName: string, conv: string, agentId: string, seq: number): Promise<void> {
   // The usual case in one write: the emailed position moves and nothing newer is owed, so the due
   // keys go too. Otherwise (a newer owed message, or already recorded) the two steps below.
   const both = await writtenIf(

@@ -16,10 +16,7 @@ export async function conversationWithCandidates(
   conversationId: string,
 ): Promise<{ conversation: Conversation; candidates: Candidate[] } | undefined> {
   // The scope-all list does not depend on the assignee: read it beside the conversation, one round trip saved.
-  const [conversation, scopeAll] = await Promise.all([
-    getConversation(db, tableName, conversationId),
-    scopeAllAgents(db, tableName, workspaceId),
-  ]);
+  const [conversation, scopeAll] = await Promise.all([getConversation(db, tableName, conversationId), scopeAllAgents(db, tableName, workspaceId)]);
   if (!conversation) return undefined;
   const mine = await assigneeCandidates(db, tableName, workspaceId, conversation.assigneeId);
   return { conversation, candidates: [...mine, ...scopeAll] };

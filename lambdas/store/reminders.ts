@@ -101,14 +101,7 @@ export type ClaimResult = 'claimed' | 'busy' | 'missing';
  * Take the agent's reminder lease until `nowMs + leaseMs`, if nobody holds a live one. `missing`
  * means the agent has no profile (any more), so nothing can be sent to them.
  */
-export async function claimAgent(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  ids: { workspaceId: string; agentId: string },
-  runId: string,
-  nowMs: number,
-  leaseMs: number,
-): Promise<ClaimResult> {
+export async function claimAgent(db: DynamoDBDocumentClient, tableName: string, ids: { workspaceId: string; agentId: string }, runId: string, nowMs: number, leaseMs: number): Promise<ClaimResult> {
   return (await claimAgentProfile(db, tableName, ids, runId, nowMs, leaseMs)).result;
 }
 
@@ -144,12 +137,7 @@ export async function claimAgentProfile(
 }
 
 /** Give the lease back, only if this run still holds it (a slow run must not free a newer run's lease). */
-export async function releaseAgent(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  ids: { workspaceId: string; agentId: string },
-  runId: string,
-): Promise<void> {
+export async function releaseAgent(db: DynamoDBDocumentClient, tableName: string, ids: { workspaceId: string; agentId: string }, runId: string): Promise<void> {
   await writtenIf(
     db.send(
       new UpdateCommand({

@@ -50,11 +50,7 @@ export class AgentSignIn extends Construct {
       deletionProtection: props.retain,
       removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    acknowledge(
-      this.userPool,
-      'COG8',
-      'Essentials tier: MFA is required and passwords are strong; the Plus tier (threat protection) is billed per active user and can be switched on per deployment.',
-    );
+    acknowledge(this.userPool, 'COG8', 'Essentials tier: MFA is required and passwords are strong; the Plus tier (threat protection) is billed per active user and can be switched on per deployment.');
 
     // The prefix must be unique in the region; the construct address keeps two stacks apart.
     this.domain = this.userPool.addDomain('HostedSignIn', {
@@ -75,9 +71,7 @@ export class AgentSignIn extends Construct {
         callbackUrls: [callback],
         logoutUrls: [callback],
       },
-      readAttributes: new cognito.ClientAttributes()
-        .withStandardAttributes({ email: true, emailVerified: true, fullname: true })
-        .withCustomAttributes('workspace_id'),
+      readAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true, emailVerified: true, fullname: true }).withCustomAttributes('workspace_id'),
       // The workspace is not writable by the agent: it decides what they may read.
       writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
     });
@@ -86,11 +80,7 @@ export class AgentSignIn extends Construct {
     // ProviderURL has no scheme; the tokens' `iss` is its https URL.
     this.issuer = ifElse(params.useCognito, `https://${this.userPool.userPoolProviderUrl}`, params.oidcIssuer.valueAsString);
     this.audience = ifElse(params.useCognito, this.client.userPoolClientId, params.oidcAudience.valueAsString);
-    this.workspaceClaim = ifElse(
-      params.workspaceClaimGiven,
-      params.workspaceClaim.valueAsString,
-      ifElse(params.useCognito, COGNITO_WORKSPACE_CLAIM, 'workspace_id'),
-    );
+    this.workspaceClaim = ifElse(params.workspaceClaimGiven, params.workspaceClaim.valueAsString, ifElse(params.useCognito, COGNITO_WORKSPACE_CLAIM, 'workspace_id'));
     // Cognito's hosted sign-out, which its discovery document does not list; empty otherwise.
     this.logoutEndpoint = ifElse(params.useCognito, `${hosted}/logout`, '');
     this.tokenEndpoint = ifElse(params.useCognito, `${hosted}/oauth2/token`, params.oidcIssuer.valueAsString);

@@ -59,9 +59,7 @@ export class Alarms extends Construct {
       const group = fns.slice(i, i + MAX_METRICS_PER_ALARM);
       const suffix = fns.length > MAX_METRICS_PER_ALARM ? `${i / MAX_METRICS_PER_ALARM + 1}` : '';
       for (const kind of ['Errors', 'Throttles'] as const) {
-        const usingMetrics = Object.fromEntries(
-          group.map((fn, j) => [`m${j}`, kind === 'Errors' ? fn.metricErrors({ period: PERIOD }) : fn.metricThrottles({ period: PERIOD })]),
-        );
+        const usingMetrics = Object.fromEntries(group.map((fn, j) => [`m${j}`, kind === 'Errors' ? fn.metricErrors({ period: PERIOD }) : fn.metricThrottles({ period: PERIOD })]));
         this.add(`${id}${kind}${suffix}`, {
           alarmDescription: `${what}: Lambda ${kind.toLowerCase()}`,
           metric: new cw.MathExpression({ expression: `SUM([${Object.keys(usingMetrics).join(',')}])`, usingMetrics, period: PERIOD }),

@@ -76,10 +76,17 @@ export function applyGrants(role: iam.Role, grants: readonly Grant[], t: GrantTa
   const sns = (actions: readonly SnsAction[]) => {
     const onApps = actions.filter((a) => SNS_ON_APPS.includes(a));
     const onEndpoints = actions.filter((a) => !SNS_ON_APPS.includes(a));
-    if (onApps.length) add(onApps.map((a) => `sns:${a}`), t.platformApps.map(appArn));
+    if (onApps.length)
+      add(
+        onApps.map((a) => `sns:${a}`),
+        t.platformApps.map(appArn),
+      );
     if (onEndpoints.length) {
       const endpoints = t.platformApps.map(endpointArns);
-      add(onEndpoints.map((a) => `sns:${a}`), endpoints);
+      add(
+        onEndpoints.map((a) => `sns:${a}`),
+        endpoints,
+      );
       acknowledgeWildcards(role, endpoints, 'Device endpoints are created at run time; the grant covers only endpoints of the configured platform applications.');
     }
   };
@@ -105,7 +112,10 @@ export function applyGrants(role: iam.Role, grants: readonly Grant[], t: GrantTa
         // SendMessageBatch is authorised as SendMessage; the queues use SQS-managed encryption, so no KMS grant.
         const queues = t.sendQueues ?? [];
         if (queues.length === 0) throw new Error("'sqs:send' granted to a function that is no queue's producer (lib/routes.ts QUEUES producers)");
-        add(['sqs:SendMessage'], queues.map((q) => q.queueArn));
+        add(
+          ['sqs:SendMessage'],
+          queues.map((q) => q.queueArn),
+        );
         break;
       }
       case 'ses:send': {
@@ -114,9 +124,7 @@ export function applyGrants(role: iam.Role, grants: readonly Grant[], t: GrantTa
         // every identity and the from-address is pinned by the condition instead. SendRawEmail
         // is not granted: the reminder sends with SendRawEmail only (List-Unsubscribe headers, SPEC §11.7). With a configuration set, SES
         // authorises the send on the set too.
-        const configurationSets = t.emailConfigurationSet
-          ? [`arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:configuration-set/${t.emailConfigurationSet}`]
-          : [];
+        const configurationSets = t.emailConfigurationSet ? [`arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:configuration-set/${t.emailConfigurationSet}`] : [];
         add(['ses:SendRawEmail'], [identities, ...configurationSets], { StringEquals: { 'ses:FromAddress': t.emailFrom } });
         acknowledgeWildcards(role, [identities], 'SES authorises sender and (in the sandbox) recipient identities; the ses:FromAddress condition pins the sender to the EmailFrom parameter.');
         break;

@@ -34,7 +34,11 @@ export class WebConsole extends Construct {
   readonly distribution: cloudfront.Distribution;
   private deployment?: s3deploy.BucketDeployment;
 
-  constructor(scope: Construct, id: string, private readonly props: WebConsoleProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: WebConsoleProps,
+  ) {
     super(scope, id);
 
     this.logBucket = new s3.Bucket(this, 'AccessLogs', {
@@ -115,7 +119,7 @@ export class WebConsole extends Construct {
       Fn.join('', [origin(urls.tokenEndpoint), ';']),
     ]);
     const policy = new cloudfront.ResponseHeadersPolicy(this, 'Headers', {
-      comment: 'Agent console: CSP (connect-src: this stack\'s APIs and sign-in only), no framing, HSTS',
+      comment: "Agent console: CSP (connect-src: this stack's APIs and sign-in only), no framing, HSTS",
       securityHeadersBehavior: {
         contentSecurityPolicy: { contentSecurityPolicy: csp, override: true },
         strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },

@@ -52,9 +52,7 @@ export class WebSocketEndpoint extends Construct {
     const created = this.api.addRoute(route.routeKey, {
       integration: new WebSocketLambdaIntegration(`${route.handler}-integration`, fn),
       returnResponse: route.returnsResponse,
-      authorizer: authorizer
-        ? new WebSocketLambdaAuthorizer('Authorizer', authorizer.fn, { identitySource: [authorizer.identitySource] })
-        : undefined,
+      authorizer: authorizer ? new WebSocketLambdaAuthorizer('Authorizer', authorizer.fn, { identitySource: [authorizer.identitySource] }) : undefined,
     });
     if (!authorizer) {
       acknowledge(

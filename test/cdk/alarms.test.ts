@@ -35,4 +35,3 @@ test('a metric filter counts the fan-out\'s "push refused for good" lines and th
     AlarmActions: [{ Ref: stack.getLogicalId(alarms.topic.node.defaultChild as never) }],
   });
 });
-

@@ -89,7 +89,11 @@ describe('table', () => {
     expect(t.Properties.TimeToLiveSpecification).toEqual({ AttributeName: TABLE.ttlAttribute, Enabled: true });
     expect(t.DeletionPolicy).toBe('Retain');
     const gsis = t.Properties.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown }[];
-    expect(gsis.map((g) => g.IndexName).sort()).toEqual(Object.values(TABLE.indexes).map((i) => i.name).sort());
+    expect(gsis.map((g) => g.IndexName).sort()).toEqual(
+      Object.values(TABLE.indexes)
+        .map((i) => i.name)
+        .sort(),
+    );
     for (const ix of Object.values(TABLE.indexes)) {
       expect(gsis.find((g) => g.IndexName === ix.name)?.KeySchema).toEqual([
         { AttributeName: ix.partitionKey, KeyType: 'HASH' },
@@ -111,12 +115,10 @@ describe('HTTP API', () => {
     }
   });
 
-  test('no API-wide CORS (it would answer every preflight with one origin list and drop the functions\' CORS headers); OPTIONS /{proxy+} goes to the preflight function', () => {
+  test("no API-wide CORS (it would answer every preflight with one origin list and drop the functions' CORS headers); OPTIONS /{proxy+} goes to the preflight function", () => {
     const [httpApiId, api] = ofType('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'HTTP')!;
     expect(api.Properties.CorsConfiguration).toBeUndefined();
-    const [, preflight] = ofType('AWS::ApiGatewayV2::Route').find(
-      ([, r]) => r.Properties.ApiId.Ref === httpApiId && r.Properties.RouteKey === 'OPTIONS /{proxy+}',
-    )!;
+    const [, preflight] = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.ApiId.Ref === httpApiId && r.Properties.RouteKey === 'OPTIONS /{proxy+}')!;
     expect(preflight.Properties.AuthorizationType).toBe('NONE');
     expect(integrationTarget(preflight.Properties.Target)).toBe(functionFor('http/preflight'));
     // The functions learn the console's origin from CONSOLE_URL, the ConsoleOrigin parameter (or the CloudFront URL).
@@ -189,7 +191,7 @@ describe('functions', () => {
     for (const handler of allHandlers) {
       const assetPath = resources[functionFor(handler)]!.Metadata?.['aws:asset:path'] as string;
       const code = readFileSync(join(app.outdir, assetPath, 'index.mjs'), 'utf8');
-      expect(code.startsWith("import { createRequire")).toBe(true);
+      expect(code.startsWith('import { createRequire')).toBe(true);
       expect(code).toMatch(/export\s*\{[^}]*as handler\s*\}/);
       // Bundled, not left to the runtime's copy: no import of an @aws-sdk package remains.
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
@@ -333,8 +335,10 @@ describe('abuse limits and parameters', () => {
 
   test('ConsoleOrigin must be https (http only for localhost and 127.0.0.1)', () => {
     const re = new RegExp(template.toJSON().Parameters.ConsoleOrigin.AllowedPattern);
-    for (const ok of ['', 'https://console.example.com', 'https://a.b:8443', 'http://localhost:5173', 'http://127.0.0.1:3000', 'http://localhost']) expect({ ok, match: re.test(ok) }).toEqual({ ok, match: true });
-    for (const bad of ['http://console.example.com', 'http://localhost.evil.com', 'https://console.example.com/', 'https://x/path', 'ftp://x', 'http://127.0.0.1.nip.io']) expect({ bad, match: re.test(bad) }).toEqual({ bad, match: false });
+    for (const ok of ['', 'https://console.example.com', 'https://a.b:8443', 'http://localhost:5173', 'http://127.0.0.1:3000', 'http://localhost'])
+      expect({ ok, match: re.test(ok) }).toEqual({ ok, match: true });
+    for (const bad of ['http://console.example.com', 'http://localhost.evil.com', 'https://console.example.com/', 'https://x/path', 'ftp://x', 'http://127.0.0.1.nip.io'])
+      expect({ bad, match: re.test(bad) }).toEqual({ bad, match: false });
   });
 
   test('a PlatformAppArn of another region fails the deployment on a resource named for the parameter', () => {
@@ -351,7 +355,7 @@ describe('abuse limits and parameters', () => {
 });
 
 describe('console headers', () => {
-  test("CloudFront sends a CSP whose connect-src is self, this HTTP API, this WebSocket API and sign-in only, with frame-ancestors none and HSTS", () => {
+  test('CloudFront sends a CSP whose connect-src is self, this HTTP API, this WebSocket API and sign-in only, with frame-ancestors none and HSTS', () => {
     const [policyId, policy] = ofType('AWS::CloudFront::ResponseHeadersPolicy')[0]!;
     const [, cdn] = ofType('AWS::CloudFront::Distribution')[0]!;
     expect(cdn.Properties.DistributionConfig.DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
@@ -407,8 +411,7 @@ describe('notification pipeline', () => {
     }
   });
 
-  const ruleFor = (handler: string) =>
-    ofType('AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties.Targets).includes(`"${functionFor(handler)}"`));
+  const ruleFor = (handler: string) => ofType('AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties.Targets).includes(`"${functionFor(handler)}"`));
 
   test('two schedules only: the reminder and the connection-expiry sweep', () => {
     expect(ofType('AWS::Events::Rule')).toHaveLength(2);
@@ -456,7 +459,10 @@ describe('notification pipeline', () => {
   });
 
   test('errors and throttles of every function are watched by an alarm', () => {
-    const watched = new Map<string, Set<string>>([['Errors', new Set()], ['Throttles', new Set()]]);
+    const watched = new Map<string, Set<string>>([
+      ['Errors', new Set()],
+      ['Throttles', new Set()],
+    ]);
     for (const [, a] of ofType('AWS::CloudWatch::Alarm')) {
       for (const m of (a.Properties.Metrics ?? []) as { MetricStat?: { Metric: { MetricName: string; Dimensions: { Value: { Ref: string } }[] } } }[]) {
         const stat = m.MetricStat;
@@ -568,9 +574,7 @@ describe('SES bounces and complaints (SPEC §10.3)', () => {
 /** A dashboard body with its tokens spelled out (`REF(id)`, `ATT(id.attr)`), parsed. */
 function dashboardBody(body: unknown): any {
   const parts = (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-  const text = parts
-    .map((p: any) => (typeof p === 'string' ? p : p.Ref ? `REF(${p.Ref})` : p['Fn::GetAtt'] ? `ATT(${p['Fn::GetAtt'].join('.')})` : 'TOKEN'))
-    .join('');
+  const text = parts.map((p: any) => (typeof p === 'string' ? p : p.Ref ? `REF(${p.Ref})` : p['Fn::GetAtt'] ? `ATT(${p['Fn::GetAtt'].join('.')})` : 'TOKEN')).join('');
   return JSON.parse(text);
 }
 
@@ -586,9 +590,15 @@ describe('dashboard (SPEC §12)', () => {
     expect(metricsOf(/delay/).every((m) => m[0] === METRICS_NAMESPACE && m[1] === FANOUT_DELAY_METRIC)).toBe(true);
     expect(metricsOf(/iterator age/i)).toEqual([['AWS/Lambda', 'IteratorAge', 'FunctionName', `REF(${functionFor(BACKGROUND.fanout.handler)})`]]);
     // Every dead-letter queue of the stack: the pipeline's two and each work queue's.
-    const dlqs = ofType('AWS::SQS::Queue').filter(([id]) => /Dlq/.test(id)).map(([id]) => `ATT(${id}.QueueName)`);
+    const dlqs = ofType('AWS::SQS::Queue')
+      .filter(([id]) => /Dlq/.test(id))
+      .map(([id]) => `ATT(${id}.QueueName)`);
     expect(dlqs.length).toBeGreaterThanOrEqual(4);
-    expect(metricsOf(/dead-letter/i).map((m) => m[3]).sort()).toEqual(dlqs.sort());
+    expect(
+      metricsOf(/dead-letter/i)
+        .map((m) => m[3])
+        .sort(),
+    ).toEqual(dlqs.sort());
     expect(metricsOf(/dead-letter/i).every((m) => m[0] === 'AWS/SQS' && m[1] === 'ApproximateNumberOfMessagesVisible')).toBe(true);
   });
 });

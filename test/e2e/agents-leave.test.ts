@@ -93,8 +93,7 @@ const pushIdsOf = async (deviceToken: string): Promise<string[]> => {
   const r = await call(stack.httpUrl, 'GET', '/_local/push');
   return (r.json.pushes as any[]).filter((p) => p.token === deviceToken).map((p) => p.payload.fcmV1Message.message.data.messageId);
 };
-const pushFor = (deviceToken: string, messageId: string) =>
-  eventually(async () => (await pushIdsOf(deviceToken)).includes(messageId), `push ${messageId}`);
+const pushFor = (deviceToken: string, messageId: string) => eventually(async () => (await pushIdsOf(deviceToken)).includes(messageId), `push ${messageId}`);
 
 const emailsTo = async (address: string): Promise<any[]> => {
   const r = await call(stack.httpUrl, 'GET', '/_local/emails');

@@ -37,21 +37,25 @@ test('/docs is a page of this origin only: its scripts and styles are served her
 
 const chromiumHere = haveChromium();
 if (!chromiumHere) console.warn(`SKIPPED the /docs rendering test: no Chromium at ${CHROMIUM_PATH}. Install it with: apt-get install -y chromium`);
-(chromiumHere ? test : test.skip)('in Chromium the reference renders every route of lib/routes.ts, with no CSP violation or page error', async () => {
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    await page.goto(`${stack.httpUrl}/docs`);
-    await page.waitForSelector('.opblock', { timeout: 30_000 });
-    const shown = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.getAttribute('data-path') ?? e.textContent ?? ''));
-    for (const r of HTTP_ROUTES) expect(shown.map((s) => s.replace(/\u200b/g, ''))).toContain(r.path.replace('{proxy+}', '{proxy}'));
-    expect(problems).toEqual([]);
-  } finally {
-    await browser.close();
-  }
-}, 90_000);
+(chromiumHere ? test : test.skip)(
+  'in Chromium the reference renders every route of lib/routes.ts, with no CSP violation or page error',
+  async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      });
+      await page.goto(`${stack.httpUrl}/docs`);
+      await page.waitForSelector('.opblock', { timeout: 30_000 });
+      const shown = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.getAttribute('data-path') ?? e.textContent ?? ''));
+      for (const r of HTTP_ROUTES) expect(shown.map((s) => s.replace(/\u200b/g, ''))).toContain(r.path.replace('{proxy+}', '{proxy}'));
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  },
+  90_000,
+);

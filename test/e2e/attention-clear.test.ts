@@ -89,8 +89,7 @@ async function pushesTo(token: string): Promise<Push[]> {
 const messageIdOf = (p: Push): string | undefined => p.payload.messageId ?? p.payload.fcmV1Message?.message?.data?.messageId;
 const typeOf = (p: Push): string | undefined => p.payload.type ?? p.payload.fcmV1Message?.message?.data?.type;
 
-const alertFor = (token: string, messageId: string) =>
-  eventually(async () => (await pushesTo(token)).find((p) => messageIdOf(p) === messageId), `push of ${messageId}`);
+const alertFor = (token: string, messageId: string) => eventually(async () => (await pushesTo(token)).find((p) => messageIdOf(p) === messageId), `push of ${messageId}`);
 
 const frameFor = (s: AgentSocket, messageId: string) => s.waitFor((f) => f.type === 'chat.message' && f.messageId === messageId, `frame ${messageId}`);
 

@@ -80,8 +80,7 @@ async function pushesOf(deviceToken: string): Promise<any[]> {
   const r = await call(stack.httpUrl, 'GET', '/_local/push');
   return (r.json.pushes as any[]).filter((p) => p.token === deviceToken);
 }
-const pushFor = (deviceToken: string, messageId: string) =>
-  eventually(async () => (await pushesOf(deviceToken)).find((p) => idOf(p) === messageId), `push ${messageId}`);
+const pushFor = (deviceToken: string, messageId: string) => eventually(async () => (await pushesOf(deviceToken)).find((p) => idOf(p) === messageId), `push ${messageId}`);
 const frameFor = (s: AgentSocket, messageId: string) => s.waitFor((f) => f.type === 'chat.message' && f.messageId === messageId, `frame ${messageId}`);
 
 describe('settings at the edge (SPEC §2, §11.4)', () => {
@@ -185,7 +184,7 @@ describe('do-not-disturb and quiet hours in the fan-out (SPEC §11.4)', () => {
     expect((await pushesOf(phone)).map(idOf)).toEqual([m2]);
   });
 
-  test('quiet hours across midnight in Asia/Kolkata: held on the window\'s start day, not on another day', async () => {
+  test("quiet hours across midnight in Asia/Kolkata: held on the window's start day, not on another day", async () => {
     const zone = 'Asia/Kolkata';
     const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date());
     const get = (t: string) => parts.find((p) => p.type === t)!.value;

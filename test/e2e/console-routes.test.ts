@@ -33,7 +33,13 @@ describe('GET /v1/agents', () => {
 
     const r = await call(stack.httpUrl, 'GET', '/v1/agents', { token: admin });
     expect(r.status).toBe(200);
-    expect(r.json).toEqual({ agents: [{ agentId: 'xavier', name: 'Xavier' }, { agentId: 'yann', name: 'Yann' }, { agentId: 'zoe', name: 'Zoe Admin' }] });
+    expect(r.json).toEqual({
+      agents: [
+        { agentId: 'xavier', name: 'Xavier' },
+        { agentId: 'yann', name: 'Yann' },
+        { agentId: 'zoe', name: 'Zoe Admin' },
+      ],
+    });
 
     // A new name in the token is the agent's name from the next sign-in on.
     await signIn(ws, 'yann', 'Yann Renamed');
@@ -168,7 +174,13 @@ describe('conversation.updated frames (SPEC §7)', () => {
 
       expect((await call(stack.httpUrl, 'PUT', `/v1/conversations/${id}/assignee`, { token: z, body: { agentId: 'z' } })).status).toBe(200);
       for (const s of [x1, x2, z1]) await s.waitFor((f: any) => f.type === 'conversation.updated' && f.conversationId === id && f.assigneeId === 'z', 'the assignment');
-      expect(updates(x1)[0]).toEqual({ type: 'conversation.updated', conversationId: id, assigneeId: 'z', status: 'unread', lastMessage: expect.objectContaining({ body: 'help', from: { type: 'visitor', id: expect.any(String) } }) });
+      expect(updates(x1)[0]).toEqual({
+        type: 'conversation.updated',
+        conversationId: id,
+        assigneeId: 'z',
+        status: 'unread',
+        lastMessage: expect.objectContaining({ body: 'help', from: { type: 'visitor', id: expect.any(String) } }),
+      });
 
       const reply = await call(stack.httpUrl, 'POST', `/v1/conversations/${id}/messages`, { token: z, body: { body: 'Zoe here' } });
       expect(reply.status).toBe(201);

@@ -277,7 +277,14 @@ suite('the agent console for a team, in Chromium', () => {
     await page.reload();
     await page.locator('#live-status[data-state="online"]').waitFor();
     await row(page, conv).waitFor();
-    const base = { type: 'chat.message', workspaceId: agent.workspaceId, conversationId: conv, from: { type: 'visitor', id: 'v', name: 'Quinn Quiet' }, assigneeId: null, createdAt: new Date().toISOString() };
+    const base = {
+      type: 'chat.message',
+      workspaceId: agent.workspaceId,
+      conversationId: conv,
+      from: { type: 'visitor', id: 'v', name: 'Quinn Quiet' },
+      assigneeId: null,
+      createdAt: new Date().toISOString(),
+    };
 
     await frameTo(agent, { ...base, messageId: 'm-quiet', seq: 5, preview: 'during quiet hours', notify: false, unreadConversations: 1 });
     await row(page, conv).locator('.conv-preview', { hasText: 'during quiet hours' }).waitFor();
@@ -404,7 +411,13 @@ suite('the agent console for a team, in Chromium', () => {
     await context.route('**/config.json', async (route) => {
       const r = await route.fetch();
       const cfg = (await r.json()) as Record<string, unknown>;
-      await route.fulfill({ response: r, json: { ...cfg, auth: { mode: 'oidc', issuer: 'https://idp.example', clientId: 'console', authorizeUrl: 'https://idp.example/oauth2/authorize', tokenUrl: 'https://idp.example/oauth2/token' } } });
+      await route.fulfill({
+        response: r,
+        json: {
+          ...cfg,
+          auth: { mode: 'oidc', issuer: 'https://idp.example', clientId: 'console', authorizeUrl: 'https://idp.example/oauth2/authorize', tokenUrl: 'https://idp.example/oauth2/token' },
+        },
+      });
     });
     await context.route('https://idp.example/oauth2/token', async (route) => {
       grants.push(route.request().postData() ?? '');
@@ -414,10 +427,13 @@ suite('the agent console for a team, in Chromium', () => {
     // Signed in earlier: an ID token with under a minute left, and the refresh token of that sign-in.
     const short = (await call<{ token: string }>(stack.httpUrl, 'POST', '/_local/token', { body: { ...agent, expiresInSeconds: 30 } })).json.token;
     await page.goto(`${stack.httpUrl}/demo`);
-    await page.evaluate(([t]) => {
-      localStorage.setItem('agentConsole.token', t!);
-      localStorage.setItem('agentConsole.refreshToken', 'refresh-1');
-    }, [short]);
+    await page.evaluate(
+      ([t]) => {
+        localStorage.setItem('agentConsole.token', t!);
+        localStorage.setItem('agentConsole.refreshToken', 'refresh-1');
+      },
+      [short],
+    );
     await page.goto(`${stack.httpUrl}/`);
     await page.getByRole('heading', { name: 'Conversations' }).waitFor();
     await eventually(() => grants.length > 0, 'a refresh grant');
@@ -429,7 +445,7 @@ suite('the agent console for a team, in Chromium', () => {
     await row(page, conv).waitFor();
   });
 
-  test("devices from GET /v1/me/devices (a phone registered elsewhere) are listed and removed", async () => {
+  test('devices from GET /v1/me/devices (a phone registered elsewhere) are listed and removed', async () => {
     const agent = newAgent();
     const phone = await call(stack.httpUrl, 'POST', '/v1/me/devices', { token: await tokenFor(agent), body: { platform: 'APNS', token: apnsToken() } });
     expect(phone.status).toBe(201);

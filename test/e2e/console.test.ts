@@ -228,7 +228,17 @@ suite('agent console and visitor demo in Chromium', () => {
     expect([await desktop.isChecked(), await mobile.isChecked(), await email.isChecked(), await reminder.isChecked()]).toEqual([false, true, true, true]);
     expect([await all.isChecked(), await onlyMine.isChecked(), await unassigned.isChecked(), await unassigned.isDisabled()]).toEqual([true, false, true, true]);
     const me = await call(stack.httpUrl, 'GET', '/v1/me', { token: await tokenOf(page) });
-    expect(me.json.settings).toEqual({ desktop: false, mobile: true, email: true, emailUnreadReminder: true, scope: 'all', unassigned: true, pushPreview: 'full', quietHours: null, mobileOnlyWhenAway: false });
+    expect(me.json.settings).toEqual({
+      desktop: false,
+      mobile: true,
+      email: true,
+      emailUnreadReminder: true,
+      scope: 'all',
+      unassigned: true,
+      pushPreview: 'full',
+      quietHours: null,
+      mobileOnlyWhenAway: false,
+    });
 
     // Desktop off: the visitor's message is pushed to the phone, and no browser notification shows.
     const { demo, conversationId } = await visitorStarts(agent.workspaceId, 'Dora Desktop', 'First, while desktop is off');
@@ -349,10 +359,14 @@ suite('agent console and visitor demo in Chromium', () => {
 
     // Past the short token's expiry, the sweep has closed whatever used it; what is live carries a fresh token.
     await eventually(() => Date.now() > (shortExp + 2) * 1000, 'the short token to expire', 15_000);
-    const live = await eventually(async () => {
-      const conns = await connectionsOf(dynamo(), stack.tableName, agent.workspaceId, agent.agentId);
-      return conns.length > 0 && conns.every((c) => (c.expiresAt ?? 0) > shortExp) && conns;
-    }, 'a connection with a fresh token', 30_000);
+    const live = await eventually(
+      async () => {
+        const conns = await connectionsOf(dynamo(), stack.tableName, agent.workspaceId, agent.agentId);
+        return conns.length > 0 && conns.every((c) => (c.expiresAt ?? 0) > shortExp) && conns;
+      },
+      'a connection with a fresh token',
+      30_000,
+    );
     expect(live.length).toBeGreaterThan(0);
     expect(await tokenOf(page)).not.toBe(short);
     await page.locator('#live-status[data-state="online"]').waitFor();

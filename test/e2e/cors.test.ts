@@ -154,7 +154,7 @@ describe('SPEC §9 the local lock: only its own origin and Host', () => {
     }
   });
 
-  test('a request whose Host is not the gateway\'s own (DNS rebinding) is a 403, on the API and on /_local/', async () => {
+  test("a request whose Host is not the gateway's own (DNS rebinding) is a 403, on the API and on /_local/", async () => {
     for (const [method, path] of [
       ['GET', '/_local/health'],
       ['POST', '/_local/token'],
@@ -195,7 +195,7 @@ describe('SPEC §9 the local lock: only its own origin and Host', () => {
     });
   }
 
-  test('a WebSocket upgrade from a foreign origin or Host is refused; the console\'s origin and no Origin connect', async () => {
+  test("a WebSocket upgrade from a foreign origin or Host is refused; the console's origin and no Origin connect", async () => {
     const { token } = await workspace();
     const wsPort = new URL(stack.wsUrl).port;
     expect(await upgrade(token, { origin: CUSTOMER })).toBe(403);

@@ -169,7 +169,7 @@ test('failed: a disabled endpoint and a gone connection are in the log with thei
   ]);
 });
 
-test('redelivered: a stream record handled twice leaves one entry per message, with the first attempt\'s outcomes', async () => {
+test("redelivered: a stream record handled twice leaves one entry per message, with the first attempt's outcomes", async () => {
   const ws = uid('ws');
   const a = await newAgent(ws, 'a');
   const live = await connect(a);
@@ -248,8 +248,7 @@ test('digest: a reminder email sent, and one SES refuses, are each an entry nami
   const run = await call(stack.httpUrl, 'POST', '/_local/reminders/run');
   expect(run.status).toBe(200);
 
-  const digestOf = (a: TestAgent) =>
-    eventually(async () => (await log(a)).notifications.find((n: any) => n.kind === 'digest'), `digest entry of ${a.agentId}`);
+  const digestOf = (a: TestAgent) => eventually(async () => (await log(a)).notifications.find((n: any) => n.kind === 'digest'), `digest entry of ${a.agentId}`);
   expect(await digestOf(ok)).toEqual({ kind: 'digest', at: expect.any(String), conversationIds: [c1.conversationId], outcome: 'sent' });
   expect(await digestOf(refused)).toEqual({ kind: 'digest', at: expect.any(String), conversationIds: [c2.conversationId], outcome: 'failed', detail: 'provider_error' });
   // Newest first: the digest came after the message.

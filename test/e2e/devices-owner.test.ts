@@ -61,10 +61,14 @@ const allPushes = async () => (await call(stack.httpUrl, 'GET', '/_local/push'))
 const messageIdOf = (p: any) => (p.platform === 'GCM' ? p.payload.fcmV1Message.message.data.messageId : p.payload.messageId);
 const pushesTo = async (deviceToken: string, messageId: string) => (await allPushes()).filter((p) => p.token === deviceToken && messageIdOf(p) === messageId);
 const pushArrives = (deviceToken: string, messageId: string) =>
-  eventually(async () => {
-    const got = await pushesTo(deviceToken, messageId);
-    return got.length > 0 ? got : undefined;
-  }, `push of ${messageId} to ${deviceToken}`, 30_000);
+  eventually(
+    async () => {
+      const got = await pushesTo(deviceToken, messageId);
+      return got.length > 0 ? got : undefined;
+    },
+    `push of ${messageId} to ${deviceToken}`,
+    30_000,
+  );
 
 describe('one token, one owner (SPEC §8)', () => {
   test('an agent of another workspace registering the token takes it: the earlier holder deleting "its" device does not stop the new holder\'s pushes', async () => {

@@ -49,8 +49,7 @@ function linkOf(header: string): { url: URL; path: string } {
   return { url, path: `${url.pathname}${url.search}` };
 }
 
-const oneClick = (path: string, body = 'List-Unsubscribe=One-Click') =>
-  call(stack.httpUrl, 'POST', path, { raw: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+const oneClick = (path: string, body = 'List-Unsubscribe=One-Click') => call(stack.httpUrl, 'POST', path, { raw: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 
 test('the reminder email carries List-Unsubscribe and List-Unsubscribe-Post, and links the settings; the one-click POST turns reminders off', async () => {
   const ws = uid('ws');

@@ -29,13 +29,17 @@ afterAll(async () => {
 
 test(`a message to ${N} recipients reaches every socket once, through the work queue`, async () => {
   const workspaceId = uid('ws-scale');
-  await mapLimit(Array.from({ length: N }, (_, i) => i), 16, async (i) => {
-    const token = await agentToken(stack, { workspaceId, agentId: `agent-${i}` });
-    // Scope all, desktop only: every agent hears every conversation; one socket each.
-    const r = await call(stack.httpUrl, 'PUT', '/v1/me/notification-settings', { token, body: { ...DEFAULT_SETTINGS, scope: 'all', mobile: false, unassigned: false } });
-    expect(r.status).toBe(200);
-    sockets[i] = await AgentSocket.open(stack.wsUrl, token);
-  });
+  await mapLimit(
+    Array.from({ length: N }, (_, i) => i),
+    16,
+    async (i) => {
+      const token = await agentToken(stack, { workspaceId, agentId: `agent-${i}` });
+      // Scope all, desktop only: every agent hears every conversation; one socket each.
+      const r = await call(stack.httpUrl, 'PUT', '/v1/me/notification-settings', { token, body: { ...DEFAULT_SETTINGS, scope: 'all', mobile: false, unassigned: false } });
+      expect(r.status).toBe(200);
+      sockets[i] = await AgentSocket.open(stack.wsUrl, token);
+    },
+  );
   const conv = await call(stack.httpUrl, 'POST', `/v1/workspaces/${workspaceId}/conversations`, { body: { visitor: { name: 'Crowd' } } });
   expect(conv.status).toBe(201);
 

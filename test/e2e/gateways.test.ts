@@ -103,7 +103,7 @@ describe('HTTP API gateway (payload format 2.0)', () => {
     expect(Buffer.from(await r.arrayBuffer())).toEqual(Buffer.from([0xff, 0x00, 0x01]));
   });
 
-  test('CORS is the handlers\' as on an HTTP API without CORS configuration: OPTIONS is routed, no header is added', async () => {
+  test("CORS is the handlers' as on an HTTP API without CORS configuration: OPTIONS is routed, no header is added", async () => {
     const r = await fetch(`${base}/v1/things/t1/items`, { method: 'OPTIONS', headers: { origin: 'https://site.example', 'access-control-request-method': 'POST' } });
     expect(r.status).toBe(204);
     expect(r.headers.get('access-control-allow-origin')).toBe('https://only.example');
@@ -200,7 +200,11 @@ describe('WebSocket gateway', () => {
     ws.send('not json');
     await eventually(() => frames.length >= 3, 'three replies');
     expect(frames).toEqual(
-      expect.arrayContaining([{ type: 'echo', route: 'echo' }, { type: 'fallback', body: '{"action":"nope"}' }, { type: 'fallback', body: 'not json' }]),
+      expect.arrayContaining([
+        { type: 'echo', route: 'echo' },
+        { type: 'fallback', body: '{"action":"nope"}' },
+        { type: 'fallback', body: 'not json' },
+      ]),
     );
     expect(frames).toHaveLength(3);
 
@@ -244,7 +248,10 @@ describe('WebSocket gateway', () => {
     ws.send(text.slice(0, half), { fin: false });
     ws.send(text.slice(half), { fin: true });
     await eventually(() => frames.length >= 2, 'the echo of a fragmented 60 KB message');
-    expect(frames).toEqual([{ type: 'echo', route: 'echo' }, { type: 'echo', route: 'echo' }]);
+    expect(frames).toEqual([
+      { type: 'echo', route: 'echo' },
+      { type: 'echo', route: 'echo' },
+    ]);
     expect(ws.readyState).toBe(WebSocket.OPEN);
     // Over 128 KB in frames of 27 KB each: the message limit closes it.
     const done = closed(ws);

@@ -100,7 +100,14 @@ async function tour() {
     const id = { workspaceId: ws, agentId: uid(name), email: `${name}@example.com`, name, role: 'admin' as const };
     await ok(call(base, 'PUT', '/v1/me/notification-settings', { token: await stack.issuer.sign(id), body: { ...DEFAULT_SETTINGS, scope: 'all', unassigned: true } }), 200, 'marks settings');
     // Also an agent stored before the target copies (no `targetsCopied`): its first request copies them (a Query of its items).
-    await db.send(new UpdateCommand({ TableName: stack.tableName, Key: k.agent(ws, id.agentId), UpdateExpression: 'SET lastSeenAt = :old REMOVE targetsCopied', ExpressionAttributeValues: { ':old': '2000-01-01T00:00:00.000Z' } }));
+    await db.send(
+      new UpdateCommand({
+        TableName: stack.tableName,
+        Key: k.agent(ws, id.agentId),
+        UpdateExpression: 'SET lastSeenAt = :old REMOVE targetsCopied',
+        ExpressionAttributeValues: { ':old': '2000-01-01T00:00:00.000Z' },
+      }),
+    );
     await run(await stack.issuer.sign(id));
     if (opts.restore === false) return;
     await markRemoved(db, stack.tableName, id, new Date(Date.now() - 3_600_000).toISOString());
@@ -135,7 +142,10 @@ async function tour() {
   for (const key of [k.agent(ws, legacy.agentId), { pk: k.recipientsAllPk(ws), sk: legacy.agentId }, { pk: k.recipientsUnassignedPk(ws), sk: legacy.agentId }]) {
     await db.send(new UpdateCommand({ TableName: stack.tableName, Key: key, UpdateExpression: 'REMOVE targetsCopied' }));
   }
-  const legacyConv = await call(base, 'POST', `/v1/workspaces/${ws}/conversations`, { headers: { 'x-forwarded-for': '198.51.100.77' }, body: { visitor: { name: 'Old' }, message: { body: 'hello legacy' } } });
+  const legacyConv = await call(base, 'POST', `/v1/workspaces/${ws}/conversations`, {
+    headers: { 'x-forwarded-for': '198.51.100.77' },
+    body: { visitor: { name: 'Old' }, message: { body: 'hello legacy' } },
+  });
   expect(legacyConv.status).toBe(201);
   await eventually(async () => {
     const r = await db.send(new GetCommand({ TableName: stack.tableName, Key: k.agent(ws, legacy.agentId), ConsistentRead: true }));
@@ -187,10 +197,14 @@ async function tour() {
   expiring[4]!.send({ action: 'active' });
   for (const s of [...expiring.slice(0, 3), expiring[4]!]) await s.waitFor((f) => f.type === 'error' && f.code === 'unauthorized', 'the expired refusal');
   const sweeper = await loadHandler('connection-expiry');
-  await eventually(async () => {
-    const r = (await sweeper.invoke({})) as { closed: number; gone: number };
-    return r.closed + r.gone > 0;
-  }, 'the sweep closing the expired connection', 30_000);
+  await eventually(
+    async () => {
+      const r = (await sweeper.invoke({})) as { closed: number; gone: number };
+      return r.closed + r.gone > 0;
+    },
+    'the sweep closing the expired connection',
+    30_000,
+  );
   conns.setRule(undefined);
   await Promise.all(expiring.map((s) => s.close().catch(() => undefined)));
 
@@ -230,11 +244,7 @@ async function tour() {
   // three SDK attempts, so the claim is released and the stream delivers the record again.
   let failed = 0;
   conns.setRule((req) => (req.method === 'POST' && connectionIdOf(req) !== staleId && failed++ < 3 ? connectionsError(500) : PASS));
-  const conv = await ok(
-    call(base, 'POST', `/v1/workspaces/${ws}/conversations`, { body: { visitor: { name: 'Vi' }, message: { body: 'hello' } } }),
-    201,
-    'create conversation',
-  );
+  const conv = await ok(call(base, 'POST', `/v1/workspaces/${ws}/conversations`, { body: { visitor: { name: 'Vi' }, message: { body: 'hello' } } }), 201, 'create conversation');
   const { conversationId, visitorToken } = conv.json;
   const m = await ok(call(base, 'POST', `/v1/conversations/${conversationId}/messages`, { token: visitorToken, body: { body: 'anyone?' } }), 201, 'visitor post');
   await sock.waitFor((f) => f.type === 'chat.message' && f.messageId === m.json.messageId, 'the live frame');
@@ -277,11 +287,15 @@ async function tour() {
 
   // The reminder emails `all` (email on, unread); then reads clear it. Its runs also send `dnd` its catch-up.
   await eventually(() => Date.now() > dndUntil, 'the end of do-not-disturb');
-  await eventually(async () => {
-    await ok(call(base, 'POST', '/_local/reminders/run'), 200, 'reminder run');
-    const r = await call(base, 'GET', '/_local/emails');
-    return (r.json.emails as any[]).some((e) => e.to.includes(all.email));
-  }, 'the reminder email', 40_000);
+  await eventually(
+    async () => {
+      await ok(call(base, 'POST', '/_local/reminders/run'), 200, 'reminder run');
+      const r = await call(base, 'GET', '/_local/emails');
+      return (r.json.emails as any[]).some((e) => e.to.includes(all.email));
+    },
+    'the reminder email',
+    40_000,
+  );
   await eventually(async () => {
     const r = await call(base, 'GET', '/_local/push');
     return (r.json.pushes as any[]).some((p) => p.token === dndDevice && p.payload.fcmV1Message?.message?.data?.type === 'catch-up');
@@ -359,20 +373,38 @@ async function bigMessage() {
   // The reminder's scheduled event, as the offline stack's schedule sends it (local/stack.ts;
   // test/e2e/reminder-schedule.test.ts): with the work queue there, the dispatcher only sends.
   const reminder = await loadHandler('reminder');
-  await eventually(() => Date.now() > quietUntil, 'the end of the crowd member\'s do-not-disturb');
+  await eventually(() => Date.now() > quietUntil, "the end of the crowd member's do-not-disturb");
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   await reminder.invoke({ version: '0', id: uid('ev'), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: now, region: 'us-east-1', resources: [], detail: {} });
-  await eventually(async () => {
-    const r = await call(base, 'GET', '/_local/emails');
-    return crowd.every((c) => (r.json.emails as any[]).some((e) => e.to.includes(c.email)));
-  }, 'the workers emailing the crowd', 180_000);
-  await eventually(async () => {
-    const r = await call(base, 'GET', '/_local/push');
-    return (r.json.pushes as any[]).some((p) => p.token === quiet!.deviceToken && p.payload.fcmV1Message?.message?.data?.type === 'catch-up');
-  }, 'the workers\' catch-up push', 60_000);
+  await eventually(
+    async () => {
+      const r = await call(base, 'GET', '/_local/emails');
+      return crowd.every((c) => (r.json.emails as any[]).some((e) => e.to.includes(c.email)));
+    },
+    'the workers emailing the crowd',
+    180_000,
+  );
+  await eventually(
+    async () => {
+      const r = await call(base, 'GET', '/_local/push');
+      return (r.json.pushes as any[]).some((p) => p.token === quiet!.deviceToken && p.payload.fcmV1Message?.message?.data?.type === 'catch-up');
+    },
+    "the workers' catch-up push",
+    60_000,
+  );
 
   // A worker invoked with no time left takes no agent and queues its partition as a continuation.
-  const record = { messageId: uid('m'), receiptHandle: 'r', body: JSON.stringify({ partition: 'DUE' }), attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:reminder-work', awsRegion: 'us-east-1' };
+  const record = {
+    messageId: uid('m'),
+    receiptHandle: 'r',
+    body: JSON.stringify({ partition: 'DUE' }),
+    attributes: {},
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:reminder-work',
+    awsRegion: 'us-east-1',
+  };
   // Imported here, as loadHandler does: after the stack has set the environment.
   const { handler: reminderWorker } = await import('../../lambdas/handlers/reminder-worker.js');
   await asFunction('reminder-worker', () => reminderWorker({ Records: [record as any] }, { getRemainingTimeInMillis: () => 0 }));
@@ -385,7 +417,15 @@ async function bigMessage() {
 async function setDoNotDisturb(ws: string, agentId: string, until: string): Promise<void> {
   for (const key of [k.agent(ws, agentId), { pk: k.recipientsAllPk(ws), sk: agentId }, { pk: k.recipientsUnassignedPk(ws), sk: agentId }]) {
     await dynamo()
-      .send(new UpdateCommand({ TableName: stack.tableName, Key: key, UpdateExpression: 'SET doNotDisturbUntil = :u', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':u': until } }))
+      .send(
+        new UpdateCommand({
+          TableName: stack.tableName,
+          Key: key,
+          UpdateExpression: 'SET doNotDisturbUntil = :u',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':u': until },
+        }),
+      )
       .catch((e: { name?: string }) => {
         if (e.name !== 'ConditionalCheckFailedException') throw e;
       });
@@ -406,7 +446,15 @@ function sesBounce(ws: string, agentId: string, email: string) {
         EventSource: 'aws:sns',
         EventVersion: '1.0',
         EventSubscriptionArn: 'arn:aws:sns:us-east-1:000000000000:ses-events:1',
-        Sns: { Type: 'Notification', MessageId: 'sns-1', TopicArn: 'arn:aws:sns:us-east-1:000000000000:ses-events', Subject: null, Message: JSON.stringify(event), Timestamp: now, MessageAttributes: {} },
+        Sns: {
+          Type: 'Notification',
+          MessageId: 'sns-1',
+          TopicArn: 'arn:aws:sns:us-east-1:000000000000:ses-events',
+          Subject: null,
+          Message: JSON.stringify(event),
+          Timestamp: now,
+          MessageAttributes: {},
+        },
       },
     ],
   };
@@ -448,7 +496,9 @@ test('the check can fail: the anonymous function writing an agent item, a Query 
     { unused: false },
   );
   expect(r.denied).toEqual([
-    expect.stringMatching(/^http\/create-conversation called dynamodb:PutItem key AGENT#\* \(inside TransactWriteItems\).*Add \{ table: \['PutItem'\], keys: \['AGENT#\*'\] \} to the grants of 'http\/create-conversation' in lib\/routes\.ts/),
+    expect.stringMatching(
+      /^http\/create-conversation called dynamodb:PutItem key AGENT#\* \(inside TransactWriteItems\).*Add \{ table: \['PutItem'\], keys: \['AGENT#\*'\] \} to the grants of 'http\/create-conversation' in lib\/routes\.ts/,
+    ),
     expect.stringMatching(/^http\/delete-device called sns:CreatePlatformEndpoint.*Add \{ sns: \['CreatePlatformEndpoint'\] \}/),
     expect.stringMatching(/^http\/list-conversations called dynamodb:Query on index due.*Add \{ query: 'due' \}/),
     expect.stringMatching(/^http\/not-a-route: .*no function for this handler/),

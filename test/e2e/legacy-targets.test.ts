@@ -31,7 +31,11 @@ const get = async (pk: string, sk: string) => (await db.send(new GetCommand({ Ta
 
 /** The profile and list items as the code before the copies left them. */
 async function intoOldShape(ws: string, agentId: string) {
-  for (const [pk, sk] of [[`AGENT#${ws}#${agentId}`, 'PROFILE'], [`WS#${ws}#RCPT#ALL`, agentId], [`WS#${ws}#RCPT#UNASSIGNED`, agentId]] as const) {
+  for (const [pk, sk] of [
+    [`AGENT#${ws}#${agentId}`, 'PROFILE'],
+    [`WS#${ws}#RCPT#ALL`, agentId],
+    [`WS#${ws}#RCPT#UNASSIGNED`, agentId],
+  ] as const) {
     const it = await get(pk, sk);
     if (!it) continue;
     const names = Object.keys(it).filter((n) => isCopy(n) || n === 'tv' || n === 'targetsCopied');
@@ -74,17 +78,25 @@ async function visitorSays(conv: { conversationId: string; visitorToken: string 
 }
 
 const pushFor = (deviceToken: string, messageId: string) =>
-  eventually(async () => {
-    const r = await call(stack.httpUrl, 'GET', '/_local/push');
-    return (r.json.pushes as any[]).find((p) => p.token === deviceToken && p.payload?.fcmV1Message?.message?.data?.messageId === messageId);
-  }, `push ${messageId}`, 60_000);
+  eventually(
+    async () => {
+      const r = await call(stack.httpUrl, 'GET', '/_local/push');
+      return (r.json.pushes as any[]).find((p) => p.token === deviceToken && p.payload?.fcmV1Message?.message?.data?.messageId === messageId);
+    },
+    `push ${messageId}`,
+    60_000,
+  );
 const frameFor = (s: AgentSocket, messageId: string) => s.waitFor((f) => f.type === 'chat.message' && f.messageId === messageId, `frame ${messageId}`);
 
 const copiedOnList = (ws: string, agentId: string) =>
-  eventually(async () => {
-    const it = await get(`WS#${ws}#RCPT#ALL`, agentId);
-    return it?.targetsCopied === true && Object.keys(it).filter(isCopy).length === 2 ? it : undefined;
-  }, 'the copies on the list item', 60_000);
+  eventually(
+    async () => {
+      const it = await get(`WS#${ws}#RCPT#ALL`, agentId);
+      return it?.targetsCopied === true && Object.keys(it).filter(isCopy).length === 2 ? it : undefined;
+    },
+    'the copies on the list item',
+    60_000,
+  );
 
 test('an agent stored before the copies gets the push and the frame, and the fan-out copies their targets', async () => {
   const ws = uid('ws');

@@ -50,8 +50,7 @@ suite('notification log and test button in Chromium', () => {
     return { page, workspaceId, token };
   }
 
-  const settings = (token: string, s: Partial<typeof DEFAULT_SETTINGS>) =>
-    call(stack.httpUrl, 'PUT', '/v1/me/notification-settings', { token, body: { ...DEFAULT_SETTINGS, scope: 'all', ...s } });
+  const settings = (token: string, s: Partial<typeof DEFAULT_SETTINGS>) => call(stack.httpUrl, 'PUT', '/v1/me/notification-settings', { token, body: { ...DEFAULT_SETTINGS, scope: 'all', ...s } });
 
   async function visitorMessage(workspaceId: string, body: string): Promise<string> {
     const r = await call(stack.httpUrl, 'POST', `/v1/workspaces/${workspaceId}/conversations`, { body: { visitor: { name: 'Vic' }, message: { body } } });
@@ -92,11 +91,7 @@ suite('notification log and test button in Chromium', () => {
     await page.getByRole('button', { name: 'Send a test notification' }).click();
     await page.locator('#test-status', { hasText: 'Test sent' }).waitFor();
     const lines = await page.locator('#test-results li').allInnerTexts();
-    expect(lines.map((l) => l.replace(/\s+/g, ' '))).toEqual([
-      'Desktop: Sent to your browser',
-      'Phone: Not sent: no phone is registered',
-      'Email: Not sent: email notifications were off',
-    ]);
+    expect(lines.map((l) => l.replace(/\s+/g, ' '))).toEqual(['Desktop: Sent to your browser', 'Phone: Not sent: no phone is registered', 'Email: Not sent: email notifications were off']);
     const notes = await eventually(async () => {
       const n = (await notificationsIn(page)).filter((x) => x.title === 'Test notification');
       return n.length > 0 && n;

@@ -158,8 +158,7 @@ test('mobile: the push text is cut to 500 code points; a disabled endpoint gets 
     return (r.json.pushes as any[]).filter((p) => p.token === token);
   };
   const idOf = (p: any) => (p.platform === 'GCM' ? p.payload.fcmV1Message.message.data.messageId : p.payload.messageId);
-  const pushFor = (token: string, messageId: string) =>
-    eventually(async () => (await pushesOf(token)).find((p) => idOf(p) === messageId), `push ${messageId} to ${token}`);
+  const pushFor = (token: string, messageId: string) => eventually(async () => (await pushesOf(token)).find((p) => idOf(p) === messageId), `push ${messageId} to ${token}`);
 
   // 600 astral characters: 1200 UTF-16 units, and a naive cut would split a surrogate pair.
   const long = '😀'.repeat(600);
@@ -203,7 +202,7 @@ async function remindUntil(address: string, count: number): Promise<any[]> {
   }, `${count} email(s) to ${address}`);
 }
 
-test('email, the Z/X example: X reading Z\'s conversation does not stop Z\'s email, and nothing is emailed twice', async () => {
+test("email, the Z/X example: X reading Z's conversation does not stop Z's email, and nothing is emailed twice", async () => {
   const ws = uid('ws');
   const z = await newAgent(ws, 'z', { email: true, emailUnreadReminder: true });
   const x = await newAgent(ws, 'x', { scope: 'all' });

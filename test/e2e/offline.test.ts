@@ -3,12 +3,7 @@
  * through the local HTTP API, the SPEC §7 WebSocket replies, the `$connect` refusal, and the
  * `@connections` management API driven by the real AWS SDK client.
  */
-import {
-  ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
-  GetConnectionCommand,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GetConnectionCommand, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { OfflineStack } from '../../local/stack.js';
 import { connectionsOf } from '../../lambdas/store/connections.js';
 import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';

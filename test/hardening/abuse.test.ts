@@ -184,7 +184,7 @@ describe('allowed origins (SPEC §10.1)', () => {
     const pushes = await eventually(async () => {
       const p = await pushesTo(t.deviceToken);
       return p.length >= 2 && p;
-    }, 'the admitted conversations\' pushes');
+    }, "the admitted conversations' pushes");
     expect(pushes.map((p) => p.conversationId).sort()).toEqual(admitted.sort());
   });
 
@@ -304,9 +304,7 @@ describe('rate limits (SPEC §10.2)', () => {
     // Agents' posts are not rate limited, so only the seq deadline (400 ms in this file) can refuse
     // them. Rounds until one is refused, so a fast machine cannot pass without seeing a 429.
     for (let round = 0; round < 5 && !statuses.includes(429); round++) {
-      const answers = await Promise.all(
-        Array.from({ length: 60 }, (_, i) => call(stack.httpUrl, 'POST', path, { token: t.member, body: { body: `r${round} m${i}` } })),
-      );
+      const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => call(stack.httpUrl, 'POST', path, { token: t.member, body: { body: `r${round} m${i}` } })));
       for (const a of answers) {
         statuses.push(a.status);
         if (a.status === 201) seqs.push(a.json.seq);

@@ -17,17 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { OfflineStack } from '../../local/stack.js';
 import { call, eventually, startTestStack } from '../support/offline.js';
-import {
-  connectionIdOf,
-  connectionsError,
-  HOLD,
-  PASS,
-  queryError,
-  startFaultProxy,
-  type FaultProxy,
-  type ProxiedRequest,
-  type Verdict,
-} from '../support/fault-proxy.js';
+import { connectionIdOf, connectionsError, HOLD, PASS, queryError, startFaultProxy, type FaultProxy, type ProxiedRequest, type Verdict } from '../support/fault-proxy.js';
 import { Scenario, tally, type Agent } from '../support/scenario.js';
 import { resetConfigForTests } from '../../lambdas/platform/config.js';
 import { dynamo } from '../../lambdas/platform/clients.js';
@@ -70,10 +60,7 @@ function note(event: DynamoDBStreamEvent, r: DynamoDBBatchResponse | undefined) 
   }
 }
 
-async function runtime(
-  invoke: (e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>,
-  event: DynamoDBStreamEvent,
-): Promise<DynamoDBBatchResponse | undefined> {
+async function runtime(invoke: (e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>, event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse | undefined> {
   inFlight++;
   try {
     const m = mode;
@@ -295,7 +282,13 @@ test('@connections answering 410 and 500: the gone connection is forgotten at on
   expect(busyFailures).toBeLessThan(0);
   const due = [...ids.map((id) => Scenario.frames(second.socket, id)), ...ids.map((id) => Scenario.frames(b!.sockets[0]!.socket, id))];
   const goneSocket = a!.sockets[0]!.socket;
-  expectClean(tally('@connections 410 and 500 — desktop', due, ids.map((id) => Scenario.frames(goneSocket, id))));
+  expectClean(
+    tally(
+      '@connections 410 and 500 — desktop',
+      due,
+      ids.map((id) => Scenario.frames(goneSocket, id)),
+    ),
+  );
 });
 
 test('SNS throttling and EndpointDisabled: throttled pushes arrive once, a disabled endpoint is skipped until re-registered', async () => {
@@ -338,7 +331,12 @@ test('SES throttling: the reminder run retries and every agent gets one email', 
   expect(r.json).toEqual({ agentsEmailed: 3, conversations: 3, failed: 0 });
   expect(ses.seen(isSendEmail)).toBeGreaterThanOrEqual(3 + 4);
   const mails = await s.emails();
-  expectClean(tally('SES throttling — email', agents.map((a) => mailsTo(mails, a))));
+  expectClean(
+    tally(
+      'SES throttling — email',
+      agents.map((a) => mailsTo(mails, a)),
+    ),
+  );
   expect(await reminder({}, { awsRequestId: randomUUID() })).toEqual({ agentsEmailed: 0, conversations: 0, failed: 0 });
 });
 
@@ -352,7 +350,12 @@ test("two reminder runs at once (and the schedule's own run beside them): one em
   expect(r1.agentsEmailed + r2.agentsEmailed + scheduled.agentsEmailed).toBe(6);
   expect(r1.failed + r2.failed + scheduled.failed).toBe(0);
   const mails = await s.emails();
-  expectClean(tally('two reminder runs at once — email', agents.map((a) => mailsTo(mails, a))));
+  expectClean(
+    tally(
+      'two reminder runs at once — email',
+      agents.map((a) => mailsTo(mails, a)),
+    ),
+  );
 });
 
 test('a reminder run killed after k of n agents: nothing is lost, nothing is sent twice', async () => {
@@ -385,7 +388,12 @@ test('a reminder run killed after k of n agents: nothing is lost, nothing is sen
 
   expect(ses.held()).toBe(4); // the dead run's sends never went out
   const mails = await s.emails();
-  expectClean(tally(`reminder run killed after ${k} of ${n} agents — email`, agents.map((a) => mailsTo(mails, a))));
+  expectClean(
+    tally(
+      `reminder run killed after ${k} of ${n} agents — email`,
+      agents.map((a) => mailsTo(mails, a)),
+    ),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -397,7 +405,10 @@ test('a deleted endpoint and a disabled platform application: the others are not
   const [deleted] = await s.team(1, { scope: 'all' }, { platform: 'GCM', workspaceId });
   const [appOff] = await s.team(1, { scope: 'all' }, { platform: 'APNS_SANDBOX', workspaceId });
   // Disabling an application disables all its endpoints: the sandbox one is used by no other case here.
-  for (const [a, mode] of [[deleted!, 'deleted'], [appOff!, 'application']] as const) {
+  for (const [a, mode] of [
+    [deleted!, 'deleted'],
+    [appOff!, 'application'],
+  ] as const) {
     const r = await call(stack.httpUrl, 'POST', '/_local/push/disable', { body: { token: a.device!.token, mode } });
     expect(r.json).toEqual({ token: a.device!.token, disabled: true });
   }
@@ -443,14 +454,12 @@ test("the shard's delay with one broken device: a message in another conversatio
   await fannedOut([baseline]);
   // SNS answers as for an expired APNs certificate, for this device's endpoint only (the proxy, so the
   // same measurement runs on a branch without the local SNS's application switch).
-  sns.setRule((r) =>
-    isPublish(r) && r.form.get('TargetArn') === broken!.device!.endpointArn ? queryError(400, 'PlatformApplicationDisabled', 'Platform application is disabled') : PASS,
-  );
+  sns.setRule((r) => (isPublish(r) && r.form.get('TargetArn') === broken!.device!.endpointArn ? queryError(400, 'PlatformApplicationDisabled', 'Platform application is disabled') : PASS));
   const seenBefore = sns.seen((r) => isPublish(r) && r.form.get('TargetArn') === broken!.device!.endpointArn);
   const first = await s.says(v1, 'to the broken phone');
   const postedAt = Date.now();
   const second = await s.says(v2, 'another conversation');
-  await eventually(() => Scenario.frames(socket, second) > 0, 'the second message\'s frame', 60_000);
+  await eventually(() => Scenario.frames(socket, second) > 0, "the second message's frame", 60_000);
   const delayMs = Date.now() - postedAt;
   const refusals = () => sns.seen((r) => isPublish(r) && r.form.get('TargetArn') === broken!.device!.endpointArn) - seenBefore;
   console.log(

@@ -102,20 +102,10 @@ const httpCases: HttpCase[] = [
   ['body of the wrong type', () => post({ token: convA.visitorToken, body: { body: 42 } }), 400, 'validation_error'],
   ['a setting of the wrong type', () => putSettings(JSON.stringify({ ...SETTINGS, desktop: 'yes' })), 400, 'validation_error'],
   ['a scope that does not exist', () => putSettings(JSON.stringify({ ...SETTINGS, scope: 'everyone' })), 400, 'validation_error'],
-  [
-    'an assignee of the wrong type',
-    () => call(stack.httpUrl, 'PUT', `/v1/conversations/${convA.conversationId}/assignee`, { token: alice, body: { agentId: 7 } }),
-    400,
-    'validation_error',
-  ],
+  ['an assignee of the wrong type', () => call(stack.httpUrl, 'PUT', `/v1/conversations/${convA.conversationId}/assignee`, { token: alice, body: { agentId: 7 } }), 400, 'validation_error'],
   ['a message without its body', () => post({ token: convA.visitorToken, body: {} }), 400, 'validation_error'],
   ['an empty request body', () => post({ token: convA.visitorToken, raw: '' }), 400, 'validation_error'],
-  [
-    'settings missing a field',
-    () => putSettings(JSON.stringify({ desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'all' })),
-    400,
-    'validation_error',
-  ],
+  ['settings missing a field', () => putSettings(JSON.stringify({ desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'all' })), 400, 'validation_error'],
   ['a device without its token', () => call(stack.httpUrl, 'POST', '/v1/me/devices', { token: alice, body: { platform: 'GCM' } }), 400],
   ['an unknown field in a message', () => post({ token: convA.visitorToken, body: { body: 'hi', asAgent: true } }), 400, 'validation_error'],
   ['an unknown setting', () => putSettings(JSON.stringify({ ...SETTINGS, sms: true })), 400, 'validation_error'],
@@ -124,81 +114,32 @@ const httpCases: HttpCase[] = [
 
   // Sizes: 10,001 code points, and a 1 MB request.
   ['a body of 10,001 characters', () => post({ token: convA.visitorToken, body: { body: 'x'.repeat(10_001) } }), 413, 'payload_too_large'],
-  [
-    'a request of 1 MB',
-    () => post({ token: convA.visitorToken, raw: JSON.stringify({ body: 'hi', pad: 'a'.repeat(1024 * 1024) }) }),
-    413,
-    'payload_too_large',
-  ],
+  ['a request of 1 MB', () => post({ token: convA.visitorToken, raw: JSON.stringify({ body: 'hi', pad: 'a'.repeat(1024 * 1024) }) }), 413, 'payload_too_large'],
 
   // Text that is not text.
   ['a lone surrogate in a message', () => post({ token: convA.visitorToken, raw: '{"body": "broken \\ud800 pair"}' }), 400],
   ['a NUL byte in a message', () => post({ token: convA.visitorToken, raw: '{"body": "nul \\u0000 here"}' }), 400],
-  [
-    'bytes that are not UTF-8',
-    () => post({ token: convA.visitorToken, raw: Buffer.concat([Buffer.from('{"body": "'), Buffer.from([0xed, 0xa0, 0x80, 0xff]), Buffer.from('"}')]) }),
-    400,
-  ],
-  [
-    'a lone surrogate in a visitor name',
-    () => call(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}/conversations`, { raw: '{"visitor": {"name": "\\udc00"}}' }),
-    400,
-  ],
-  [
-    'a NUL byte in a visitor name',
-    () => call(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}/conversations`, { raw: '{"visitor": {"name": "Eve\\u0000"}}' }),
-    400,
-  ],
-  [
-    'a visitor name of 101 code points (SPEC §10.3)',
-    () => call(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}/conversations`, { body: { visitor: { name: '𝒱'.repeat(101) } } }),
-    400,
-  ],
-  [
-    'a right-to-left override in a visitor name (SPEC §10.3)',
-    () => call(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}/conversations`, { raw: '{"visitor": {"name": "Eve\\u202Etxt.exe"}}' }),
-    400,
-  ],
-  [
-    'control characters in a visitor name (SPEC §10.3)',
-    () => call(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}/conversations`, { raw: '{"visitor": {"name": "\\u0007\\u001b[31mEve"}}' }),
-    400,
-  ],
+  ['bytes that are not UTF-8', () => post({ token: convA.visitorToken, raw: Buffer.concat([Buffer.from('{"body": "'), Buffer.from([0xed, 0xa0, 0x80, 0xff]), Buffer.from('"}')]) }), 400],
+  ['a lone surrogate in a visitor name', () => call(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}/conversations`, { raw: '{"visitor": {"name": "\\udc00"}}' }), 400],
+  ['a NUL byte in a visitor name', () => call(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}/conversations`, { raw: '{"visitor": {"name": "Eve\\u0000"}}' }), 400],
+  ['a visitor name of 101 code points (SPEC §10.3)', () => call(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}/conversations`, { body: { visitor: { name: '𝒱'.repeat(101) } } }), 400],
+  ['a right-to-left override in a visitor name (SPEC §10.3)', () => call(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}/conversations`, { raw: '{"visitor": {"name": "Eve\\u202Etxt.exe"}}' }), 400],
+  ['control characters in a visitor name (SPEC §10.3)', () => call(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}/conversations`, { raw: '{"visitor": {"name": "\\u0007\\u001b[31mEve"}}' }), 400],
   [
     'a conversation in a workspace that does not exist (SPEC §10.1)',
     () => call(stack.httpUrl, 'POST', `/v1/workspaces/nobody-${wsA}/conversations`, { body: { visitor: { name: 'Vic' }, message: { body: 'hi' } } }),
     404,
   ],
-  [
-    'a NUL byte in a device token',
-    () => call(stack.httpUrl, 'POST', '/v1/me/devices', { token: alice, raw: '{"platform": "GCM", "token": "abc\\u0000def"}' }),
-    400,
-  ],
+  ['a NUL byte in a device token', () => call(stack.httpUrl, 'POST', '/v1/me/devices', { token: alice, raw: '{"platform": "GCM", "token": "abc\\u0000def"}' }), 400],
 
   // Ids: very long, and with `/`, `..` and `#` (URL-encoded in the path, sent byte for byte).
   ['a very long conversation id', () => rawRequest(stack.httpUrl, 'GET', `/v1/conversations/${'c'.repeat(4000)}/messages`, { token: alice }), 404],
   ['a conversation id with an encoded "/"', () => rawRequest(stack.httpUrl, 'GET', `/v1/conversations/${convA.conversationId}%2Fx/messages`, { token: alice }), 404],
   ['a conversation id of ".."', () => rawRequest(stack.httpUrl, 'GET', '/v1/conversations/%2E%2E/messages', { token: alice }), 404],
-  [
-    'a conversation id with an encoded "#"',
-    () => rawRequest(stack.httpUrl, 'POST', `/v1/conversations/${convA.conversationId}%23META/read`, { token: alice, body: '{}' }),
-    404,
-  ],
-  [
-    'a workspace id with an encoded "#"',
-    () => rawRequest(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}%23RCPT%23ALL/conversations`, { body: '{"visitor": {}}' }),
-    404,
-  ],
-  [
-    'a workspace id with "../" to climb out',
-    () => rawRequest(stack.httpUrl, 'POST', `/v1/workspaces/..%2F..%2F${wsB}/conversations`, { body: '{"visitor": {}}' }),
-    404,
-  ],
-  [
-    'a device id with an encoded "/" and ".."',
-    () => rawRequest(stack.httpUrl, 'DELETE', '/v1/me/devices/..%2F..%2FPROFILE', { token: alice }),
-    404,
-  ],
+  ['a conversation id with an encoded "#"', () => rawRequest(stack.httpUrl, 'POST', `/v1/conversations/${convA.conversationId}%23META/read`, { token: alice, body: '{}' }), 404],
+  ['a workspace id with an encoded "#"', () => rawRequest(stack.httpUrl, 'POST', `/v1/workspaces/${wsA}%23RCPT%23ALL/conversations`, { body: '{"visitor": {}}' }), 404],
+  ['a workspace id with "../" to climb out', () => rawRequest(stack.httpUrl, 'POST', `/v1/workspaces/..%2F..%2F${wsB}/conversations`, { body: '{"visitor": {}}' }), 404],
+  ['a device id with an encoded "/" and ".."', () => rawRequest(stack.httpUrl, 'DELETE', '/v1/me/devices/..%2F..%2FPROFILE', { token: alice }), 404],
   [
     'a cursor that points into another workspace',
     () =>
@@ -233,12 +174,7 @@ const httpCases: HttpCase[] = [
   // Someone else's data.
   ["another workspace's agent reads a conversation", () => call(stack.httpUrl, 'GET', msgPath(), { token: mallory }), 404, 'not_found'],
   ["another workspace's agent posts", () => post({ token: mallory, body: { body: 'hi' } }), 404, 'not_found'],
-  [
-    "another workspace's agent marks read",
-    () => call(stack.httpUrl, 'POST', `/v1/conversations/${convA.conversationId}/read`, { token: mallory, body: {} }),
-    404,
-    'not_found',
-  ],
+  ["another workspace's agent marks read", () => call(stack.httpUrl, 'POST', `/v1/conversations/${convA.conversationId}/read`, { token: mallory, body: {} }), 404, 'not_found'],
   [
     "another workspace's agent assigns to itself",
     () => call(stack.httpUrl, 'PUT', `/v1/conversations/${convA.conversationId}/assignee`, { token: mallory, body: { agentId: malloryId } }),
@@ -253,12 +189,7 @@ const httpCases: HttpCase[] = [
   ],
   ['a visitor token on another conversation', () => post({ token: convA2.visitorToken, body: { body: 'hi' } }), 404, 'not_found'],
   ["a visitor token on another workspace's conversation", () => post({ token: convB.visitorToken, body: { body: 'hi' } }), 404, 'not_found'],
-  [
-    'a visitor token with a guessed secret',
-    () => post({ token: convA.visitorToken.replace(/\.[^.]+$/, `.${'A'.repeat(43)}`), body: { body: 'hi' } }),
-    401,
-    'unauthorized',
-  ],
+  ['a visitor token with a guessed secret', () => post({ token: convA.visitorToken.replace(/\.[^.]+$/, `.${'A'.repeat(43)}`), body: { body: 'hi' } }), 401, 'unauthorized'],
   ['a visitor token on an agent route', () => call(stack.httpUrl, 'GET', '/v1/conversations', { token: convA.visitorToken }), 401, 'unauthorized'],
 ];
 
@@ -282,13 +213,15 @@ describe('WebSocket', () => {
   ];
 
   test.each(forgedConnects)('connecting with a token that is %s is refused', async (_name, token) => {
-    const err = await writesNothing(() => AgentSocket.open(stack.wsUrl, token()).then(
-      (s) => {
-        void s.close();
-        return undefined;
-      },
-      (e: { statusCode?: number }) => e,
-    ));
+    const err = await writesNothing(() =>
+      AgentSocket.open(stack.wsUrl, token()).then(
+        (s) => {
+          void s.close();
+          return undefined;
+        },
+        (e: { statusCode?: number }) => e,
+      ),
+    );
     expect([401, 403]).toContain(err?.statusCode);
     await othersStillServed();
   });

@@ -43,44 +43,51 @@ async function postUntilAccepted(v: Visitor, body: string, statuses: number[]): 
   }
 }
 
-test(`${VISITORS} visitors × ${MESSAGES} concurrent posts with ${AGENTS} agents connected: distinct consecutive seqs, every frame once, no 5xx`, async () => {
-  const agents: Agent[] = await s.team(AGENTS, { scope: 'all' }, { sockets: 1, name: 'concurrent' });
-  const workspaceId = agents[0]!.workspaceId;
-  const visitors: Visitor[] = await mapLimit([...Array(VISITORS).keys()], 2, (i) => s.visitor(workspaceId, `Visitor ${i}`));
+test(
+  `${VISITORS} visitors × ${MESSAGES} concurrent posts with ${AGENTS} agents connected: distinct consecutive seqs, every frame once, no 5xx`,
+  async () => {
+    const agents: Agent[] = await s.team(AGENTS, { scope: 'all' }, { sockets: 1, name: 'concurrent' });
+    const workspaceId = agents[0]!.workspaceId;
+    const visitors: Visitor[] = await mapLimit([...Array(VISITORS).keys()], 2, (i) => s.visitor(workspaceId, `Visitor ${i}`));
 
-  const statuses: number[] = [];
-  const posted: Array<{ vi: number; messageId: string; seq: number }> = [];
-  await Promise.all(
-    visitors.map((v, vi) =>
-      mapLimit([...Array(MESSAGES).keys()], PER_VISITOR_IN_FLIGHT, async (mi) => {
-        const r = await postUntilAccepted(v, `visitor ${vi} message ${mi}`, statuses);
-        if (r.status === 201) posted.push({ vi, messageId: r.json.messageId, seq: r.json.seq });
-      }),
-    ),
-  );
-  expect(statuses.filter((x) => x >= 500)).toEqual([]);
-  expect(posted).toHaveLength(VISITORS * MESSAGES);
+    const statuses: number[] = [];
+    const posted: Array<{ vi: number; messageId: string; seq: number }> = [];
+    await Promise.all(
+      visitors.map((v, vi) =>
+        mapLimit([...Array(MESSAGES).keys()], PER_VISITOR_IN_FLIGHT, async (mi) => {
+          const r = await postUntilAccepted(v, `visitor ${vi} message ${mi}`, statuses);
+          if (r.status === 201) posted.push({ vi, messageId: r.json.messageId, seq: r.json.seq });
+        }),
+      ),
+    );
+    expect(statuses.filter((x) => x >= 500)).toEqual([]);
+    expect(posted).toHaveLength(VISITORS * MESSAGES);
 
-  for (const [vi, v] of visitors.entries()) {
-    // The seqs the posts were answered with, and what is stored, agree: 1..MESSAGES, once each.
-    const answered = posted.filter((p) => p.vi === vi).map((p) => p.seq).sort((a, b) => a - b);
-    expect(answered).toEqual([...Array(MESSAGES).keys()].map((i) => i + 1));
-    const r = await call(stack.httpUrl, 'GET', `/v1/conversations/${v.conversationId}/messages?limit=200`, { token: agents[0]!.token });
-    expect(r.status).toBe(200);
-    const messages = r.json.messages as Array<{ seq: number; body: string }>;
-    expect(messages.map((m) => m.seq)).toEqual(answered);
-    expect(new Set(messages.map((m) => m.body)).size).toBe(MESSAGES);
-  }
+    for (const [vi, v] of visitors.entries()) {
+      // The seqs the posts were answered with, and what is stored, agree: 1..MESSAGES, once each.
+      const answered = posted
+        .filter((p) => p.vi === vi)
+        .map((p) => p.seq)
+        .sort((a, b) => a - b);
+      expect(answered).toEqual([...Array(MESSAGES).keys()].map((i) => i + 1));
+      const r = await call(stack.httpUrl, 'GET', `/v1/conversations/${v.conversationId}/messages?limit=200`, { token: agents[0]!.token });
+      expect(r.status).toBe(200);
+      const messages = r.json.messages as Array<{ seq: number; body: string }>;
+      expect(messages.map((m) => m.seq)).toEqual(answered);
+      expect(new Set(messages.map((m) => m.body)).size).toBe(MESSAGES);
+    }
 
-  const ids = posted.map((p) => p.messageId);
-  await eventually(() => agents.every((a) => a.sockets[0]!.socket.chatMessages().length >= ids.length), `${ids.length * AGENTS} frames`, 5 * 60_000);
-  await s.flush(agents);
-  const due: number[] = [];
-  for (const a of agents) {
-    const counts = new Map<string, number>();
-    for (const f of a.sockets[0]!.socket.chatMessages()) counts.set(f.messageId, (counts.get(f.messageId) ?? 0) + 1);
-    for (const id of ids) due.push(counts.get(id) ?? 0);
-  }
-  const t = tally(`concurrent posts — desktop frames to ${AGENTS} agents`, due);
-  expect({ lost: t.lost, duplicated: t.duplicated }).toEqual({ lost: 0, duplicated: 0 });
-}, 10 * 60_000);
+    const ids = posted.map((p) => p.messageId);
+    await eventually(() => agents.every((a) => a.sockets[0]!.socket.chatMessages().length >= ids.length), `${ids.length * AGENTS} frames`, 5 * 60_000);
+    await s.flush(agents);
+    const due: number[] = [];
+    for (const a of agents) {
+      const counts = new Map<string, number>();
+      for (const f of a.sockets[0]!.socket.chatMessages()) counts.set(f.messageId, (counts.get(f.messageId) ?? 0) + 1);
+      for (const id of ids) due.push(counts.get(id) ?? 0);
+    }
+    const t = tally(`concurrent posts — desktop frames to ${AGENTS} agents`, due);
+    expect({ lost: t.lost, duplicated: t.duplicated }).toEqual({ lost: 0, duplicated: 0 });
+  },
+  10 * 60_000,
+);

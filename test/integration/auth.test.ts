@@ -35,23 +35,38 @@ const bad: Array<[string, () => Promise<string>]> = [
   ['not yet valid', () => iss.sign(claims, { notBefore: Math.floor(Date.now() / 1000) + 3600 })],
   ['wrong audience', () => iss.sign(claims, { extra: { aud: 'someone-else' } })],
   ['alg none', async () => new UnsecuredJWT({ sub: 'amy', workspace_id: 'acme' }).setIssuer(iss.issuer).setAudience(iss.audience).setExpirationTime('1h').encode()],
-  ['tampered payload', async () => {
-    const [h, , s] = (await iss.sign(claims)).split('.');
-    return `${h}.${b64({ sub: 'boss', workspace_id: 'acme', iss: iss.issuer, aud: iss.audience, exp: Math.floor(Date.now() / 1000) + 3600 })}.${s}`;
-  }],
-  ['wrong issuer (another key pair)', async () => {
-    const { privateKey } = await generateKeyPair('RS256');
-    return new SignJWT({ workspace_id: 'acme' }).setProtectedHeader({ alg: 'RS256', kid: 'local-1' }).setSubject('amy').setIssuer(iss.issuer).setAudience(iss.audience).setExpirationTime('1h').sign(privateKey);
-  }],
+  [
+    'tampered payload',
+    async () => {
+      const [h, , s] = (await iss.sign(claims)).split('.');
+      return `${h}.${b64({ sub: 'boss', workspace_id: 'acme', iss: iss.issuer, aud: iss.audience, exp: Math.floor(Date.now() / 1000) + 3600 })}.${s}`;
+    },
+  ],
+  [
+    'wrong issuer (another key pair)',
+    async () => {
+      const { privateKey } = await generateKeyPair('RS256');
+      return new SignJWT({ workspace_id: 'acme' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'local-1' })
+        .setSubject('amy')
+        .setIssuer(iss.issuer)
+        .setAudience(iss.audience)
+        .setExpirationTime('1h')
+        .sign(privateKey);
+    },
+  ],
   ['issuer claim of another issuer', () => iss.sign(claims, { extra: { iss: 'https://evil.example.com' } })],
-  ['HS256 signed with the public key', async () => {
-    const { publicKey } = await generateKeyPair('RS256', { extractable: true });
-    const pem = await exportSPKI(publicKey);
-    const head = b64({ alg: 'HS256', typ: 'JWT', kid: 'local-1' });
-    const body = b64({ sub: 'amy', workspace_id: 'acme', iss: iss.issuer, aud: iss.audience, exp: Math.floor(Date.now() / 1000) + 3600 });
-    const sig = createHmac('sha256', pem).update(`${head}.${body}`).digest('base64url');
-    return `${head}.${body}.${sig}`;
-  }],
+  [
+    'HS256 signed with the public key',
+    async () => {
+      const { publicKey } = await generateKeyPair('RS256', { extractable: true });
+      const pem = await exportSPKI(publicKey);
+      const head = b64({ alg: 'HS256', typ: 'JWT', kid: 'local-1' });
+      const body = b64({ sub: 'amy', workspace_id: 'acme', iss: iss.issuer, aud: iss.audience, exp: Math.floor(Date.now() / 1000) + 3600 });
+      const sig = createHmac('sha256', pem).update(`${head}.${body}`).digest('base64url');
+      return `${head}.${body}.${sig}`;
+    },
+  ],
   ['no workspace claim', async () => iss.sign({ ...claims, workspaceId: '' })],
   ['empty string', async () => ''],
 ];

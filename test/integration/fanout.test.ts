@@ -139,8 +139,7 @@ async function visitorSays(c: Conversation, body: string) {
 const framesOf = (a: TestAgent) => conns.frames(a.connectionId).map((f) => f.frame as Record<string, unknown>);
 const pushesOf = (a: TestAgent) => sns.pushes().filter((p) => p.token === a.deviceToken);
 const framesFor = (a: TestAgent, messageId: string) => framesOf(a).filter((f) => f.messageId === messageId);
-const pushesFor = (a: TestAgent, messageId: string) =>
-  pushesOf(a).filter((p) => JSON.stringify(p.payload).includes(messageId));
+const pushesFor = (a: TestAgent, messageId: string) => pushesOf(a).filter((p) => JSON.stringify(p.payload).includes(messageId));
 
 function notified(a: TestAgent, messageId: string) {
   return { desktop: framesFor(a, messageId).length, mobile: pushesFor(a, messageId).length };
@@ -379,7 +378,12 @@ describe('exactly once and failures (issue 4 item 3)', () => {
     const owner = { workspaceId: ws, agentId: 'A' };
     const device = await getDevice(t.doc, t.tableName, owner, deviceIdFor('GCM', A.deviceToken!));
     expect(device?.enabled).toBe(false);
-    expect(sns.refused().filter((r) => r.endpointArn === device!.endpointArn).map((r) => r.code)).toEqual(['EndpointDisabled']);
+    expect(
+      sns
+        .refused()
+        .filter((r) => r.endpointArn === device!.endpointArn)
+        .map((r) => r.code),
+    ).toEqual(['EndpointDisabled']);
     // Settled, not failed: a disabled endpoint is not retried.
     expect(batchesWith(m1.messageId).map((b) => b.response.batchItemFailures)).toEqual([[]]);
 
@@ -459,9 +463,7 @@ describe('provider failures that retrying cannot cure (SPEC §8)', () => {
     const m = await visitorSays(await conversation(ws, 'Rae'), 'hello');
     expect(notified(A, m.messageId)).toEqual({ desktop: 1, mobile: 0 });
     expect(batchesWith(m.messageId).map((b) => b.response.batchItemFailures)).toEqual([[]]);
-    expect(await mobileGuards(m.messageId)).toEqual([
-      { target: `A#${deviceIdFor('APNS', A.deviceToken!)}`, outcome: 'rejected', detail: 'provider_error', errorName },
-    ]);
+    expect(await mobileGuards(m.messageId)).toEqual([{ target: `A#${deviceIdFor('APNS', A.deviceToken!)}`, outcome: 'rejected', detail: 'provider_error', errorName }]);
     expect((await getDevice(t.doc, t.tableName, { workspaceId: ws, agentId: 'A' }, deviceIdFor('APNS', A.deviceToken!)))?.enabled).toBe(true);
     expect(poller.failures()).toEqual([]);
   });
@@ -518,7 +520,10 @@ async function listItem(ws: string, agentId: string, list: 'ALL' | 'UNASSIGNED')
   const r = await t.doc.send(new GetCommand({ TableName: t.tableName, Key: { pk: `WS#${ws}#RCPT#${list}`, sk: agentId }, ConsistentRead: true }));
   return r.Item;
 }
-const targetNames = (it: Record<string, unknown> | undefined) => Object.keys(it ?? {}).filter((n) => n.startsWith('conn#') || n.startsWith('dev#')).sort();
+const targetNames = (it: Record<string, unknown> | undefined) =>
+  Object.keys(it ?? {})
+    .filter((n) => n.startsWith('conn#') || n.startsWith('dev#'))
+    .sort();
 
 describe('the recipient items carry where each agent can be reached (issue 12 item 1)', () => {
   test('connect, register, settings saves, disconnect and device removal keep the list items and the profile current', async () => {
@@ -555,7 +560,10 @@ describe('the recipient items carry where each agent can be reached (issue 12 it
       putSettings(t.doc, t.tableName, a, { ...a.settings, scope: 'all' }),
     ]);
     await Promise.all(ids.slice(0, 5).map((id) => deleteConnection(t.doc, t.tableName, { connectionId: id, workspaceId: ws, agentId: 'A' })));
-    const live = ids.slice(5).map((id) => `conn#${id}`).sort();
+    const live = ids
+      .slice(5)
+      .map((id) => `conn#${id}`)
+      .sort();
     expect((await connectionsOf(t.doc, t.tableName, ws, 'A')).map((c) => `conn#${c.connectionId}`).sort()).toEqual(live);
     const profile = (await t.doc.send(new GetCommand({ TableName: t.tableName, Key: { pk: `AGENT#${ws}#A`, sk: 'PROFILE' }, ConsistentRead: true }))).Item;
     expect(targetNames(profile)).toEqual(live);
@@ -621,7 +629,16 @@ describe('big messages go to the workers (issue 12 item 3)', () => {
     const fresh = (await getConversation(t.doc, t.tableName, c.conversationId))!;
     const r = await appendMessage(t.doc, t.tableName, fresh, { fromType: 'visitor', fromId: fresh.visitorId, body: 'to the workers' });
     await poller.drain();
-    const m = { workspaceId: ws, conversationId: c.conversationId, messageId: newId('msg'), seq: r.seq, fromType: 'visitor' as const, fromId: fresh.visitorId, body: 'to the workers', createdAt: r.createdAt };
+    const m = {
+      workspaceId: ws,
+      conversationId: c.conversationId,
+      messageId: newId('msg'),
+      seq: r.seq,
+      fromType: 'visitor' as const,
+      fromId: fresh.visitorId,
+      body: 'to the workers',
+      createdAt: r.createdAt,
+    };
     const q = await localQueue();
     const deps = appDeps(t.doc, { sqs: q.sqs, queueUrl: q.url, threshold: 4 });
     expect(await fanOutMessage(deps, m)).toBe(true);

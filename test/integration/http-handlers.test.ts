@@ -32,19 +32,22 @@ async function snapshot() {
 }
 
 async function startConversation(ws = 'acme', body?: string, name = 'Vera') {
-  const r = await call(h['create-conversation'], httpEvent({
-    method: 'POST', path: `/v1/workspaces/${ws}/conversations`, params: { workspaceId: ws },
-    body: { visitor: { name }, ...(body ? { message: { body } } : {}) },
-  }));
+  const r = await call(
+    h['create-conversation'],
+    httpEvent({
+      method: 'POST',
+      path: `/v1/workspaces/${ws}/conversations`,
+      params: { workspaceId: ws },
+      body: { visitor: { name }, ...(body ? { message: { body } } : {}) },
+    }),
+  );
   expect(r.status).toBe(201);
   return r.body as { conversationId: string; visitorToken: string };
 }
 
-const newConversation = (ws: string, body: unknown) =>
-  call(h['create-conversation'], httpEvent({ method: 'POST', path: `/v1/workspaces/${ws}/conversations`, params: { workspaceId: ws }, body }));
+const newConversation = (ws: string, body: unknown) => call(h['create-conversation'], httpEvent({ method: 'POST', path: `/v1/workspaces/${ws}/conversations`, params: { workspaceId: ws }, body }));
 
-const post = (id: string, token: string, body: unknown) =>
-  call(h['post-message'], httpEvent({ method: 'POST', path: `/v1/conversations/${id}/messages`, params: { id }, body, token }));
+const post = (id: string, token: string, body: unknown) => call(h['post-message'], httpEvent({ method: 'POST', path: `/v1/conversations/${id}/messages`, params: { id }, body, token }));
 
 describe('conversations and messages', () => {
   test('a visitor starts a conversation and posts; agents of the workspace see it, others get 404', async () => {
@@ -124,7 +127,11 @@ describe('lists, read state and assignment (SPEC §3)', () => {
     expect(assigned.body).toMatchObject({ conversationId: c1.conversationId, assigneeId: 'Z', unread: true, status: 'unread' });
 
     const list = async (token: string, filter: string) =>
-      (await call(h['list-conversations'], httpEvent({ method: 'GET', path: '/v1/conversations', query: { filter }, token }))).body.conversations as Array<{ conversationId: string; unread: boolean; status: string }>;
+      (await call(h['list-conversations'], httpEvent({ method: 'GET', path: '/v1/conversations', query: { filter }, token }))).body.conversations as Array<{
+        conversationId: string;
+        unread: boolean;
+        status: string;
+      }>;
 
     expect((await list(z, 'all')).map((c) => c.conversationId)).toEqual([c2.conversationId, c1.conversationId]);
     expect((await list(z, 'assigned')).map((c) => c.conversationId)).toEqual([c1.conversationId]);
@@ -167,7 +174,10 @@ describe('me and settings (SPEC §2)', () => {
     const me = await agentToken('acme', 'newbie');
     const r = await call(h['get-me'], httpEvent({ method: 'GET', path: '/v1/me', token: me }));
     expect(r.body).toEqual({
-      agentId: 'newbie', workspaceId: 'acme', email: 'newbie@example.com', name: 'newbie',
+      agentId: 'newbie',
+      workspaceId: 'acme',
+      email: 'newbie@example.com',
+      name: 'newbie',
       settings: { desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'assigned', unassigned: true, pushPreview: 'full', quietHours: null, mobileOnlyWhenAway: false },
       emailStatus: 'ok',
       unreadConversations: 0,
@@ -200,24 +210,54 @@ describe('bad input: SPEC 4xx and nothing written', () => {
     ['lone surrogate', () => post(conv.conversationId, conv.visitorToken, { body: 'a\uD800' }), 400],
     ['NUL byte', () => post(conv.conversationId, conv.visitorToken, { body: 'a\u0000b' }), 400],
     ['body of 10001 code points', () => post(conv.conversationId, conv.visitorToken, { body: 'x'.repeat(10001) }), 413],
-    ['request over 64 KB', () => call(h['post-message'], httpEvent({ method: 'POST', path: '', params: { id: conv.conversationId }, rawBody: JSON.stringify({ body: 'x', pad: 'y'.repeat(70000) }), token: conv.visitorToken })), 413],
+    [
+      'request over 64 KB',
+      () =>
+        call(h['post-message'], httpEvent({ method: 'POST', path: '', params: { id: conv.conversationId }, rawBody: JSON.stringify({ body: 'x', pad: 'y'.repeat(70000) }), token: conv.visitorToken })),
+      413,
+    ],
     ['no token', () => post(conv.conversationId, '', { body: 'x' }), 401],
     ['garbage token', () => post(conv.conversationId, 'not.a.token', { body: 'x' }), 401],
-    ['settings with an unknown field', () => call(h['put-settings'], httpEvent({ method: 'PUT', path: '', body: { desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'all', unassigned: true, sms: true }, token: me })), 400],
-    ['settings with a bad scope', () => call(h['put-settings'], httpEvent({ method: 'PUT', path: '', body: { desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'some', unassigned: true }, token: me })), 400],
+    [
+      'settings with an unknown field',
+      () =>
+        call(
+          h['put-settings'],
+          httpEvent({ method: 'PUT', path: '', body: { desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'all', unassigned: true, sms: true }, token: me }),
+        ),
+      400,
+    ],
+    [
+      'settings with a bad scope',
+      () =>
+        call(h['put-settings'], httpEvent({ method: 'PUT', path: '', body: { desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'some', unassigned: true }, token: me })),
+      400,
+    ],
     ['settings partial', () => call(h['put-settings'], httpEvent({ method: 'PUT', path: '', body: { desktop: false }, token: me })), 400],
     ['id with a #', () => call(h['list-messages'], httpEvent({ method: 'GET', path: '', params: { id: 'conv#x' }, token: me })), 404],
     ['id with ..', () => call(h['list-messages'], httpEvent({ method: 'GET', path: '', params: { id: '..' }, token: me })), 404],
     ['unknown filter', () => call(h['list-conversations'], httpEvent({ method: 'GET', path: '', query: { filter: 'mine' }, token: me })), 400],
-    ['a cursor from elsewhere', () => call(h['list-conversations'], httpEvent({ method: 'GET', path: '', query: { cursor: Buffer.from(JSON.stringify({ gsi1pk: 'WS#other' })).toString('base64url') }, token: me })), 400],
-    ['conversation with an unknown visitor field', () => call(h['create-conversation'], httpEvent({ method: 'POST', path: '', params: { workspaceId: 'acme' }, body: { visitor: { name: 'a', age: 3 } } })), 400],
+    [
+      'a cursor from elsewhere',
+      () => call(h['list-conversations'], httpEvent({ method: 'GET', path: '', query: { cursor: Buffer.from(JSON.stringify({ gsi1pk: 'WS#other' })).toString('base64url') }, token: me })),
+      400,
+    ],
+    [
+      'conversation with an unknown visitor field',
+      () => call(h['create-conversation'], httpEvent({ method: 'POST', path: '', params: { workspaceId: 'acme' }, body: { visitor: { name: 'a', age: 3 } } })),
+      400,
+    ],
     ['negative upToSeq', () => call(h['mark-read'], httpEvent({ method: 'POST', path: '', params: { id: conv.conversationId }, body: { upToSeq: -1 }, token: me })), 400],
     ['conversation in a workspace no agent ever signed in to', () => newConversation('nobody-here', { visitor: { name: 'Vera' } }), 404],
     ['visitor name of 101 code points', () => newConversation('acme', { visitor: { name: '😀'.repeat(101) } }), 400],
     ['visitor name that is only spaces', () => newConversation('acme', { visitor: { name: '   ' } }), 400],
     ['visitor name with a bidi override', () => newConversation('acme', { visitor: { name: 'Eve\u202Egnp.exe' } }), 400],
     ['visitor name with a control character', () => newConversation('acme', { visitor: { name: 'Eve\u0007' } }), 400],
-    ['visitor email over 254 characters', () => newConversation('acme', { visitor: { email: `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(60)}.io` /* 256 characters, a valid address otherwise */ } }), 400],
+    [
+      'visitor email over 254 characters',
+      () => newConversation('acme', { visitor: { email: `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(60)}.io` /* 256 characters, a valid address otherwise */ } }),
+      400,
+    ],
   ];
 
   test.each(cases)('%s', async (_name, run, status) => {

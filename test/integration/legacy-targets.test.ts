@@ -80,7 +80,19 @@ const put = (Item: Record<string, unknown>) => t.doc.send(new PutCommand({ Table
 async function legacyAgent(workspaceId: string, agentId: string, over: Partial<NotificationSettings>): Promise<Legacy> {
   const now = new Date().toISOString();
   const settings = { ...defaultSettings(), ...over };
-  await put({ pk: `AGENT#${workspaceId}#${agentId}`, sk: 'PROFILE', entity: 'agent', workspaceId, agentId, email: `${agentId}@example.test`, name: agentId, settings, createdAt: now, lastSeenAt: now, workspaceRecorded: true });
+  await put({
+    pk: `AGENT#${workspaceId}#${agentId}`,
+    sk: 'PROFILE',
+    entity: 'agent',
+    workspaceId,
+    agentId,
+    email: `${agentId}@example.test`,
+    name: agentId,
+    settings,
+    createdAt: now,
+    lastSeenAt: now,
+    workspaceRecorded: true,
+  });
   const entry = { entity: 'recipient', agentId, settings, lastSeenAt: now };
   if (settings.scope === 'all') await put({ pk: `WS#${workspaceId}#RCPT#ALL`, sk: agentId, ...entry });
   if (settings.unassigned) await put({ pk: `WS#${workspaceId}#RCPT#UNASSIGNED`, sk: agentId, ...entry });
@@ -91,7 +103,20 @@ async function legacyAgent(workspaceId: string, agentId: string, over: Partial<N
   const token = `tok-${newId('d')}`;
   const endpoint = await new SNSClient(localClientConfig(sns.url)).send(new CreatePlatformEndpointCommand({ PlatformApplicationArn: GCM_APP, Token: token }));
   const deviceId = deviceIdFor('GCM', token);
-  await put({ pk: `AGENT#${workspaceId}#${agentId}`, sk: `DEV#${deviceId}`, entity: 'device', workspaceId, agentId, deviceId, platform: 'GCM', token, endpointArn: endpoint.EndpointArn!, enabled: true, createdAt: now, updatedAt: now });
+  await put({
+    pk: `AGENT#${workspaceId}#${agentId}`,
+    sk: `DEV#${deviceId}`,
+    entity: 'device',
+    workspaceId,
+    agentId,
+    deviceId,
+    platform: 'GCM',
+    token,
+    endpointArn: endpoint.EndpointArn!,
+    enabled: true,
+    createdAt: now,
+    updatedAt: now,
+  });
   return { workspaceId, agentId, connectionId, deviceId, token };
 }
 
@@ -99,7 +124,10 @@ async function item(pk: string, sk: string) {
   return (await t.doc.send(new GetCommand({ TableName: t.tableName, Key: { pk, sk }, ConsistentRead: true }))).Item;
 }
 const profileOf = (a: Legacy) => item(`AGENT#${a.workspaceId}#${a.agentId}`, 'PROFILE');
-const copies = (it: Record<string, unknown> | undefined) => Object.keys(it ?? {}).filter((n) => n.startsWith('conn#') || n.startsWith('dev#')).sort();
+const copies = (it: Record<string, unknown> | undefined) =>
+  Object.keys(it ?? {})
+    .filter((n) => n.startsWith('conn#') || n.startsWith('dev#'))
+    .sort();
 const expected = (a: Legacy) => [`conn#${a.connectionId}`, `dev#${a.deviceId}`].sort();
 
 async function visitorMessage(workspaceId: string, assignee?: string) {
@@ -107,7 +135,16 @@ async function visitorMessage(workspaceId: string, assignee?: string) {
   if (assignee) await assignConversation(t.doc, t.tableName, { workspaceId, agentId: assignee, email: '', name: assignee }, conversation.conversationId, assignee);
   const fresh = (await getConversation(t.doc, t.tableName, conversation.conversationId))!;
   const r = await appendMessage(t.doc, t.tableName, fresh, { fromType: 'visitor', fromId: fresh.visitorId, body: 'hello?' });
-  return { workspaceId, conversationId: conversation.conversationId, messageId: newId('msg'), seq: r.seq, fromType: 'visitor' as const, fromId: fresh.visitorId, body: 'hello?', createdAt: r.createdAt };
+  return {
+    workspaceId,
+    conversationId: conversation.conversationId,
+    messageId: newId('msg'),
+    seq: r.seq,
+    fromType: 'visitor' as const,
+    fromId: fresh.visitorId,
+    body: 'hello?',
+    createdAt: r.createdAt,
+  };
 }
 
 const pushesFor = (a: Legacy, messageId: string) => sns.pushes().filter((p) => p.token === a.token && JSON.stringify(p).includes(messageId));

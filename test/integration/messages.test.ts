@@ -22,9 +22,7 @@ test('50 concurrent posts get 50 distinct consecutive seqs', async () => {
   const c = await newConv();
   const results = await Promise.all(
     // A long deadline: this is about distinct seqs, not about the 3 s limit (tested below).
-    Array.from({ length: 50 }, (_, i) =>
-      appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: `m${i}` }, { deadlineMs: 120_000 }),
-    ),
+    Array.from({ length: 50 }, (_, i) => appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: `m${i}` }, { deadlineMs: 120_000 })),
   );
   const seqs = results.map((r) => r.seq).sort((a, b) => a - b);
   expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
@@ -48,9 +46,7 @@ test('a repeated clientMessageId returns the first message and stores nothing ne
 
 test('concurrent posts with the same clientMessageId store one message', async () => {
   const c = await newConv();
-  const rs = await Promise.all(
-    Array.from({ length: 8 }, () => appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: 'x', clientMessageId: 'same' })),
-  );
+  const rs = await Promise.all(Array.from({ length: 8 }, () => appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: 'x', clientMessageId: 'same' })));
   expect(new Set(rs.map((r) => r.messageId)).size).toBe(1);
   expect(rs.filter((r) => !r.duplicate)).toHaveLength(1);
   const { messages } = await listMessages(t.doc, t.tableName, c.conversationId, undefined);
@@ -59,9 +55,9 @@ test('concurrent posts with the same clientMessageId store one message', async (
 
 test('a post that cannot get its seq before its deadline gives up with SeqContentionError and writes nothing', async () => {
   const c = await newConv();
-  await expect(
-    appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: 'late', clientMessageId: 'late-1' }, { deadlineMs: 0 }),
-  ).rejects.toBeInstanceOf(SeqContentionError);
+  await expect(appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: 'late', clientMessageId: 'late-1' }, { deadlineMs: 0 })).rejects.toBeInstanceOf(
+    SeqContentionError,
+  );
   expect((await getConversation(t.doc, t.tableName, c.conversationId))?.lastSeq).toBe(0);
   expect((await listMessages(t.doc, t.tableName, c.conversationId, undefined, 10)).messages).toEqual([]);
 });
@@ -69,11 +65,7 @@ test('a post that cannot get its seq before its deadline gives up with SeqConten
 test('under contention every post either gets a seq or gives up; the seqs given are 1..n with no gaps', async () => {
   const c = await newConv();
   // A short deadline makes giving up certain on any machine, without asserting how long anything took.
-  const settled = await Promise.allSettled(
-    Array.from({ length: 30 }, (_, i) =>
-      appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: `m${i}` }, { deadlineMs: 50 }),
-    ),
-  );
+  const settled = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => appendMessage(t.doc, t.tableName, c, { fromType: 'visitor', fromId: c.visitorId, body: `m${i}` }, { deadlineMs: 50 })));
   const refused = settled.filter((s) => s.status === 'rejected');
   for (const r of refused) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(SeqContentionError);
   const seqs = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.seq] : [])).sort((a, b) => a - b);

@@ -15,9 +15,7 @@ test('targets recorded done are read back once per channel, with the outcomes no
     { target: 'A#c1', settled: { outcome: 'sent' } },
     { target: 'B#c2', settled: { outcome: 'gone' } },
   ]);
-  await recordDone(t.doc, t.tableName, { messageId, part: 'all', channel: 'mobile' }, [
-    { target: 'A#d1', settled: { outcome: 'disabled', detail: 'endpoint_disabled', error: 'EndpointDisabled' } },
-  ]);
+  await recordDone(t.doc, t.tableName, { messageId, part: 'all', channel: 'mobile' }, [{ target: 'A#d1', settled: { outcome: 'disabled', detail: 'endpoint_disabled', error: 'EndpointDisabled' } }]);
   expect(await readDone(t.doc, t.tableName, messageId)).toEqual(new Set(['desktop#A#c1', 'desktop#B#c2', 'mobile#A#d1']));
   expect(await guardEntries(t.doc, t.tableName, messageId)).toEqual([
     { channel: 'desktop', target: 'A#c1', outcome: 'sent' },
@@ -28,9 +26,7 @@ test('targets recorded done are read back once per channel, with the outcomes no
 
 test('writers of one guard at once lose nothing (ADD to a set), and a part is read alone', async () => {
   const messageId = newId('msg');
-  await Promise.all(
-    Array.from({ length: 8 }, (_, i) => recordDone(t.doc, t.tableName, { messageId, part: 'b01', channel: 'desktop' }, [{ target: `A${i}#c`, settled: { outcome: 'sent' } }])),
-  );
+  await Promise.all(Array.from({ length: 8 }, (_, i) => recordDone(t.doc, t.tableName, { messageId, part: 'b01', channel: 'desktop' }, [{ target: `A${i}#c`, settled: { outcome: 'sent' } }])));
   await recordDone(t.doc, t.tableName, { messageId, part: 'b02', channel: 'desktop' }, [{ target: 'Z#c', settled: { outcome: 'sent' } }]);
   expect((await readDone(t.doc, t.tableName, messageId, 'b01')).size).toBe(8);
   expect(await readDone(t.doc, t.tableName, messageId, 'b02')).toEqual(new Set(['desktop#Z#c']));

@@ -92,7 +92,11 @@ async function visitorSays(conversationId: string, body: string, arrivedAtMs = D
 
 const mailTo = (emails: LocalEmail[], a: { email: string }) => emails.filter((e) => e.to.includes(a.email));
 /** The conversations one email lists (each has its console link). */
-const listedIn = (e: LocalEmail) => [...e.text.matchAll(/#\/c\/(conv_[0-9a-z]+)/g)].map((m) => m[1]!).filter((v, i, a) => a.indexOf(v) === i).sort();
+const listedIn = (e: LocalEmail) =>
+  [...e.text.matchAll(/#\/c\/(conv_[0-9a-z]+)/g)]
+    .map((m) => m[1]!)
+    .filter((v, i, a) => a.indexOf(v) === i)
+    .sort();
 
 describe('what is owed survives an ineligible check', () => {
   test('email off at one check, on at the next: emailed then, once', async () => {
@@ -158,7 +162,7 @@ describe('what is owed survives an ineligible check', () => {
     expect(await runReminderInline({ ...deps, now: () => Date.now() + 61_000 })).toEqual({ agentsEmailed: 1, conversations: 1, failed: 0 });
   });
 
-  test('a removed agent keeps today\'s behaviour: what they were owed is dropped, not held', async () => {
+  test("a removed agent keeps today's behaviour: what they were owed is dropped, not held", async () => {
     const Z = await agent('acme', 'z', { ...EMAIL_ON, scope: 'all' });
     await visitorSays(await conversation('acme', 'Hal'), 'hi');
     await markRemoved(db, t.tableName, Z, new Date().toISOString());
@@ -262,103 +266,107 @@ interface Model {
 const key = (a: string, c: string) => `${a}|${c}`;
 const get = (m: Map<string, number>, k2: string) => m.get(k2) ?? 0;
 
-test.each([1, 2, 3, 4, 5])('randomized (seed %i): every owed (agent, conversation, n) is emailed exactly once unless read, never twice', async (seed) => {
-  const rnd = prng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-  const ws = `ws${seed}`;
-  const agentIds = ['a', 'b', 'c', 'd'];
-  const agents = new Map<string, Agent>();
-  const m: Model = { settings: new Map(), assignee: new Map(), lastVisitorSeq: new Map(), lastSeq: new Map(), owed: new Map(), read: new Map(), emailed: new Map() };
-  const initial: Record<string, Partial<NotificationSettings>> = {
-    a: { ...EMAIL_ON, scope: 'assigned', unassigned: false },
-    b: { ...EMAIL_ON, scope: 'assigned', unassigned: true },
-    c: { ...EMAIL_ON, scope: 'all' },
-    d: { scope: 'assigned', unassigned: false },
-  };
-  for (const id of agentIds) {
-    const a = await agent(ws, id, initial[id]!);
-    agents.set(id, a);
-    m.settings.set(id, a.settings);
-  }
-  const convs: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    const c = await conversation(ws, `V${i}`);
-    convs.push(c);
-    m.assignee.set(c, null);
-    m.lastSeq.set(c, 0);
-    m.lastVisitorSeq.set(c, 0);
-  }
-  const recipientNow = (a: string, c: string) => isRecipient({ agentId: a, settings: m.settings.get(a)! }, m.assignee.get(c));
-  const dueNow = (a: string, c: string) => get(m.owed, key(a, c)) > Math.max(get(m.read, key(a, c)), get(m.emailed, key(a, c)));
-  const log: string[] = [];
-  let emailsBefore = 0;
+test.each([1, 2, 3, 4, 5])(
+  'randomized (seed %i): every owed (agent, conversation, n) is emailed exactly once unless read, never twice',
+  async (seed) => {
+    const rnd = prng(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const ws = `ws${seed}`;
+    const agentIds = ['a', 'b', 'c', 'd'];
+    const agents = new Map<string, Agent>();
+    const m: Model = { settings: new Map(), assignee: new Map(), lastVisitorSeq: new Map(), lastSeq: new Map(), owed: new Map(), read: new Map(), emailed: new Map() };
+    const initial: Record<string, Partial<NotificationSettings>> = {
+      a: { ...EMAIL_ON, scope: 'assigned', unassigned: false },
+      b: { ...EMAIL_ON, scope: 'assigned', unassigned: true },
+      c: { ...EMAIL_ON, scope: 'all' },
+      d: { scope: 'assigned', unassigned: false },
+    };
+    for (const id of agentIds) {
+      const a = await agent(ws, id, initial[id]!);
+      agents.set(id, a);
+      m.settings.set(id, a.settings);
+    }
+    const convs: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await conversation(ws, `V${i}`);
+      convs.push(c);
+      m.assignee.set(c, null);
+      m.lastSeq.set(c, 0);
+      m.lastVisitorSeq.set(c, 0);
+    }
+    const recipientNow = (a: string, c: string) => isRecipient({ agentId: a, settings: m.settings.get(a)! }, m.assignee.get(c));
+    const dueNow = (a: string, c: string) => get(m.owed, key(a, c)) > Math.max(get(m.read, key(a, c)), get(m.emailed, key(a, c)));
+    const log: string[] = [];
+    let emailsBefore = 0;
 
-  for (let step = 0; step < 60; step++) {
-    const r = rnd();
-    if (r < 0.35) {
-      const c = pick(convs);
-      const seq = await visitorSays(c, `m${step}`);
-      log.push(`visitor ${c.slice(-4)} #${seq}`);
-      m.lastSeq.set(c, seq);
-      m.lastVisitorSeq.set(c, seq);
-      for (const a of agentIds) if (recipientNow(a, c) && wantsEmail(m.settings.get(a)!)) m.owed.set(key(a, c), Math.max(get(m.owed, key(a, c)), seq));
-    } else if (r < 0.5) {
-      const a = pick(agentIds);
-      const c = pick(convs);
-      await readConversation(db, t.tableName, agents.get(a)!, c, undefined);
-      log.push(`read ${a} ${c.slice(-4)}`);
-      m.read.set(key(a, c), Math.max(get(m.read, key(a, c)), m.lastSeq.get(c)!));
-    } else if (r < 0.62) {
-      const a = pick(agentIds);
-      const s = m.settings.get(a)!;
-      const next = rnd() < 0.5 ? { email: !s.email } : { emailUnreadReminder: !s.emailUnreadReminder };
-      const updated = await setSettings(agents.get(a)!, next);
-      agents.set(a, updated);
-      m.settings.set(a, updated.settings);
-      log.push(`settings ${a} ${JSON.stringify(next)}`);
-    } else if (r < 0.8) {
-      const c = pick(convs);
-      const to = rnd() < 0.2 ? null : pick(agentIds);
-      await assignConversation(db, t.tableName, agents.get('a')!, c, to);
-      log.push(`assign ${c.slice(-4)} → ${to}`);
-      m.assignee.set(c, to);
-      if (to && wantsEmail(m.settings.get(to)!)) {
-        const seq = m.lastVisitorSeq.get(c)!;
-        if (seq > Math.max(get(m.read, key(to, c)), get(m.emailed, key(to, c)))) m.owed.set(key(to, c), Math.max(get(m.owed, key(to, c)), seq));
-      }
-    } else {
-      // A reminder check: one run, two overlapping runs, or the shards one by one with early stops.
-      const mode = pick(['one', 'overlap', 'shards'] as const);
-      const expected = new Map<string, string[]>();
-      for (const a of agentIds) {
-        const listed = convs.filter((c) => dueNow(a, c) && wantsEmail(m.settings.get(a)!) && recipientNow(a, c)).sort();
-        if (listed.length) expected.set(a, listed);
-      }
-      if (mode === 'one') await run();
-      else if (mode === 'overlap') await Promise.all([run(), run()]);
-      else {
-        const deps = { ...reminderDeps(1000), concurrency: 1 };
-        for (const start of reminderWorkItems()) {
-          let item: ReminderWorkItem | undefined = start;
-          while (item) {
-            let budget = 1 + Math.floor(rnd() * 2);
-            const res = await runShard(deps, item, { marginMs: 30_000, remainingMs: () => (budget-- > 0 ? 10 * 60_000 : 0) });
-            item = res.continuation;
+    for (let step = 0; step < 60; step++) {
+      const r = rnd();
+      if (r < 0.35) {
+        const c = pick(convs);
+        const seq = await visitorSays(c, `m${step}`);
+        log.push(`visitor ${c.slice(-4)} #${seq}`);
+        m.lastSeq.set(c, seq);
+        m.lastVisitorSeq.set(c, seq);
+        for (const a of agentIds) if (recipientNow(a, c) && wantsEmail(m.settings.get(a)!)) m.owed.set(key(a, c), Math.max(get(m.owed, key(a, c)), seq));
+      } else if (r < 0.5) {
+        const a = pick(agentIds);
+        const c = pick(convs);
+        await readConversation(db, t.tableName, agents.get(a)!, c, undefined);
+        log.push(`read ${a} ${c.slice(-4)}`);
+        m.read.set(key(a, c), Math.max(get(m.read, key(a, c)), m.lastSeq.get(c)!));
+      } else if (r < 0.62) {
+        const a = pick(agentIds);
+        const s = m.settings.get(a)!;
+        const next = rnd() < 0.5 ? { email: !s.email } : { emailUnreadReminder: !s.emailUnreadReminder };
+        const updated = await setSettings(agents.get(a)!, next);
+        agents.set(a, updated);
+        m.settings.set(a, updated.settings);
+        log.push(`settings ${a} ${JSON.stringify(next)}`);
+      } else if (r < 0.8) {
+        const c = pick(convs);
+        const to = rnd() < 0.2 ? null : pick(agentIds);
+        await assignConversation(db, t.tableName, agents.get('a')!, c, to);
+        log.push(`assign ${c.slice(-4)} → ${to}`);
+        m.assignee.set(c, to);
+        if (to && wantsEmail(m.settings.get(to)!)) {
+          const seq = m.lastVisitorSeq.get(c)!;
+          if (seq > Math.max(get(m.read, key(to, c)), get(m.emailed, key(to, c)))) m.owed.set(key(to, c), Math.max(get(m.owed, key(to, c)), seq));
+        }
+      } else {
+        // A reminder check: one run, two overlapping runs, or the shards one by one with early stops.
+        const mode = pick(['one', 'overlap', 'shards'] as const);
+        const expected = new Map<string, string[]>();
+        for (const a of agentIds) {
+          const listed = convs.filter((c) => dueNow(a, c) && wantsEmail(m.settings.get(a)!) && recipientNow(a, c)).sort();
+          if (listed.length) expected.set(a, listed);
+        }
+        if (mode === 'one') await run();
+        else if (mode === 'overlap') await Promise.all([run(), run()]);
+        else {
+          const deps = { ...reminderDeps(1000), concurrency: 1 };
+          for (const start of reminderWorkItems()) {
+            let item: ReminderWorkItem | undefined = start;
+            while (item) {
+              let budget = 1 + Math.floor(rnd() * 2);
+              const res = await runShard(deps, item, { marginMs: 30_000, remainingMs: () => (budget-- > 0 ? 10 * 60_000 : 0) });
+              item = res.continuation;
+            }
           }
         }
+        const all = await ses.emails();
+        const fresh = all.slice(emailsBefore);
+        emailsBefore = all.length;
+        log.push(`run (${mode}): ${fresh.length} email(s)`);
+        for (const a of agentIds) {
+          const got = mailTo(fresh, agents.get(a)!);
+          const want = expected.get(a);
+          const context = `seed ${seed}, step ${step}, agent ${a}\n${log.join('\n')}`;
+          expect({ context, emails: got.length }).toEqual({ context, emails: want ? 1 : 0 });
+          if (want) expect({ context, listed: listedIn(got[0]!) }).toEqual({ context, listed: want });
+        }
+        for (const [a, listed] of expected) for (const c of listed) m.emailed.set(key(a, c), get(m.owed, key(a, c)));
       }
-      const all = await ses.emails();
-      const fresh = all.slice(emailsBefore);
-      emailsBefore = all.length;
-      log.push(`run (${mode}): ${fresh.length} email(s)`);
-      for (const a of agentIds) {
-        const got = mailTo(fresh, agents.get(a)!);
-        const want = expected.get(a);
-        const context = `seed ${seed}, step ${step}, agent ${a}\n${log.join('\n')}`;
-        expect({ context, emails: got.length }).toEqual({ context, emails: want ? 1 : 0 });
-        if (want) expect({ context, listed: listedIn(got[0]!) }).toEqual({ context, listed: want });
-      }
-      for (const [a, listed] of expected) for (const c of listed) m.emailed.set(key(a, c), get(m.owed, key(a, c)));
     }
-  }
-}, 5 * 60_000);
+  },
+  5 * 60_000,
+);

@@ -369,19 +369,23 @@ describe('the reminder reads what is due, not the table', () => {
     return m.counts;
   }
 
-  test('the same reads with 20 or 80 read conversations beside the 2 due ones, and never a Scan', async () => {
-    const Z = await agent('acme', 'z', { ...EMAIL_ON });
-    await readConversations(Z, 20);
-    const small = await measureRun(Z);
-    await readConversations(Z, 60);
-    const large = await measureRun(Z);
+  test(
+    'the same reads with 20 or 80 read conversations beside the 2 due ones, and never a Scan',
+    async () => {
+      const Z = await agent('acme', 'z', { ...EMAIL_ON });
+      await readConversations(Z, 20);
+      const small = await measureRun(Z);
+      await readConversations(Z, 60);
+      const large = await measureRun(Z);
 
-    expect(large).toEqual(small);
-    expect(small.byCommand.ScanCommand).toBeUndefined();
-    // Two due conversations: a handful of items (index entries, agent, conversations, positions, messages).
-    expect(small.itemsRead).toBeLessThan(15);
-    expect(mailTo(await ses.emails(), Z)).toHaveLength(2);
-    // A deadline for a hung run, not a speed check: seeding 80 conversations waits behind whatever
-    // else the shared DynamoDB Local is doing.
-  }, 5 * 60_000);
+      expect(large).toEqual(small);
+      expect(small.byCommand.ScanCommand).toBeUndefined();
+      // Two due conversations: a handful of items (index entries, agent, conversations, positions, messages).
+      expect(small.itemsRead).toBeLessThan(15);
+      expect(mailTo(await ses.emails(), Z)).toHaveLength(2);
+      // A deadline for a hung run, not a speed check: seeding 80 conversations waits behind whatever
+      // else the shared DynamoDB Local is doing.
+    },
+    5 * 60_000,
+  );
 });

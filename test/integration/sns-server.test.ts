@@ -1,12 +1,5 @@
 /** The local SNS speaks the wire protocol the real @aws-sdk/client-sns v3 expects. */
-import {
-  SNSClient,
-  CreatePlatformEndpointCommand,
-  GetEndpointAttributesCommand,
-  SetEndpointAttributesCommand,
-  DeleteEndpointCommand,
-  PublishCommand,
-} from '@aws-sdk/client-sns';
+import { SNSClient, CreatePlatformEndpointCommand, GetEndpointAttributesCommand, SetEndpointAttributesCommand, DeleteEndpointCommand, PublishCommand } from '@aws-sdk/client-sns';
 import { startSnsServer, type SnsServer } from '../../local/sns-server.js';
 import { localClientConfig } from '../../local/client-config.js';
 
@@ -71,9 +64,7 @@ test('Publish with MessageStructure json records the platform member, parsed', a
 test('a json message without a default entry is refused and not recorded', async () => {
   const arn = await create(APNS_APP, 'tok-nodefault');
   const before = server.pushes().length;
-  await expect(
-    sns.send(new PublishCommand({ TargetArn: arn, MessageStructure: 'json', Message: JSON.stringify({ APNS: '{}' }) })),
-  ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  await expect(sns.send(new PublishCommand({ TargetArn: arn, MessageStructure: 'json', Message: JSON.stringify({ APNS: '{}' }) }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
   expect(server.pushes()).toHaveLength(before);
 });
 
@@ -110,9 +101,7 @@ test('injected throttling fails the call, and the SDK retries it when allowed to
 
 test('publishing to an endpoint that does not exist (or was deleted) is InvalidParameter "No endpoint found", as on SNS', async () => {
   const noSuch = { name: 'InvalidParameterException', message: 'Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified' };
-  await expect(
-    sns.send(new PublishCommand({ TargetArn: `${APNS_APP.replace(':app/', ':endpoint/')}/nope`, MessageStructure: 'json', Message: '{"default":"x"}' })),
-  ).rejects.toMatchObject(noSuch);
+  await expect(sns.send(new PublishCommand({ TargetArn: `${APNS_APP.replace(':app/', ':endpoint/')}/nope`, MessageStructure: 'json', Message: '{"default":"x"}' }))).rejects.toMatchObject(noSuch);
   const arn = await create(APNS_APP, 'tok-deleted');
   expect(server.disable('tok-deleted', 'deleted')).toBe(true);
   const before = server.pushes().length;
@@ -157,7 +146,7 @@ test('an endpoint of a disabled platform application fails Publish with Platform
   expect(server.pushes().at(-1)?.endpointArn).toBe(other);
 });
 
-test('each recorded push carries the publish\'s message attributes, name → string value', async () => {
+test("each recorded push carries the publish's message attributes, name → string value", async () => {
   const arn = await create(APNS_APP, 'tok-attributes');
   await sns.send(
     new PublishCommand({

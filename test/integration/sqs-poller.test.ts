@@ -61,7 +61,11 @@ test('the queue URL is in the handlers environment, in the shape SQS gives', () 
 
 test('messages reach the consumer in real-shaped SQS events, in batches of at most batchSize, and are deleted when done', async () => {
   const ids = Array.from({ length: 12 }, () => uid('ok'));
-  await sendBatch(sqs, queueUrl, ids.map((id) => ({ id })));
+  await sendBatch(
+    sqs,
+    queueUrl,
+    ids.map((id) => ({ id })),
+  );
   await eventually(() => ids.every((id) => deliveries(id).length === 1), 'every message delivered');
   await eventually(drained, 'the queue to be empty');
   const r = deliveries(ids[0]!)[0]!;

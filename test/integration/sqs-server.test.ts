@@ -3,15 +3,7 @@
  * keeps SQS's rules the app depends on: size limits, batch rules, visibility, redrive to the DLQ.
  * Also lambdas/platform/queue.ts sendBatch against it.
  */
-import {
-  SQSClient,
-  GetQueueUrlCommand,
-  SendMessageCommand,
-  SendMessageBatchCommand,
-  ReceiveMessageCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-} from '@aws-sdk/client-sqs';
+import { SQSClient, GetQueueUrlCommand, SendMessageCommand, SendMessageBatchCommand, ReceiveMessageCommand, DeleteMessageCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { startSqsServer, type SqsServer } from '../../local/sqs-server.js';
 import { localClientConfig } from '../../local/client-config.js';
 import { sendBatch, SendBatchError } from '../../lambdas/platform/queue.js';
@@ -79,9 +71,7 @@ test('GetQueueUrl finds a queue; SendMessage and SendMessageBatch store bodies t
   expect(url).toBe(`${server.url}/000000000000/${name}`);
   const one = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: '{"a":1}' }));
   expect(one.MessageId).toBeTruthy();
-  const batch = await sqs.send(
-    new SendMessageBatchCommand({ QueueUrl: url, Entries: ['é', 'b', 'c'].map((b, i) => ({ Id: `e${i}`, MessageBody: b })) }),
-  );
+  const batch = await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: ['é', 'b', 'c'].map((b, i) => ({ Id: `e${i}`, MessageBody: b })) }));
   expect(batch.Successful?.map((s) => s.Id).sort()).toEqual(['e0', 'e1', 'e2']);
   expect(batch.Failed ?? []).toEqual([]);
   const got = await receive(url);
@@ -98,9 +88,9 @@ test('a body over 256 KB (262,144 bytes) is refused; exactly the limit is accept
   // Bytes, not characters: 131,073 two-byte characters are 262,146 bytes.
   await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'é'.repeat(131_073) }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
   await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x'.repeat(262_144) }));
-  await expect(
-    sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [0, 1].map((i) => ({ Id: `e${i}`, MessageBody: 'x'.repeat(140_000) })) })),
-  ).rejects.toMatchObject({ name: 'BatchRequestTooLong' });
+  await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [0, 1].map((i) => ({ Id: `e${i}`, MessageBody: 'x'.repeat(140_000) })) }))).rejects.toMatchObject({
+    name: 'BatchRequestTooLong',
+  });
   expect(server.messages(name)).toHaveLength(1);
 });
 
@@ -109,7 +99,10 @@ test('batch rules: 1 to 10 entries, distinct ids', async () => {
   await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [] }))).rejects.toMatchObject({ name: 'EmptyBatchRequest' });
   const eleven = Array.from({ length: 11 }, (_, i) => ({ Id: `e${i}`, MessageBody: 'x' }));
   await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: eleven }))).rejects.toMatchObject({ name: 'TooManyEntriesInBatchRequest' });
-  const twice = [{ Id: 'a', MessageBody: 'x' }, { Id: 'a', MessageBody: 'y' }];
+  const twice = [
+    { Id: 'a', MessageBody: 'x' },
+    { Id: 'a', MessageBody: 'y' },
+  ];
   await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: twice }))).rejects.toMatchObject({ name: 'BatchEntryIdsNotDistinct' });
   await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: 'a b', MessageBody: 'x' }] }))).rejects.toMatchObject({ name: 'InvalidBatchEntryId' });
 });
@@ -184,8 +177,20 @@ describe('sendBatch', () => {
   test('entries SQS reports failed are sent again; all arrive once', async () => {
     const { name, url } = queue();
     server.failNext(3);
-    expect(await sendBatch(sqs, url, Array.from({ length: 12 }, (_, i) => ({ i })), { baseDelayMs: 1 })).toBe(12);
-    expect(server.messages(name).map((m) => JSON.parse(m.body).i).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(
+      await sendBatch(
+        sqs,
+        url,
+        Array.from({ length: 12 }, (_, i) => ({ i })),
+        { baseDelayMs: 1 },
+      ),
+    ).toBe(12);
+    expect(
+      server
+        .messages(name)
+        .map((m) => JSON.parse(m.body).i)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 12 }, (_, i) => i));
   });
 
   test('throws when entries stay failed after the last attempt, so the caller retries', async () => {

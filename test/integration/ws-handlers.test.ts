@@ -20,7 +20,11 @@ beforeAll(async () => {
 
 async function conversation(ws = 'acme') {
   const { conversation } = await createConversation(t.doc, t.tableName, {
-    conversationId: newId('conv'), workspaceId: ws, visitor: { name: 'Vic' }, visitorTokenHash: 'h', firstMessage: 'hello',
+    conversationId: newId('conv'),
+    workspaceId: ws,
+    visitor: { name: 'Vic' },
+    visitorTokenHash: 'h',
+    firstMessage: 'hello',
   });
   return conversation.conversationId;
 }
@@ -58,11 +62,14 @@ test('sendMessage → ack, stored as the agent; a repeat with the same clientMes
   const b = await callWs(h['send-message'], wsEvent({ routeKey: 'sendMessage', connectionId: 'c', body: frame, authorizer: amy }));
   expect(b.frame).toEqual(a.frame);
   const { messages } = await listMessages(t.doc, t.tableName, conversationId, undefined);
-  expect(messages.map((m) => [m.seq, m.from.type, m.from.id])).toEqual([[1, 'visitor', expect.any(String)], [2, 'agent', 'amy']]);
+  expect(messages.map((m) => [m.seq, m.from.type, m.from.id])).toEqual([
+    [1, 'visitor', expect.any(String)],
+    [2, 'agent', 'amy'],
+  ]);
 });
 
 test.each([
-  ['another workspace\'s conversation', 'send-message', async () => ({ action: 'sendMessage', conversationId: await conversation('globex'), body: 'x' }), 'not_found'],
+  ["another workspace's conversation", 'send-message', async () => ({ action: 'sendMessage', conversationId: await conversation('globex'), body: 'x' }), 'not_found'],
   ['a body over 10000 characters', 'send-message', async () => ({ action: 'sendMessage', conversationId: await conversation(), body: 'x'.repeat(10001) }), 'payload_too_large'],
   ['a missing conversationId', 'mark-read', async () => ({ action: 'markRead' }), 'validation_error'],
   ['an unknown field', 'mark-read', async () => ({ action: 'markRead', conversationId: 'conv_1', x: 1 }), 'validation_error'],

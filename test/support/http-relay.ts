@@ -13,13 +13,10 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** Pass a request (whose body was already read) on to the real server behind a fault proxy. */
 export function forward(req: IncomingMessage, res: ServerResponse, target: URL, body: Buffer): void {
-  const up = request(
-    { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
-    (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    },
-  );
+  const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (r) => {
+    res.writeHead(r.statusCode ?? 502, r.headers);
+    r.pipe(res);
+  });
   up.on('error', () => {
     if (!res.headersSent) res.writeHead(502);
     res.end();

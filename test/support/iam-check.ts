@@ -45,8 +45,7 @@ const QUEUE_POLL_ACTIONS = ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility',
  * record to it with the function's role; the handler never calls SQS for it.
  */
 const ON_FAILURE_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
-const isStreamOnFailure = (s: Statement) =>
-  [s.Action].flat().every((a) => ON_FAILURE_ACTIONS.includes(a)) && JSON.stringify(s.Resource).includes('FanoutDlq');
+const isStreamOnFailure = (s: Statement) => [s.Action].flat().every((a) => ON_FAILURE_ACTIONS.includes(a)) && JSON.stringify(s.Resource).includes('FanoutDlq');
 
 type Json = any;
 interface Statement {
@@ -195,7 +194,10 @@ function synthesize(queues?: readonly WorkQueue[]): Synthesized {
 
 /** IAM wildcard match: `*` any run of characters, `?` one character, case-sensitive. */
 export function like(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`, 's').test(value);
 }
 
@@ -327,7 +329,9 @@ export async function checkCalls(calls: readonly RecordedCall[], opts: { unused:
       });
       if (allowed) continue;
       if (req.resource.includes(':configuration-set/')) {
-        denied.add(`${c.function} called ${describe(c)} with configuration set ${c.configurationSet}, which its policy does not allow: add the set's ARN to the 'ses:send' statement in lib/constructs/grants.ts.`);
+        denied.add(
+          `${c.function} called ${describe(c)} with configuration set ${c.configurationSet}, which its policy does not allow: add the set's ARN to the 'ses:send' statement in lib/constructs/grants.ts.`,
+        );
         continue;
       }
       denied.add(
@@ -358,7 +362,12 @@ export async function checkCalls(calls: readonly RecordedCall[], opts: { unused:
         })
     : [];
 
-  const sorted = (o: Record<string, Set<string>>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v].sort()]));
+  const sorted = (o: Record<string, Set<string>>) =>
+    Object.fromEntries(
+      Object.entries(o)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, [...v].sort()]),
+    );
   return {
     callsChecked: calls.length,
     functionsSeen: Object.keys(inventory).sort(),

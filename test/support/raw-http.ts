@@ -7,12 +7,7 @@ import { jsonOf, type Reply } from './offline.js';
 
 export type RawReply = Omit<Reply, 'headers'>;
 
-export function rawRequest(
-  baseUrl: string,
-  method: string,
-  path: string,
-  opts: { token?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
-): Promise<RawReply> {
+export function rawRequest(baseUrl: string, method: string, path: string, opts: { token?: string; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<RawReply> {
   const base = new URL(baseUrl);
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;

@@ -35,11 +35,7 @@ export class Scenario {
   }
 
   /** `n` agents of one new workspace with these settings, each with `sockets` sockets and maybe a phone. */
-  async team(
-    n: number,
-    settings: Partial<Settings>,
-    opts: { sockets?: number; platform?: Platform; workspaceId?: string; name?: string; email?: (i: number) => string } = {},
-  ): Promise<Agent[]> {
+  async team(n: number, settings: Partial<Settings>, opts: { sockets?: number; platform?: Platform; workspaceId?: string; name?: string; email?: (i: number) => string } = {}): Promise<Agent[]> {
     const workspaceId = opts.workspaceId ?? uid('ws');
     const agents: Agent[] = [];
     for (let i = 0; i < n; i++) {
@@ -154,8 +150,6 @@ export function tally(scenario: string, due: number[], notDue: number[] = []): T
     duplicated: due.reduce((a, n) => a + Math.max(0, n - 1), 0),
     unexpected: notDue.reduce((a, b) => a + b, 0),
   };
-  console.log(
-    `${scenario}: expected ${t.expected}, delivered ${t.delivered}; lost ${t.lost}, duplicated ${t.duplicated}${notDue.length ? `, unexpected ${t.unexpected}` : ''}`,
-  );
+  console.log(`${scenario}: expected ${t.expected}, delivered ${t.delivered}; lost ${t.lost}, duplicated ${t.duplicated}${notDue.length ? `, unexpected ${t.unexpected}` : ''}`);
   return t;
 }

@@ -74,8 +74,7 @@ describe('one-minute windows (SPEC §10.2)', () => {
 });
 
 describe('the local client address (SPEC §9)', () => {
-  const req = (remoteAddress: string, xff?: string) =>
-    ({ socket: { remoteAddress }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as unknown as IncomingMessage;
+  const req = (remoteAddress: string, xff?: string) => ({ socket: { remoteAddress }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as unknown as IncomingMessage;
 
   test('from loopback, the first x-forwarded-for entry is the client', () => {
     expect(sourceIpOf(req('127.0.0.1', '203.0.113.9, 10.0.0.1'))).toBe('203.0.113.9');

@@ -85,7 +85,16 @@ describe('planSends with attention: frames notify, pushes held, reasons recorded
   };
   const candidates = Object.keys(settings).map((agentId) => ({ agentId, settings: settings[agentId]!, ...presence[agentId] }));
   const recipients = planRecipients({ fromType: 'visitor', fromId: 'v' }, null, candidates);
-  const plan = planSends(recipients, (id) => targets[id], NOW / 1000, (id) => attentionOf(candidates.find((c) => c.agentId === id)!, NOW));
+  const plan = planSends(
+    recipients,
+    (id) => targets[id],
+    NOW / 1000,
+    (id) =>
+      attentionOf(
+        candidates.find((c) => c.agentId === id)!,
+        NOW,
+      ),
+  );
 
   test('a quiet agent gets the frame with notify false and no push; an active one the frame (notify true) and no push', () => {
     expect(plan.sends).toEqual([
@@ -111,7 +120,7 @@ describe('planSends with attention: frames notify, pushes held, reasons recorded
     expect(plan.due).toEqual(['free']);
   });
 
-  test('a big message\'s work items (JSON on the queue) keep each send\'s notify and preview', () => {
+  test("a big message's work items (JSON on the queue) keep each send's notify and preview", () => {
     const m = { workspaceId: 'w', conversationId: 'c', messageId: 'm', seq: 1, fromType: 'visitor' as const, fromId: 'v', body: 'b', createdAt: 't' };
     const items = JSON.parse(JSON.stringify(workItems(m, null, plan.sends, plan.due)));
     expect(items.flatMap((it: { sends: unknown[] }) => it.sends)).toEqual(expect.arrayContaining(plan.sends));

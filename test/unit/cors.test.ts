@@ -17,16 +17,16 @@ afterAll(() => {
 
 test('exactly the visitor routes of SPEC §10.1 answer any origin; every other route (and a new one without `cors`) the console only', () => {
   const anyOrigin = HTTP_ROUTES.filter((r) => r.method !== 'OPTIONS' && policyOf(r) === 'any-origin').map((r) => `${r.method} ${r.path}`);
-  expect(anyOrigin.sort()).toEqual([
-    'GET /v1/conversations/{id}/messages',
-    'POST /v1/conversations/{id}/messages',
-    'POST /v1/workspaces/{workspaceId}/conversations',
-  ]);
+  expect(anyOrigin.sort()).toEqual(['GET /v1/conversations/{id}/messages', 'POST /v1/conversations/{id}/messages', 'POST /v1/workspaces/{workspaceId}/conversations']);
   expect(policyOf({ method: 'GET', path: '/v1/new', handler: 'x', grants: [] })).toBe('console');
 });
 
 test('a path finds its routes, one per method, literal segments before parameters', () => {
-  expect(routesAt('/v1/conversations/c1/messages').map((r) => r.method).sort()).toEqual(['GET', 'POST']);
+  expect(
+    routesAt('/v1/conversations/c1/messages')
+      .map((r) => r.method)
+      .sort(),
+  ).toEqual(['GET', 'POST']);
   expect(routesAt('/v1/me').map((r) => r.handler)).toEqual(['http/get-me']);
   expect(routesAt('/v1/conversations/c1').map((r) => r.handler)).toEqual(['http/get-conversation']);
   expect(routesAt('/v1/conversations/c1/nothing')).toEqual([]);
@@ -51,7 +51,7 @@ test('preflights: allowed methods of the path for that origin; nothing for a for
   expect(preflightHeaders('/v1/nowhere', CONSOLE, 'GET')).toBeUndefined();
 });
 
-test('an answer keeps its own headers and gains the route\'s CORS headers, found by route key or by method and path', () => {
+test("an answer keeps its own headers and gains the route's CORS headers, found by route key or by method and path", () => {
   const answer = { statusCode: 429, headers: { 'retry-after': '7' } };
   const byKey = { ...httpEvent({ method: 'POST', path: '/v1/workspaces/w1/conversations' }), routeKey: 'POST /v1/workspaces/{workspaceId}/conversations' };
   byKey.headers.origin = 'https://shop.example';

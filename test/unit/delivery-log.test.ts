@@ -35,7 +35,7 @@ test('pending: settings and missing targets suppress with their detail; email is
   });
 });
 
-test('send outcomes in the log\'s words', () => {
+test("send outcomes in the log's words", () => {
   expect(deliveryOf('desktop', 'c1', { outcome: 'sent' })).toEqual({ channel: 'desktop', target: 'c1', outcome: 'sent' });
   expect(deliveryOf('desktop', 'c1', { outcome: 'gone' })).toEqual({ channel: 'desktop', target: 'c1', outcome: 'failed', detail: 'connection_gone' });
   expect(deliveryOf('mobile', 'd1', { outcome: 'disabled', detail: 'endpoint_deleted' })).toEqual({ channel: 'mobile', target: 'd1', outcome: 'failed', detail: 'endpoint_deleted' });
@@ -45,7 +45,10 @@ test('send outcomes in the log\'s words', () => {
 
 test('merge: a retry that sent wins over the failure it retried; an earlier target keeps its place and drops no_connection', () => {
   const merged = mergeDeliveries(
-    [{ channel: 'desktop', outcome: 'suppressed', detail: 'no_connection' }, { channel: 'email', outcome: 'due' }],
+    [
+      { channel: 'desktop', outcome: 'suppressed', detail: 'no_connection' },
+      { channel: 'email', outcome: 'due' },
+    ],
     [
       { channel: 'mobile', target: 'd1', outcome: 'failed', detail: 'provider_error' },
       { channel: 'desktop', target: 'gone1', outcome: 'failed', detail: 'connection_gone' },
@@ -59,7 +62,7 @@ test('merge: a retry that sent wins over the failure it retried; an earlier targ
   ]);
 });
 
-test('an entry\'s id is the same for the same message: a redelivery rewrites, never adds', () => {
+test("an entry's id is the same for the same message: a redelivery rewrites, never adds", () => {
   const m = { workspaceId: 'w', conversationId: 'c', messageId: 'm1', createdAt: '2026-01-01T00:00:00.000Z' };
   const p = pendingEntry(agent('a'), 'a', live, NOW_S);
   expect(messageEntry(m, p, []).id).toBe(messageEntry(m, p, [{ channel: 'desktop', target: 'c1', outcome: 'sent' }]).id);

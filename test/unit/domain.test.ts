@@ -8,7 +8,17 @@ const s = (over: Partial<NotificationSettings> = {}): NotificationSettings => ({
 
 describe('settings (SPEC §2)', () => {
   test('a new agent gets the SPEC defaults', () => {
-    expect(DEFAULT_SETTINGS).toEqual({ desktop: true, mobile: true, email: false, emailUnreadReminder: false, scope: 'assigned', unassigned: true, pushPreview: 'full', quietHours: null, mobileOnlyWhenAway: false });
+    expect(DEFAULT_SETTINGS).toEqual({
+      desktop: true,
+      mobile: true,
+      email: false,
+      emailUnreadReminder: false,
+      scope: 'assigned',
+      unassigned: true,
+      pushPreview: 'full',
+      quietHours: null,
+      mobileOnlyWhenAway: false,
+    });
   });
   test('email needs both toggles', () => {
     expect(wantsEmail(s({ email: true, emailUnreadReminder: false }))).toBe(false);

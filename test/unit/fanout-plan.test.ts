@@ -6,7 +6,11 @@ import type { VisitorMessage } from '../../lambdas/domain/visitor-message.js';
 const s = (over: Partial<NotificationSettings> = {}): NotificationSettings => ({ ...defaultSettings(), ...over });
 const visitor: Pick<VisitorMessage, 'fromType' | 'fromId'> = { fromType: 'visitor', fromId: 'vis1' };
 const plan = (assignee: string | null, candidates: Array<[string, Partial<NotificationSettings>]>, from = visitor) =>
-  planFanout(from, assignee, candidates.map(([agentId, over]) => ({ agentId, settings: s(over) })));
+  planFanout(
+    from,
+    assignee,
+    candidates.map(([agentId, over]) => ({ agentId, settings: s(over) })),
+  );
 
 describe('recipients (SPEC §2)', () => {
   test('assigned to Z: Z and every scope-all agent; a scope-assigned agent with unassigned on is not one', () => {
@@ -28,7 +32,12 @@ describe('recipients (SPEC §2)', () => {
   });
 
   test('an agent listed twice (assignee and scope-all) is notified once', () => {
-    expect(plan('Z', [['Z', { scope: 'all' }], ['Z', { scope: 'all' }]]).map((d) => d.agentId)).toEqual(['Z']);
+    expect(
+      plan('Z', [
+        ['Z', { scope: 'all' }],
+        ['Z', { scope: 'all' }],
+      ]).map((d) => d.agentId),
+    ).toEqual(['Z']);
   });
 });
 
@@ -54,12 +63,27 @@ describe('channels (SPEC §1–2)', () => {
 });
 
 test("an agent's own message notifies nobody, not even other agents", () => {
-  expect(plan('Z', [['Z', {}], ['X', { scope: 'all' }]], { fromType: 'agent', fromId: 'Z' })).toEqual([]);
+  expect(
+    plan(
+      'Z',
+      [
+        ['Z', {}],
+        ['X', { scope: 'all' }],
+      ],
+      { fromType: 'agent', fromId: 'Z' },
+    ),
+  ).toEqual([]);
 });
 
 describe('planSends and work buckets (issue 12)', () => {
   const targets = {
-    A: { connections: [{ connectionId: 'c1', until: 2000 }, { connectionId: 'c0', until: 999 }], devices: [{ deviceId: 'd1', platform: 'GCM' as const, endpointArn: 'arn:e1' }] },
+    A: {
+      connections: [
+        { connectionId: 'c1', until: 2000 },
+        { connectionId: 'c0', until: 999 },
+      ],
+      devices: [{ deviceId: 'd1', platform: 'GCM' as const, endpointArn: 'arn:e1' }],
+    },
     B: { connections: [{ connectionId: 'c2', until: 5000 }], devices: [] },
   };
   const plan = planSends(

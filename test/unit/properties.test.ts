@@ -95,7 +95,17 @@ describe('the conversation-list filters', () => {
   test('a list item is unread for the caller exactly when a visitor message is newer than their read position; the shared status follows its own position', () => {
     fc.assert(
       fc.property(seq, seq, seq, fc.option(fc.constantFrom('a', 'b'), { nil: null }), (lastVisitorSeq, readSeq, statusReadSeq, assigneeId) => {
-        const c = { conversationId: 'c', workspaceId: 'w', visitor: {}, visitorId: 'v', assigneeId, lastSeq: lastVisitorSeq, lastVisitorSeq, statusReadSeq, lastMessage: null } as unknown as Conversation;
+        const c = {
+          conversationId: 'c',
+          workspaceId: 'w',
+          visitor: {},
+          visitorId: 'v',
+          assigneeId,
+          lastSeq: lastVisitorSeq,
+          lastVisitorSeq,
+          statusReadSeq,
+          lastMessage: null,
+        } as unknown as Conversation;
         const item = listItem(c, readSeq);
         expect(item.unread).toBe(lastVisitorSeq > readSeq);
         expect(item.unread).toBe(isUnread(lastVisitorSeq, readSeq));
@@ -121,7 +131,12 @@ describe('the settings parser', () => {
   const time = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
   const quietHours = fc.option(
     fc.record(
-      { start: time, end: time, timeZone: fc.constantFrom('UTC', 'Europe/Paris', 'America/New_York', 'Asia/Kolkata'), days: fc.uniqueArray(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 7 }) },
+      {
+        start: time,
+        end: time,
+        timeZone: fc.constantFrom('UTC', 'Europe/Paris', 'America/New_York', 'Asia/Kolkata'),
+        days: fc.uniqueArray(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 7 }),
+      },
       { requiredKeys: ['start', 'end', 'timeZone'] },
     ),
     { nil: null },
@@ -158,23 +173,36 @@ describe('the settings parser', () => {
   test('an unknown field, a missing required one, or a wrong type is refused', () => {
     const required = ['desktop', 'mobile', 'email', 'emailUnreadReminder', 'scope', 'unassigned'];
     fc.assert(
-      fc.property(settings, fc.string({ minLength: 1, maxLength: 12 }), fc.constantFrom(...required), fc.oneof(fc.integer(), fc.constant('yes'), fc.constant(null), fc.constant([])), (put, extra, field, wrong) => {
-        if (!(extra in DEFAULT_SETTINGS) && extra !== '__proto__') expect(settingsSchema.safeParse({ ...put, [extra]: true }).success).toBe(false);
-        const { [field]: _dropped, ...missing } = put as Record<string, unknown>;
-        expect(settingsSchema.safeParse(missing).success).toBe(false);
-        expect(settingsSchema.safeParse({ ...put, [field]: wrong }).success).toBe(false);
-      }),
+      fc.property(
+        settings,
+        fc.string({ minLength: 1, maxLength: 12 }),
+        fc.constantFrom(...required),
+        fc.oneof(fc.integer(), fc.constant('yes'), fc.constant(null), fc.constant([])),
+        (put, extra, field, wrong) => {
+          if (!(extra in DEFAULT_SETTINGS) && extra !== '__proto__') expect(settingsSchema.safeParse({ ...put, [extra]: true }).success).toBe(false);
+          const { [field]: _dropped, ...missing } = put as Record<string, unknown>;
+          expect(settingsSchema.safeParse(missing).success).toBe(false);
+          expect(settingsSchema.safeParse({ ...put, [field]: wrong }).success).toBe(false);
+        },
+      ),
     );
   });
 
   test('quiet hours: a time outside 00:00–23:59 or an unknown time zone is refused', () => {
     fc.assert(
-      fc.property(settings, fc.oneof(fc.constantFrom('24:00', '7:00', '12:60', '', 'noon'), fc.string({ maxLength: 6 }).filter((s) => !/^([01]\d|2[0-3]):[0-5]\d$/.test(s))), (put, bad) => {
-        const base = { ...put, quietHours: { start: '22:00', end: '07:00', timeZone: 'UTC' } };
-        expect(settingsSchema.safeParse(base).success).toBe(true);
-        expect(settingsSchema.safeParse({ ...base, quietHours: { ...base.quietHours, start: bad } }).success).toBe(false);
-        expect(settingsSchema.safeParse({ ...base, quietHours: { ...base.quietHours, timeZone: 'Mars/Olympus' } }).success).toBe(false);
-      }),
+      fc.property(
+        settings,
+        fc.oneof(
+          fc.constantFrom('24:00', '7:00', '12:60', '', 'noon'),
+          fc.string({ maxLength: 6 }).filter((s) => !/^([01]\d|2[0-3]):[0-5]\d$/.test(s)),
+        ),
+        (put, bad) => {
+          const base = { ...put, quietHours: { start: '22:00', end: '07:00', timeZone: 'UTC' } };
+          expect(settingsSchema.safeParse(base).success).toBe(true);
+          expect(settingsSchema.safeParse({ ...base, quietHours: { ...base.quietHours, start: bad } }).success).toBe(false);
+          expect(settingsSchema.safeParse({ ...base, quietHours: { ...base.quietHours, timeZone: 'Mars/Olympus' } }).success).toBe(false);
+        },
+      ),
     );
   });
 });

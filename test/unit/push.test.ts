@@ -97,8 +97,7 @@ describe('platform payloads', () => {
 });
 
 /** The platform member exactly as it goes to APNs/FCM: its UTF-8 bytes. */
-const memberBytes = (platform: Platform, m: VisitorMessage) =>
-  Buffer.byteLength(JSON.parse(snsPushMessage(platform, m))[platform] as string, 'utf8');
+const memberBytes = (platform: Platform, m: VisitorMessage) => Buffer.byteLength(JSON.parse(snsPushMessage(platform, m))[platform] as string, 'utf8');
 const textOf = (platform: Platform, m: VisitorMessage) => {
   const p = JSON.parse(JSON.parse(snsPushMessage(platform, m))[platform] as string);
   return platform === 'GCM' ? p.fcmV1Message.message.notification : p.aps.alert;

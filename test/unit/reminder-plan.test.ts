@@ -1,12 +1,4 @@
-import {
-  mayClaimMore,
-  nextSendSlot,
-  OWED_MAX_AGE_MS,
-  owedOnAssignment,
-  perWorkerSendRate,
-  planReminder,
-  type ObligationState,
-} from '../../lambdas/domain/reminder-plan.js';
+import { mayClaimMore, nextSendSlot, OWED_MAX_AGE_MS, owedOnAssignment, perWorkerSendRate, planReminder, type ObligationState } from '../../lambdas/domain/reminder-plan.js';
 import { dueShard, duePartitions, DUE_SHARDS, k } from '../../lambdas/store/keys.js';
 import { defaultSettings, type NotificationSettings } from '../../lambdas/domain/settings.js';
 

@@ -36,10 +36,7 @@ export const handler = httpHandler({ auth: 'none', body, idParams: ['workspaceId
   const workspaceId = id.parse(params.workspaceId);
   const db = dynamo();
   const { tableName, rateLimits } = config();
-  const refusal = await admitNewConversation(
-    { db, tableName, rateLimits },
-    { workspaceId, origin: originOf(event), clientAddress: clientAddressOf(event) },
-  );
+  const refusal = await admitNewConversation({ db, tableName, rateLimits }, { workspaceId, origin: originOf(event), clientAddress: clientAddressOf(event) });
   if (refusal) {
     logger.info('conversation refused', { workspaceId, reason: refusal.kind, ...(refusal.kind === 'rate_limited' ? { limit: refusal.scope } : {}) });
     throw refusalError(refusal);

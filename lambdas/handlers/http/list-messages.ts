@@ -17,10 +17,7 @@ export const handler = httpHandler({ auth: 'agentOrVisitor', query, idParams: ['
   const { tableName, rateLimits } = config();
   const conv = await conversationFor(db, tableName, caller, params.id!);
   if (caller.kind === 'visitor') {
-    const refusal = await admitVisitor(
-      { db, tableName, rateLimits },
-      { workspaceId: conv.workspaceId, conversationId: conv.conversationId, origin: originOf(event), countsMessage: false },
-    );
+    const refusal = await admitVisitor({ db, tableName, rateLimits }, { workspaceId: conv.workspaceId, conversationId: conv.conversationId, origin: originOf(event), countsMessage: false });
     if (refusal) throw refusalError(refusal);
   }
   return { status: 200, body: await listMessages(db, tableName, conv.conversationId, query.cursor, query.limit) };

@@ -26,10 +26,7 @@ export const handler = httpHandler({ auth: 'agentOrVisitor', body, idParams: ['i
     // A retry of a stored message stores nothing, so it is not counted: it still gets its 200.
     const retry = m.clientMessageId ? await findDuplicate(db, tableName, conv.conversationId, m) : undefined;
     // After the token check, so a stranger cannot spend a conversation's budget.
-    const refusal = await admitVisitor(
-      { db, tableName, rateLimits },
-      { workspaceId: conv.workspaceId, conversationId: conv.conversationId, origin: originOf(event), countsMessage: !retry },
-    );
+    const refusal = await admitVisitor({ db, tableName, rateLimits }, { workspaceId: conv.workspaceId, conversationId: conv.conversationId, origin: originOf(event), countsMessage: !retry });
     if (refusal) {
       logger.info('message refused', { conversationId: conv.conversationId, reason: refusal.kind });
       throw refusalError(refusal);

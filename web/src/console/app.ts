@@ -4,7 +4,21 @@
  */
 import { apiClient, allPages, ApiError, errorText, type ApiClient } from '../shared/api.js';
 import { byId, clientMessageId, h } from '../shared/dom.js';
-import type { ChatMessageExtras, ConversationItem, ConversationReadFrame, ConversationUpdatedFrame, Device, Filter, Me, Message, Platform, RuntimeConfig, Settings, ChatMessageFrame, Teammate } from '../shared/types.js';
+import type {
+  ChatMessageExtras,
+  ConversationItem,
+  ConversationReadFrame,
+  ConversationUpdatedFrame,
+  Device,
+  Filter,
+  Me,
+  Message,
+  Platform,
+  RuntimeConfig,
+  Settings,
+  ChatMessageFrame,
+  Teammate,
+} from '../shared/types.js';
 import { FILTERS } from '../shared/types.js';
 import { LiveSocket, type LiveStatus } from './live.js';
 import { applyFrame, applyItem, applyRead, applyUpdated, fitsFilter, isChatMessageFrame, updatedItem, visitorName } from './conversation-list.js';
@@ -119,7 +133,12 @@ export class ConsoleApp {
   recoverSession(): Promise<void> {
     this.recovering ??= (async () => {
       const t = this.token();
-      const ok = t ? await fetch(`${this.cfg.apiUrl}/v1/me`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status !== 401, () => true) : false;
+      const ok = t
+        ? await fetch(`${this.cfg.apiUrl}/v1/me`, { headers: { authorization: `Bearer ${t}` } }).then(
+            (r) => r.status !== 401,
+            () => true,
+          )
+        : false;
       if (ok) return;
       const fresh = await this.renewed();
       if (!fresh) {
@@ -247,7 +266,12 @@ export class ConsoleApp {
   private renderConversations(): void {
     const main = byId('main');
     main.replaceChildren(
-      h('div', { class: 'panes' }, h('section', { id: 'list-pane', class: 'list-pane', 'aria-labelledby': 'list-title' }), h('section', { id: 'thread-pane', class: 'thread-pane', 'aria-label': 'Conversation' })),
+      h(
+        'div',
+        { class: 'panes' },
+        h('section', { id: 'list-pane', class: 'list-pane', 'aria-labelledby': 'list-title' }),
+        h('section', { id: 'thread-pane', class: 'thread-pane', 'aria-label': 'Conversation' }),
+      ),
     );
     renderThread(this);
   }

@@ -5,10 +5,7 @@
  * also closes it when the agent's token expires (SPEC §10.4): the reconnect asks for the URL again,
  * which carries a fresh token.
  */
-export type LiveStatus =
-  | { state: 'connecting' }
-  | { state: 'online' }
-  | { state: 'offline'; retryInMs: number; reason?: 'too_many_connections' };
+export type LiveStatus = { state: 'connecting' } | { state: 'online' } | { state: 'offline'; retryInMs: number; reason?: 'too_many_connections' };
 
 export interface LiveOptions {
   /** The URL to dial, token included (a fresh token may be fetched first); undefined when there is no valid token any more. */

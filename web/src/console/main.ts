@@ -38,10 +38,12 @@ async function start(cfg: RuntimeConfig, notice?: string): Promise<void> {
     const t = savedToken();
     return t && !isExpired(t) ? t : undefined;
   };
-  const me = await apiClient(cfg.apiUrl, current).get<Me>('/v1/me').catch((e: unknown) => {
-    forgetToken();
-    throw e;
-  });
+  const me = await apiClient(cfg.apiUrl, current)
+    .get<Me>('/v1/me')
+    .catch((e: unknown) => {
+      forgetToken();
+      throw e;
+    });
   // Offline, a fresh token is had the way sign-in had it (SPEC §10.4: the console reconnects with
   // one when its connection closes at expiry). Deployed, the refresh grant gives one while the
   // refresh token lasts; after that the identity provider's sign-in is needed.

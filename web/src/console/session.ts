@@ -48,9 +48,7 @@ export function jwtPayload(token: string): Record<string, unknown> | undefined {
   if (!part) return undefined;
   try {
     const b64 = part.replace(/-/g, '+').replace(/_/g, '/');
-    const json = decodeURIComponent(
-      Array.from(atob(b64), (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join(''),
-    );
+    const json = decodeURIComponent(Array.from(atob(b64), (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join(''));
     const v: unknown = JSON.parse(json);
     return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
   } catch {

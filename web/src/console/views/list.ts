@@ -22,19 +22,30 @@ export function renderList(app: ConsoleApp): void {
     h(
       'div',
       { class: 'filters', role: 'group', 'aria-label': 'Show conversations' },
-      FILTERS.map((f) =>
-        h('button', { type: 'button', 'data-filter': f, 'aria-pressed': String(app.filter === f), onclick: () => void app.setFilter(f) }, FILTER_LABELS[f]),
-      ),
+      FILTERS.map((f) => h('button', { type: 'button', 'data-filter': f, 'aria-pressed': String(app.filter === f), onclick: () => void app.setFilter(f) }, FILTER_LABELS[f])),
     ),
   );
   const { loading, error } = app.listState;
-  if (error) pane.append(h('p', { class: 'error', role: 'alert' }, `The list could not be loaded: ${error}`, ' ', h('button', { type: 'button', class: 'link', onclick: () => void app.loadList() }, 'Try again')));
+  if (error)
+    pane.append(
+      h('p', { class: 'error', role: 'alert' }, `The list could not be loaded: ${error}`, ' ', h('button', { type: 'button', class: 'link', onclick: () => void app.loadList() }, 'Try again')),
+    );
   if (loading && app.items.length === 0) pane.append(h('p', { class: 'muted' }, 'Loading conversations…'));
   else if (!error && app.items.length === 0) pane.append(h('p', { class: 'muted empty' }, emptyText(app.filter)));
-  pane.append(h('ul', { class: 'conversations', 'aria-label': `${FILTER_LABELS[app.filter]} conversations` }, app.items.map((i) => row(app, i, i.conversationId === openId))));
+  pane.append(
+    h(
+      'ul',
+      { class: 'conversations', 'aria-label': `${FILTER_LABELS[app.filter]} conversations` },
+      app.items.map((i) => row(app, i, i.conversationId === openId)),
+    ),
+  );
   // SPEC §13: every conversation is reachable, page after page, under every filter.
   if (app.nextCursor && !loading) {
-    const more = h('button', { type: 'button', id: 'load-more', class: 'secondary load-more', disabled: app.loadingMore, onclick: () => void app.loadMore() }, app.loadingMore ? 'Loading…' : 'Load more conversations');
+    const more = h(
+      'button',
+      { type: 'button', id: 'load-more', class: 'secondary load-more', disabled: app.loadingMore, onclick: () => void app.loadMore() },
+      app.loadingMore ? 'Loading…' : 'Load more conversations',
+    );
     pane.append(h('p', { class: 'load-more-row' }, more));
     // Scrolling to the end loads the next page too.
     if (!app.loadingMore && 'IntersectionObserver' in window) {
@@ -96,7 +107,7 @@ function row(app: ConsoleApp, i: ConversationItem, open: boolean): HTMLLIElement
         { class: 'conv-top' },
         h('span', { class: 'conv-name' }, name),
         i.unread ? h('span', { class: 'badge unread-badge', title: 'You have not read the newest visitor message' }, 'New for you') : null,
-        h('span', { class: `status status-${i.status}`, title: 'The team status: the same for every agent (the assignee\'s read, or the last read while unassigned)' }, team),
+        h('span', { class: `status status-${i.status}`, title: "The team status: the same for every agent (the assignee's read, or the last read while unassigned)" }, team),
       ),
       h('span', { class: 'conv-preview' }, last ? `${who}${last.body}` : 'No messages yet'),
       h('span', { class: 'conv-meta' }, assignee, last ? ` · ${timeLabel(last.createdAt)}` : ''),

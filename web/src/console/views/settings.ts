@@ -64,7 +64,12 @@ export const SETTINGS_SECTIONS: SettingsSection[] = [
         {},
         h('legend', {}, 'Mobile'),
         checkbox('mobile', 'Mobile notifications', s.mobile, 'A push notification on your registered phones, whether or not you are online. Long messages are cut to 500 characters.'),
-        checkbox('mobileOnlyWhenAway', 'Mobile only when away', s.mobileOnlyWhenAway ?? false, 'No phone push while you are using a console tab (in the last 2 minutes): the desktop already tells you.'),
+        checkbox(
+          'mobileOnlyWhenAway',
+          'Mobile only when away',
+          s.mobileOnlyWhenAway ?? false,
+          'No phone push while you are using a console tab (in the last 2 minutes): the desktop already tells you.',
+        ),
       ),
   },
   {
@@ -103,7 +108,12 @@ export const SETTINGS_SECTIONS: SettingsSection[] = [
         'fieldset',
         {},
         h('legend', {}, 'Quiet hours'),
-        checkbox('quiet', 'Quiet hours', q !== null, 'Every day (or on the days chosen) in this time window: no phone push, no sound, no browser notification, reminder emails wait. A window whose end is before its start runs past midnight. The console still shows new messages.'),
+        checkbox(
+          'quiet',
+          'Quiet hours',
+          q !== null,
+          'Every day (or on the days chosen) in this time window: no phone push, no sound, no browser notification, reminder emails wait. A window whose end is before its start runs past midnight. The console still shows new messages.',
+        ),
         h(
           'div',
           { class: 'quiet-fields' },
@@ -113,7 +123,11 @@ export const SETTINGS_SECTIONS: SettingsSection[] = [
             'div',
             { class: 'field grow' },
             h('label', { for: 'quiet-zone' }, 'Time zone'),
-            h('select', { id: 'quiet-zone' }, zones.map((z) => h('option', { value: z, selected: z === (q?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone) }, z))),
+            h(
+              'select',
+              { id: 'quiet-zone' },
+              zones.map((z) => h('option', { value: z, selected: z === (q?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone) }, z)),
+            ),
           ),
         ),
         h(
@@ -131,7 +145,7 @@ export const SETTINGS_SECTIONS: SettingsSection[] = [
         'fieldset',
         {},
         h('legend', {}, 'Preview on lock screens and notifications'),
-        radio('pushPreview', 'full', 'Name and message', p === 'full', 'The visitor\'s name and the start of the message.'),
+        radio('pushPreview', 'full', 'Name and message', p === 'full', "The visitor's name and the start of the message."),
         radio('pushPreview', 'name', 'Name only', p === 'name', 'The visitor\'s name and "New message".'),
         radio('pushPreview', 'none', 'Nothing', p === 'none', '"New message" only: neither the name nor the text leaves the server.'),
       );
@@ -185,7 +199,12 @@ export function renderSettings(app: ConsoleApp, main: HTMLElement): void {
   const s = app.me.settings;
   const status = h('p', { id: 'settings-status', class: 'status-line', role: 'status' });
   const save = h('button', { type: 'submit' }, 'Save');
-  const form = h('form', { id: 'settings-form', class: 'settings', 'aria-labelledby': 'settings-title' }, SETTINGS_SECTIONS.map((x) => x.render(app, s)), h('div', { class: 'form-row' }, save, status));
+  const form = h(
+    'form',
+    { id: 'settings-form', class: 'settings', 'aria-labelledby': 'settings-title' },
+    SETTINGS_SECTIONS.map((x) => x.render(app, s)),
+    h('div', { class: 'form-row' }, save, status),
+  );
   const sync = () => {
     const next = readForm(form, app.me.settings);
     const all = form.querySelector<HTMLInputElement>('#scope-all')!.checked;
@@ -244,7 +263,11 @@ function devicesSection(app: ConsoleApp): HTMLElement {
   const section = h('section', { class: 'devices', 'aria-labelledby': 'devices-title' });
   const draw = (message?: string) => {
     const status = h('p', { id: 'device-status', class: 'status-line', role: 'status' }, message ?? '');
-    const platform = h('select', { id: 'device-platform', name: 'platform' }, PLATFORMS.map((p) => h('option', { value: p }, p)));
+    const platform = h(
+      'select',
+      { id: 'device-platform', name: 'platform' },
+      PLATFORMS.map((p) => h('option', { value: p }, p)),
+    );
     const token = h('input', { id: 'device-token', name: 'token', type: 'text', required: true, autocomplete: 'off', spellcheck: 'false' });
     const form = h(
       'form',
@@ -276,7 +299,11 @@ function devicesSection(app: ConsoleApp): HTMLElement {
                 h(
                   'li',
                   { 'data-device-id': d.deviceId },
-                  h('span', {}, `${d.platform} · registered ${new Date(d.registeredAt).toLocaleString()}${d.enabled ? '' : ' · disabled (the platform refused it; it works again when the app registers)'}`),
+                  h(
+                    'span',
+                    {},
+                    `${d.platform} · registered ${new Date(d.registeredAt).toLocaleString()}${d.enabled ? '' : ' · disabled (the platform refused it; it works again when the app registers)'}`,
+                  ),
                   h(
                     'button',
                     {

@@ -12,11 +12,7 @@ export interface LocalSignIn {
   email: string;
 }
 
-export function renderSignIn(
-  root: HTMLElement,
-  auth: AuthConfig,
-  opts: { notice?: string; onLocal: (v: LocalSignIn) => Promise<void>; onOidc: () => Promise<void> },
-): void {
+export function renderSignIn(root: HTMLElement, auth: AuthConfig, opts: { notice?: string; onLocal: (v: LocalSignIn) => Promise<void>; onOidc: () => Promise<void> }): void {
   const error = h('p', { id: 'sign-in-error', class: 'error', role: 'alert' });
   const notice = opts.notice ? h('p', { class: 'notice', role: 'status' }, opts.notice) : null;
   const fail = (e: unknown) => (error.textContent = e instanceof Error ? e.message : String(e));
@@ -47,16 +43,14 @@ export function renderSignIn(
       localStorage.setItem(LAST, JSON.stringify(v));
       submit.disabled = true;
       error.textContent = '';
-      opts.onLocal(v).catch(fail).finally(() => (submit.disabled = false));
+      opts
+        .onLocal(v)
+        .catch(fail)
+        .finally(() => (submit.disabled = false));
     });
     body = h('div', {}, h('p', { class: 'muted' }, 'Local mode: the offline stack issues a token for any agent you name.'), form);
   } else {
-    body = h(
-      'div',
-      {},
-      h('p', {}, 'Sign in with your company account to see your conversations.'),
-      h('button', { type: 'button', onclick: () => void opts.onOidc().catch(fail) }, 'Sign in'),
-    );
+    body = h('div', {}, h('p', {}, 'Sign in with your company account to see your conversations.'), h('button', { type: 'button', onclick: () => void opts.onOidc().catch(fail) }, 'Sign in'));
   }
   root.replaceChildren(h('main', { id: 'main', class: 'sign-in-page' }, h('div', { class: 'card' }, h('h1', { id: 'sign-in-title' }, 'Agent console'), notice, body, error)));
   root.removeAttribute('aria-busy');
