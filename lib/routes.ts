@@ -144,7 +144,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
     method: 'POST',
     path: '/v1/conversations/{id}/read',
     handler: 'http/mark-read',
-    grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, ...CONVERSATION_UPDATED, { sns: ['Publish'] }],
+    // The clear's delivery-log entry (SPEC §12): BatchWriteItem on LOG#.
+    grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, ...CONVERSATION_UPDATED, { sns: ['Publish'] }, { table: ['BatchWriteItem'], keys: [K.log] }],
   },
   { method: 'PUT', path: '/v1/conversations/{id}/assignee', handler: 'http/assign', grants: [...ADMIT_AGENT, { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] }, ...CONVERSATION_UPDATED] },
   { method: 'GET', path: '/v1/me', handler: 'http/get-me', grants: [...ENSURE_AGENT] },
@@ -255,6 +256,7 @@ export const WS_ROUTES: readonly WsRoute[] = [
     grants: [
       { table: ['Query'], keys: [K.recipients] },
       { table: ['GetItem', 'UpdateItem'], keys: [K.conversation] },
+      { table: ['BatchWriteItem'], keys: [K.log] },
       { table: ['DeleteItem'], keys: [K.agent, K.connection] },
       { ws: ['POST', 'DELETE'] },
       ...TARGET_COPIES,

@@ -8,7 +8,8 @@
  * agent's profile (store/targets.ts, one GetItem). A read that does not reach it, a repeated read,
  * or the loser of two racing reads sends nothing.
  *
- * Best effort after the read is stored: a failed frame or push is logged, the read still answers.
+ * Best effort after the read is stored: a failed frame or push is logged (and, when clear pushes
+ * went, the whole clear is one entry of the delivery log), the read still answers.
  * A connection that answers 410 is left for the next fan-out frame or the sweep to forget (no
  * writes here beyond the badge).
  */
@@ -23,6 +24,8 @@ import { clearPush } from '../domain/attention-push.js';
 import { publishAttention } from '../channels/attention-push.js';
 import { errorName, httpStatusOf } from '../channels/report.js';
 import { logger } from '../platform/logger.js';
+import { recordClear } from './delivery-log.js';
+import type { LogDelivery } from '../domain/delivery-log.js';
 
 export interface ClearDeps {
   db: DynamoDBDocumentClient;
@@ -44,17 +47,31 @@ export async function clearOnRead(deps: ClearDeps, me: Ids, conversationId: stri
   // Only devices still enabled (the copies hold enabled devices only) among those alerted for C.
   const alerted = new Set(cleared.devices);
   const devices = targets.devices.filter((d) => alerted.has(d.deviceId));
-  await Promise.all([
-    ...targets.connections
-      .filter((c) => !(c.until <= nowS))
-      .map(async (c) => {
-        try {
-          await deps.connections().send(new PostToConnectionCommand({ ConnectionId: c.connectionId, Data: data }));
-        } catch (e) {
-          logger.info('conversation.read frame not delivered', { agentId: me.agentId, connectionId: c.connectionId, error: errorName(e), status: httpStatusOf(e) });
-        }
+  const at = new Date().toISOString();
+  const [frames, pushes] = await Promise.all([
+    Promise.all(
+      targets.connections
+        .filter((c) => !(c.until <= nowS))
+        .map(async (c): Promise<LogDelivery> => {
+          try {
+            await deps.connections().send(new PostToConnectionCommand({ ConnectionId: c.connectionId, Data: data }));
+            return { channel: 'desktop', target: c.connectionId, outcome: 'sent' };
+          } catch (e) {
+            logger.info('conversation.read frame not delivered', { agentId: me.agentId, connectionId: c.connectionId, error: errorName(e), status: httpStatusOf(e) });
+            return { channel: 'desktop', target: c.connectionId, outcome: 'failed', detail: httpStatusOf(e) === 410 ? 'connection_gone' : 'provider_error' };
+          }
+        }),
+    ),
+    Promise.all(
+      devices.map(async (d): Promise<LogDelivery> => {
+        const r = await publishAttention(deps.sns, { agentId: me.agentId, ...d }, clearPush(d.platform, conversationId, cleared.unreadConversations), 'clear');
+        return r === 'sent'
+          ? { channel: 'mobile', target: d.deviceId, outcome: 'sent' }
+          : { channel: 'mobile', target: d.deviceId, outcome: 'failed', detail: r === 'disabled' ? 'endpoint_disabled' : 'provider_error' };
       }),
-    ...devices.map((d) => publishAttention(deps.sns, { agentId: me.agentId, ...d }, clearPush(d.platform, conversationId, cleared.unreadConversations), 'clear')),
+    ),
   ]);
+  // SPEC §12: a clear push is in the delivery log (one entry per read position reached; best effort).
+  if (pushes.length > 0) await recordClear(deps, me, { conversationId, readSeq, at }, [...frames, ...pushes]);
   logger.info('conversation cleared on read', { agentId: me.agentId, conversationId, readSeq, connections: targets.connections.length, clearPushes: devices.length });
 }

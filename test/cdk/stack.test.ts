@@ -285,7 +285,7 @@ describe('grants follow the route table', () => {
         expect(JSON.stringify(st.Condition)).not.toMatch(/"(AGENT|CONV|CONN|NOTIF|WS|RATE|TOKEN)#/);
       }
     }
-    expect([...writers].sort()).toEqual(['fanout', 'fanout-worker', 'http/test-notification', 'reminder', 'reminder-worker']);
+    expect([...writers].sort()).toEqual(['fanout', 'fanout-worker', 'http/mark-read', 'http/test-notification', 'reminder', 'reminder-worker', 'ws/mark-read']);
   });
 
   test('only the reminder, the agent removal and the expiry sweep may query the cross-tenant due index; list-conversations queries gsi1 and gsi2 only', () => {

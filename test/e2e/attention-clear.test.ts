@@ -185,6 +185,16 @@ test('a read in one tab: conversation.read in both tabs, one clear push to the a
   expect(await clearsOf(apns, c2.conversationId)).toHaveLength(1);
   expect(await tab2.waitFor((f) => f.type === 'conversation.read' && f.conversationId === c2.conversationId, 'conversation.read of C2')).toMatchObject({ unreadConversations: 0 });
   expect(await clearsOf(gcm, c1.conversationId)).toEqual([]);
+
+  // SPEC §12: each clear is one entry of the agent's delivery log, the repeated reads added none.
+  const log = await call(stack.httpUrl, 'GET', '/v1/me/notifications', { token: a.token });
+  expect(log.status).toBe(200);
+  const clears = (log.json.notifications as any[]).filter((n) => n.kind === 'clear');
+  expect(clears.map((n) => n.conversationId)).toEqual([c2.conversationId, c1.conversationId]);
+  const mobile = (n: any) => n.deliveries.filter((d: any) => d.channel === 'mobile');
+  expect(mobile(clears[1])).toEqual([{ channel: 'mobile', target: expect.any(String), outcome: 'sent' }]);
+  expect(mobile(clears[0])).toHaveLength(2);
+  expect(clears[1].deliveries.filter((d: any) => d.channel === 'desktop' && d.outcome === 'sent')).toHaveLength(2);
 });
 
 async function setDoNotDisturb(a: TestAgent, until: string): Promise<void> {
