@@ -74,12 +74,42 @@ const cursor = z.optional(str.check(z.describe('pass as `cursor` for the next pa
 
 export const widgetAnswer = z.strictObject({ allowedOrigins: z.array(str), conversationsPerMinute: int });
 
-const delivery = z.object({
+const delivery = z.strictObject({
   channel: z.enum(['desktop', 'mobile', 'email']),
-  target: z.optional(str),
+  target: z.optional(str.check(z.describe('the connectionId (desktop) or deviceId (mobile)'))),
   outcome: z.enum(['sent', 'suppressed', 'failed', 'due']),
-  detail: z.optional(str),
+  detail: z.optional(
+    z.enum([
+      'desktop_off',
+      'mobile_off',
+      'email_off',
+      'no_connection',
+      'no_device',
+      'do_not_disturb',
+      'quiet_hours',
+      'active_on_desktop',
+      'endpoint_disabled',
+      'endpoint_deleted',
+      'connection_gone',
+      'provider_error',
+    ]),
+  ),
 });
+
+/** SPEC §12: the four kinds of entry of the delivery log. */
+const logEntry = z.union([
+  z.strictObject({
+    kind: z.literal('message'),
+    at: instant,
+    conversationId: str,
+    messageId: str,
+    reason: z.enum(['assigned', 'scope_all', 'unassigned']),
+    deliveries: z.array(delivery),
+  }),
+  z.strictObject({ kind: z.literal('digest'), at: instant, conversationIds: z.array(str), outcome: z.enum(['sent', 'failed']), detail: z.optional(str) }),
+  z.strictObject({ kind: z.literal('clear'), at: instant, conversationId: str, deliveries: z.array(delivery) }),
+  z.strictObject({ kind: z.literal('test'), at: instant, deliveries: z.array(delivery) }),
+]);
 
 /** One answer: a status and its body schema (none: an empty body). */
 export interface Answer {
@@ -130,11 +160,17 @@ export const HTTP_ANSWERS: Record<string, RouteAnswers> = {
   // SPEC §11.7: the reminder email's List-Unsubscribe link; no sign-in, the signed token `t` is the authority.
   'GET /v1/unsubscribe': {
     ok: [{ status: 200, description: 'a page asking to confirm, whose button POSTs the one-click body (a link preview must not unsubscribe)', contentType: 'text/html', body: z.string() }],
-    errors: [{ status: 403, description: '`forbidden`: the token is not signed by this deployment' }],
+    errors: [
+      { status: 400, description: '`validation_error`: no token in the link' },
+      { status: 403, description: '`forbidden`: the token is not signed by this deployment' },
+    ],
   },
   'POST /v1/unsubscribe': {
     ok: [{ status: 200, description: 'RFC 8058 one-click (`List-Unsubscribe=One-Click`): both email toggles are off; a page says so', contentType: 'text/html', body: z.string() }],
-    errors: [{ status: 403, description: '`forbidden`: the token is not signed by this deployment' }],
+    errors: [
+      { status: 400, description: '`validation_error`: no token in the link, or the body is not `List-Unsubscribe=One-Click`' },
+      { status: 403, description: '`forbidden`: the token is not signed by this deployment' },
+    ],
   },
   'PUT /v1/conversations/{id}/assignee': {
     ok: [{ status: 200, description: 'the conversation, as a list item', body: conversationListItem }],
@@ -177,7 +213,7 @@ export const HTTP_ANSWERS: Record<string, RouteAnswers> = {
   },
   'DELETE /v1/me/devices/{deviceId}': { ok: [{ status: 204, description: 'forgotten, and its SNS endpoint deleted' }] },
   'GET /v1/agents': {
-    ok: [{ status: 200, description: "the agents of the caller's workspace", body: z.strictObject({ agents: z.array(z.object({ agentId: str, name: str })) }) }],
+    ok: [{ status: 200, description: "the agents of the caller's workspace", body: z.strictObject({ agents: z.array(z.object({ agentId: str, name: str })), nextCursor: cursor }) }],
   },
   'PUT /v1/me/do-not-disturb': {
     ok: [{ status: 200, description: 'notifications snoozed until then (null: not snoozed)', body: z.strictObject({ until: z.nullable(instant) }) }],
@@ -187,7 +223,7 @@ export const HTTP_ANSWERS: Record<string, RouteAnswers> = {
       {
         status: 200,
         description: 'the delivery log, newest first (30 days)',
-        body: z.strictObject({ notifications: z.array(z.object({ kind: z.enum(['message', 'digest', 'clear', 'test']), at: instant })), nextCursor: cursor }),
+        body: z.strictObject({ notifications: z.array(logEntry), nextCursor: cursor }),
       },
     ],
   },
