@@ -38,6 +38,8 @@ const FILTER_KEY = 'agentConsole.filter';
 /** What counts as the agent using this tab (SPEC §11.6). */
 const ACTIVITY_EVENTS = ['mousemove', 'keydown', 'pointerdown'] as const;
 const PREVIEW_MAX = 500;
+/** How long after the last conversation.updated about a conversation its item is read again. */
+const SETTLE_MS = 400;
 
 export interface Thread {
   id: string;
@@ -498,6 +500,7 @@ export class ConsoleApp {
 
   /** A teammate's action (SPEC §7 `conversation.updated`): the list and the open conversation follow. */
   private onUpdated(f: ConversationUpdatedFrame): void {
+    this.settleLater(f.conversationId);
     const next = applyUpdated(this.items, f, this.filter, this.me.agentId);
     if (next) this.items = next;
     else if (fitsFilter(this.filter, f.assigneeId, false, this.me.agentId) && this.filter !== 'unread') void this.fetchIntoList(f.conversationId);
@@ -509,6 +512,38 @@ export class ConsoleApp {
       // A teammate's reply appears in the open conversation too.
       const last = f.lastMessage;
       if (last && last.from.type === 'agent' && last.from.id !== this.me.agentId && this.thread && !this.thread.loading) void this.refreshThread(this.thread);
+    }
+  }
+
+  private readonly settling = new Map<string, ReturnType<typeof setTimeout>>();
+
+  /**
+   * Frames about one conversation are sent by different requests (a teammate's read and reply land
+   * together), so they can arrive in another order than their writes and a later one can carry an
+   * older state. Shortly after the last frame about C, its item is read once from the API, and that
+   * is what the list and the open conversation show.
+   */
+  private settleLater(conversationId: string): void {
+    clearTimeout(this.settling.get(conversationId));
+    this.settling.set(
+      conversationId,
+      setTimeout(() => {
+        this.settling.delete(conversationId);
+        void this.settle(conversationId);
+      }, SETTLE_MS),
+    );
+  }
+
+  private async settle(conversationId: string): Promise<void> {
+    try {
+      const item = await this.api.get<ConversationItem>(`/v1/conversations/${encodeURIComponent(conversationId)}`);
+      if (this.itemFor(conversationId)) this.items = this.items.map((i) => (i.conversationId === conversationId ? item : i));
+      if (this.threadItem?.conversationId === conversationId) this.threadItem = item;
+      if (this.view.name !== 'conversations') return;
+      renderList(this);
+      if (this.thread?.id === conversationId) renderThreadHead(this);
+    } catch {
+      /* the frames' state stays until the next load */
     }
   }
 
