@@ -31,7 +31,7 @@ export async function startTestStack(extra: Partial<OfflineStackOptions> = {}, {
       web: false,
       // Most files create many conversations from 127.0.0.1; the abuse suite turns the limits on.
       rateLimits: false,
-      ...(shared ? { dynamoEndpoint: shared } : { dynamoPort }),
+      ...(shared ? { dynamoEndpoint: shared, dropTableOnStop: true } : { dynamoPort }),
       tableName: `e2e-${randomBytes(4).toString('hex')}`,
       // Quiet unless something breaks inside the stack.
       log: (line) => {
