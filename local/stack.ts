@@ -75,6 +75,8 @@ export interface OfflineStackOptions {
    * wrote, 1,000 agents' worth for some, would otherwise slow every file after it).
    */
   dropTableOnStop?: boolean;
+  /** Turn on the table's TTL (default true; test stacks turn it off: local/tables.ts says why). */
+  tableTtl?: boolean;
   /** Build and serve the web console and demo (default true). */
   web?: boolean;
   /** The stream poller's sleep after an empty poll (default 15 ms); the benchmark compares 500 ms. */
@@ -273,7 +275,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     }
     const ddb = new DynamoDBClient(localClientConfig(dynamoEndpoint));
     stops.push(async () => ddb.destroy());
-    const { streamArn } = await ensureTable(ddb, tableName);
+    const { streamArn } = await ensureTable(ddb, tableName, { timeToLive: opts.tableTtl ?? true });
     // Pushed after the client's destroy, so it runs before it (stops run in reverse), and after the
     // stream poller and the queues have stopped.
     if (opts.dropTableOnStop) stops.push(async () => void (await ddb.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined)));

@@ -2,7 +2,12 @@
 import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTableInput, TABLE } from '../lambdas/store/table.js';
 
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<{ streamArn: string }> {
+/**
+ * `timeToLive: false` for tests: DynamoDB Local's TTL deletion job reads every item of every table
+ * with TTL on, again and again; with many test tables full of TTL'd items (guards, rate counters,
+ * delivery-log entries) it took most of a CPU and slowed every test after. Tests do not wait for expiry.
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string, { timeToLive = true } = {}): Promise<{ streamArn: string }> {
   try {
     const d = await client.send(new DescribeTableCommand({ TableName: tableName }));
     return { streamArn: d.Table!.LatestStreamArn! };
@@ -10,6 +15,6 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if ((e as Error).name !== 'ResourceNotFoundException') throw e;
   }
   const r = await client.send(new CreateTableCommand(createTableInput(tableName)));
-  await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: TABLE.ttlAttribute } })).catch(() => undefined); // DynamoDB Local accepts TTL settings but never expires items; not needed locally.
+  if (timeToLive) await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: TABLE.ttlAttribute } })).catch(() => undefined);
   return { streamArn: r.TableDescription!.LatestStreamArn! };
 }

@@ -32,6 +32,7 @@ export async function startTestStack(extra: Partial<OfflineStackOptions> = {}, {
       // Most files create many conversations from 127.0.0.1; the abuse suite turns the limits on.
       rateLimits: false,
       ...(shared ? { dynamoEndpoint: shared, dropTableOnStop: true } : { dynamoPort }),
+      tableTtl: false,
       tableName: `e2e-${randomBytes(4).toString('hex')}`,
       // Quiet unless something breaks inside the stack.
       log: (line) => {

@@ -20,7 +20,7 @@ export async function createTestTable(prefix = 'test'): Promise<TestTable> {
   if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: jest globalSetup starts DynamoDB Local');
   const tableName = `${prefix}-${randomBytes(4).toString('hex')}`;
   const client = new DynamoDBClient(localClientConfig(endpoint));
-  const { streamArn } = await ensureTable(client, tableName);
+  const { streamArn } = await ensureTable(client, tableName, { timeToLive: false });
   process.env.TABLE_NAME = tableName;
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return { tableName, streamArn, client, doc };
