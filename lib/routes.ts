@@ -287,6 +287,20 @@ export const WS_ROUTES: readonly WsRoute[] = [
  */
 const CATCH_UP: readonly Grant[] = [{ table: ['GetItem', 'DeleteItem'], keys: [K.agent] }, { sns: ['Publish'] }];
 
+/**
+ * What the reminder does to an agent (the dispatcher working inline, or a worker on one partition):
+ * the `due` index read, the agent claimed (UpdateItem), the conversations read and their positions
+ * written, the email, the catch-up push and the digest's delivery-log entry. One list for both.
+ */
+const REMINDER_WORK: readonly Grant[] = [
+  { query: 'due' },
+  { table: ['UpdateItem'], keys: [K.agent] },
+  { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] },
+  'ses:send',
+  ...CATCH_UP,
+  { table: ['BatchWriteItem'], keys: [K.log] },
+];
+
 /** Functions not behind a route: the stream fan-out and the 5-minute reminder. */
 export const BACKGROUND = {
   fanout: {
@@ -312,14 +326,7 @@ export const BACKGROUND = {
     handler: 'reminder',
     // The cross-tenant `due` index: the reminder, the agent removal and the expiry sweep only.
     // The agent's profile comes back from the claim's UpdateItem (ALL_NEW): no GetItem on it.
-    grants: [
-      { query: 'due' },
-      { table: ['UpdateItem'], keys: [K.agent] },
-      { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] },
-      'ses:send',
-      ...CATCH_UP,
-      { table: ['BatchWriteItem'], keys: [K.log] },
-    ] as Grant[],
+    grants: [...REMINDER_WORK],
   },
   /**
    * The reminder's workers (QUEUES `reminder-work`): one partition of the `due` index each, the
@@ -328,14 +335,7 @@ export const BACKGROUND = {
   reminderWorker: {
     handler: 'reminder-worker',
     // The agent's profile comes back from the claim's UpdateItem (ALL_NEW): no GetItem on it.
-    grants: [
-      { query: 'due' },
-      { table: ['UpdateItem'], keys: [K.agent] },
-      { table: ['GetItem', 'Query', 'UpdateItem'], keys: [K.conversation] },
-      'ses:send',
-      ...CATCH_UP,
-      { table: ['BatchWriteItem'], keys: [K.log] },
-    ] as Grant[],
+    grants: [...REMINDER_WORK],
   },
   /**
    * Every minute: closes connections whose token expired (SPEC §10.4). Their expiry minutes are
