@@ -6,6 +6,7 @@
  * turns itself off (it needs AWS_EXECUTION_ENV; local/stack.ts also sets POWERTOOLS_TRACE_ENABLED=false)
  * and hands the clients back untouched.
  */
+import './xray-mode.js';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { SERVICE_NAME } from './metric-names.js';
 
