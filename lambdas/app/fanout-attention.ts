@@ -1,8 +1,8 @@
 /**
  * The fan-out's attention hooks (SPEC §11.2, §11.4):
- *  - `unreadMarks`: one UpdateItem per recipient on their UNREAD item (store/unread.ts), made
- *    just before that recipient's sends, naming the devices about to get an alert; its answer is
- *    the badge that recipient's frames and pushes carry;
+ *  - `markRecipientsUnread`: one UpdateItem per recipient on their UNREAD item (store/unread.ts),
+ *    before the sends, naming the devices about to get an alert; the answers are the badges the
+ *    frames and pushes carry;
  *  - `recordCatchUps`: each agent whose alert push the plan held for do-not-disturb or quiet hours
  *    is owed one catch-up (store/catch-up.ts `recordCatchUp`).
  */
@@ -25,57 +25,25 @@ interface Deps {
 /** Badge writes in flight at once. */
 const UNREAD_CONCURRENCY = 32;
 
-/** The badge writes of one message (or work item): each agent's made once, on first ask. */
-export interface UnreadMarks {
-  /** The agent's badge after this message (its write made now, or the one already made); undefined if the write failed. */
-  badge(agentId: string): Promise<number | undefined>;
-  /** Make the writes of `agentIds` not asked for yet (recipients with nothing to send). */
-  all(agentIds: readonly string[]): Promise<void>;
-  /** Writes that failed: the record (or item) must be retried (the write is idempotent). */
-  failed(): number;
-}
-
 /**
- * C unread for each agent asked for, up to the message, with the devices of `sends` that are alert
- * pushes for them. The sends ask per agent just before their own frames and pushes (app/fanout.ts
- * `deliver`), so an agent's frames wait for that agent's write only, not for every recipient's. A
- * failed write leaves that agent's badge out of its frames and pushes and counts as failed.
+ * C unread for each of `agentIds` up to the message, with the devices of `sends` that are alert
+ * pushes for them. A failed write leaves that agent's badge out of its frames and pushes and counts
+ * as failed, so the record is retried (the write is idempotent).
  */
-export function unreadMarks(deps: Deps, m: VisitorMessage, sends: readonly Send[]): UnreadMarks {
+export async function markRecipientsUnread(deps: Deps, m: VisitorMessage, agentIds: readonly string[], sends: readonly Send[]): Promise<{ badges: Map<string, number>; failed: number }> {
   const devices = new Map<string, string[]>();
   for (const s of sends) if (s.channel === 'mobile') devices.set(s.agentId, [...(devices.get(s.agentId) ?? []), s.deviceId]);
-  const made = new Map<string, Promise<number | undefined>>();
+  const badges = new Map<string, number>();
   let failed = 0;
-  const badge = (agentId: string) => {
-    let p = made.get(agentId);
-    if (!p) {
-      p = markUnread(deps.db, deps.tableName, { workspaceId: m.workspaceId, agentId }, m.conversationId, m.seq, devices.get(agentId) ?? []).catch((e: unknown) => {
-        failed++;
-        logger.warn('unread badge not recorded', { messageId: m.messageId, agentId, error: errorName(e) });
-        return undefined;
-      });
-      made.set(agentId, p);
+  await mapLimit(agentIds, UNREAD_CONCURRENCY, async (agentId) => {
+    try {
+      badges.set(agentId, await markUnread(deps.db, deps.tableName, { workspaceId: m.workspaceId, agentId }, m.conversationId, m.seq, devices.get(agentId) ?? []));
+    } catch (e) {
+      failed++;
+      logger.warn('unread badge not recorded', { messageId: m.messageId, agentId, error: errorName(e) });
     }
-    return p;
-  };
-  return {
-    badge,
-    all: async (agentIds) => {
-      await mapLimit(
-        agentIds.filter((id) => !made.has(id)),
-        UNREAD_CONCURRENCY,
-        badge,
-      );
-    },
-    failed: () => failed,
-  };
-}
-
-/** Every one of `agentIds` marked unread (the ones the work items do not send to). */
-export async function markRecipientsUnread(deps: Deps, m: VisitorMessage, agentIds: readonly string[], sends: readonly Send[]): Promise<{ failed: number }> {
-  const marks = unreadMarks(deps, m, sends);
-  await marks.all(agentIds);
-  return { failed: marks.failed() };
+  });
+  return { badges, failed };
 }
 
 /**

@@ -30,7 +30,7 @@ import { attentionOf } from '../domain/attention-plan.js';
 
 export { WORK_BUCKETS, WORK_ITEM_SENDS, workItems, type WorkItem } from '../domain/fanout-plan.js';
 import { chatMessageFrame } from '../domain/frames.js';
-import { markRecipientsUnread, recordCatchUps, unreadMarks, type UnreadMarks } from './fanout-attention.js';
+import { markRecipientsUnread, recordCatchUps } from './fanout-attention.js';
 import type { VisitorMessage } from '../domain/visitor-message.js';
 import { postFrame } from '../channels/desktop.js';
 import { publishPush } from '../channels/mobile.js';
@@ -76,10 +76,7 @@ type Report = ChannelReport & { queued: number };
 
 /**
  * Send what is not done yet, then record each channel's settled targets in one write per channel.
- * Agent by agent: each agent's badge write (`marks`, SPEC §11.2) is made just before that agent's
- * own frames and pushes, which carry its answer, so the first frames go out after one write rather
- * than after every recipient's. A send that throws counts as failed and is not recorded: the retry
- * sends it.
+ * A send that throws counts as failed and is not recorded: the retry sends it.
  */
 async function deliver(
   deps: FanoutDeps,
@@ -88,23 +85,28 @@ async function deliver(
   sends: readonly Send[],
   done: Set<string>,
   part: string,
-  marks: UnreadMarks,
+  badges: ReadonlyMap<string, number> = new Map(),
   results?: Map<string, SendResult>,
 ): Promise<ChannelReport> {
   const todo = sends.filter((s) => !done.has(`${s.channel}#${sendKey(s)}`));
   const report = { ...emptyReport(), skipped: sends.length - todo.length };
   if (todo.length === 0) return report;
-  const byAgent = new Map<string, Send[]>();
-  for (const s of todo) byAgent.set(s.agentId, [...(byAgent.get(s.agentId) ?? []), s]);
+  // Frames differ per recipient (`notify`, the badge): each agent's is encoded once, not per connection.
+  const frames = new Map<string, Uint8Array>();
+  const frameFor = (s: Extract<Send, { channel: 'desktop' }>) => {
+    let f = frames.get(s.agentId);
+    if (!f) frames.set(s.agentId, (f = new TextEncoder().encode(JSON.stringify(chatMessageFrame(m, assigneeId, { notify: s.notify ?? true, unreadConversations: badges.get(s.agentId) })))));
+    return f;
+  };
   const settled: Record<GuardChannel, Array<{ target: string; settled: Settled }>> = { desktop: [], mobile: [] };
-  const sendOne = async (s: Send, badge: number | undefined, frame: () => Uint8Array) => {
+  await mapLimit(todo, SEND_CONCURRENCY, async (s) => {
     try {
       const r =
         s.channel === 'desktop'
-          ? await postFrame(deps, { workspaceId: m.workspaceId, agentId: s.agentId, connectionId: s.connectionId }, frame(), m.messageId)
+          ? await postFrame(deps, { workspaceId: m.workspaceId, agentId: s.agentId, connectionId: s.connectionId }, frameFor(s), m.messageId)
           : await publishPush(deps, { workspaceId: m.workspaceId, agentId: s.agentId, deviceId: s.deviceId, platform: s.platform, endpointArn: s.endpointArn }, m, {
               ...(s.preview ? { preview: s.preview } : {}),
-              badge,
+              badge: badges.get(s.agentId),
             });
       settled[s.channel].push({ target: sendKey(s), settled: r });
       results?.set(`${s.channel}#${sendKey(s)}`, r);
@@ -115,14 +117,6 @@ async function deliver(
       results?.set(`${s.channel}#${sendKey(s)}`, 'failed');
       logger.warn('send failed, left for the retry', { messageId: m.messageId, channel: s.channel, agentId: s.agentId, error: errorName(e) });
     }
-  };
-  // An agent's sends are few (SPEC §10.3 caps connections and devices), so they go together.
-  await mapLimit([...byAgent], SEND_CONCURRENCY, async ([agentId, own]) => {
-    const badge = await marks.badge(agentId);
-    // Frames differ per recipient (`notify`, the badge): each agent's is encoded once, not per connection.
-    let frame: Uint8Array | undefined;
-    const frameOf = (notify: boolean) => (frame ??= new TextEncoder().encode(JSON.stringify(chatMessageFrame(m, assigneeId, { notify, unreadConversations: badge }))));
-    await Promise.all(own.map((s) => sendOne(s, badge, () => frameOf(s.channel === 'desktop' ? (s.notify ?? true) : true))));
   });
   // If a guard write fails, the targets it named are sent again by the retry (the window the
   // collapse keys and the console's messageId check cover).
@@ -209,15 +203,11 @@ export async function fanOutMessage(deps: FanoutDeps, m: VisitorMessage): Promis
     logged = await recordMessageDeliveries(deps, m, logEntries(m, items.unqueued, earlier));
     measureMessage(m, new SendResults(), pending);
   } else {
-    // Every frame and push carries its agent's badge (one write per recipient, made as its sends
-    // start); the recipients with nothing left to send are marked after the sends.
-    const marks = unreadMarks(deps, m, sends);
+    // The badge first: every frame and push of this message carries it (one write per recipient).
+    const unread = await markRecipientsUnread(deps, m, recipientIds, sends);
     const results = new SendResults();
-    const [report, dueFailed] = await Promise.all([
-      deliver(deps, m, assigneeId, sends, done, INLINE_PART, marks, results).then(async (r) => (await marks.all(recipientIds), r)),
-      recordAllDue(deps, m, due),
-    ]);
-    total = { ...report, failed: report.failed + dueFailed + marks.failed() + catchUpFailed, queued: 0 };
+    const [report, dueFailed] = await Promise.all([deliver(deps, m, assigneeId, sends, done, INLINE_PART, unread.badges, results), recordAllDue(deps, m, due)]);
+    total = { ...report, failed: report.failed + dueFailed + unread.failed + catchUpFailed, queued: 0 };
     logged = await recordMessageDeliveries(deps, m, logEntries(m, pending, earlier, results));
     measureMessage(m, results, pending);
   }
@@ -265,15 +255,12 @@ export async function fanoutBatch(event: DynamoDBStreamEvent, deps: FanoutDeps):
 /** One work item: the bucket's guard read once, the sends not done made, the obligations recorded. */
 export async function handleWorkItem(deps: FanoutDeps, item: LoggedWorkItem): Promise<boolean> {
   const part = bucketPart(item.bucket);
-  const done = await readDone(deps.db, deps.tableName, item.message.messageId, part);
-  const marks = unreadMarks(deps, item.message, item.sends);
-  const results = new SendResults();
-  const [report, dueFailed] = await Promise.all([
-    // Agents whose sends an earlier attempt made still get their badge write (it is idempotent).
-    deliver(deps, item.message, item.assigneeId, item.sends, done, part, marks, results).then(async (r) => (await marks.all([...new Set(item.sends.map((s) => s.agentId))]), r)),
-    recordAllDue(deps, item.message, item.due),
+  const [done, unread] = await Promise.all([
+    readDone(deps.db, deps.tableName, item.message.messageId, part),
+    markRecipientsUnread(deps, item.message, [...new Set(item.sends.map((s) => s.agentId))], item.sends),
   ]);
-  const unread = { failed: marks.failed() };
+  const results = new SendResults();
+  const [report, dueFailed] = await Promise.all([deliver(deps, item.message, item.assigneeId, item.sends, done, part, unread.badges, results), recordAllDue(deps, item.message, item.due)]);
   // The log entries of this item's agents: the bucket's guard read again after this item's own
   // write, so an agent whose sends were split over two items of the bucket keeps both halves.
   let logged = true;
