@@ -12,8 +12,7 @@
  * Not part of `npm run bench`: one number for issue 11's closing note, re-runnable.
  */
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { startOfflineStack } from '../local/stack.js';
-import { onFreePorts } from '../local/free-port.js';
+import { startBenchStack } from './stack.js';
 import { startDynamoDbLocalOnFreePort } from '../local/dynamodb-local.js';
 import { apnsToken, call } from '../test/support/offline.js';
 import { benchId, FrameWatch, newAgents, newConversation, registerDevice, visitorPost } from './agents.js';
@@ -25,25 +24,15 @@ const WARMUP = 20;
 let records = 0;
 let failedRecords = 0;
 const dynamo = await startDynamoDbLocalOnFreePort();
-const stack = await onFreePorts(5, ([httpPort, wsPort, snsPort, sesPort, sqsPort]) =>
-  startOfflineStack({
-    httpPort,
-    wsPort,
-    snsPort,
-    sesPort,
-    sqsPort,
-    dynamoEndpoint: dynamo.endpoint,
-    reminderIntervalS: 0,
-    web: false,
-    rateLimits: false,
-    invokeFanout: async (invoke, event: DynamoDBStreamEvent) => {
-      const r = await invoke(event);
-      records += event.Records.length;
-      failedRecords += r?.batchItemFailures?.length ?? 0;
-      return r;
-    },
-  }),
-);
+const stack = await startBenchStack(dynamo.endpoint, {
+  rateLimits: false,
+  invokeFanout: async (invoke, event: DynamoDBStreamEvent) => {
+    const r = await invoke(event);
+    records += event.Records.length;
+    failedRecords += r?.batchItemFailures?.length ?? 0;
+    return r;
+  },
+});
 
 async function phase(watch: FrameWatch, conv: Awaited<ReturnType<typeof newConversation>>, label: string) {
   const times: number[] = [];

@@ -9,8 +9,8 @@
  */
 import { loadavg } from 'node:os';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startOfflineStack, type OfflineStack } from '../local/stack.js';
-import { onFreePorts } from '../local/free-port.js';
+import type { OfflineStack } from '../local/stack.js';
+import { startBenchStack } from './stack.js';
 import { dynamo } from '../lambdas/platform/clients.js';
 import { attachMeter } from './meter.js';
 import { desktopLatency } from './desktop.js';
@@ -111,29 +111,19 @@ async function runScenario(req: ChildRequest, stack: OfflineStack, seedDb: Dynam
 
 async function main(req: ChildRequest): Promise<void> {
   const tableName = benchId(`bench-${req.scenario}`);
-  const stack = await onFreePorts(5, ([httpPort, wsPort, snsPort, sesPort, sqsPort]) =>
-    startOfflineStack({
-      httpPort,
-      wsPort,
-      snsPort,
-      sesPort,
-      sqsPort,
-      dynamoEndpoint: req.dynamoEndpoint,
-      tableName,
-      reminderIntervalS: 0,
-      web: false,
-      // The benchmarks measure delivery with many conversations from one address; bench/flood.ts measures the limits.
-      rateLimits: false,
-      pollIntervalMs: req.scenario === 'poller500' ? 500 : 15,
-      // The reminder figures time the run, not SPEC §4's grace period, and the local SES has no
-      // send rate: 1,000 per second (250 per worker) keeps the pacing out of the machinery's time.
-      reminderMinAgeS: 0,
-      sesMaxSendRate: 1000,
-      log: (line) => {
-        if (/fail|error|warning/i.test(line)) progress(`stack: ${line}`);
-      },
-    }),
-  );
+  const stack = await startBenchStack(req.dynamoEndpoint, {
+    tableName,
+    // The benchmarks measure delivery with many conversations from one address; bench/flood.ts measures the limits.
+    rateLimits: false,
+    pollIntervalMs: req.scenario === 'poller500' ? 500 : 15,
+    // The reminder figures time the run, not SPEC §4's grace period, and the local SES has no
+    // send rate: 1,000 per second (250 per worker) keeps the pacing out of the machinery's time.
+    reminderMinAgeS: 0,
+    sesMaxSendRate: 1000,
+    log: (line) => {
+      if (/fail|error|warning/i.test(line)) progress(`stack: ${line}`);
+    },
+  });
   const seedDb = localDocClient(req.dynamoEndpoint);
   let stopping = false;
   const stop = async () => {

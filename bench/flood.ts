@@ -9,8 +9,8 @@
  * Not part of `npm run bench`. Fixed one-minute windows: a run that spans a minute boundary
  * admits up to twice a limit, so the summary names the windows each flood touched.
  */
-import { startOfflineStack, type OfflineStack } from '../local/stack.js';
-import { onFreePorts } from '../local/free-port.js';
+import type { OfflineStack } from '../local/stack.js';
+import { startBenchStack } from './stack.js';
 import { startDynamoDbLocalOnFreePort } from '../local/dynamodb-local.js';
 import { agentToken, call } from '../test/support/offline.js';
 import { rateWindow } from '../lambdas/domain/rate-window.js';
@@ -87,9 +87,7 @@ async function flood(stack: OfflineStack, address: (i: number) => string) {
 }
 
 const dynamo = await startDynamoDbLocalOnFreePort();
-const stack = await onFreePorts(5, ([httpPort, wsPort, snsPort, sesPort, sqsPort]) =>
-  startOfflineStack({ httpPort, wsPort, snsPort, sesPort, sqsPort, dynamoEndpoint: dynamo.endpoint, reminderIntervalS: 0, web: false, rateLimits: true }),
-);
+const stack = await startBenchStack(dynamo.endpoint, { rateLimits: true });
 try {
   const oneAddress = await flood(stack, () => '203.0.113.7');
   const manyAddresses = await flood(stack, (i) => `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`);
