@@ -3,8 +3,6 @@
  * edge, token checks in code (so a 401 has the SPEC shape), and errors mapped to
  * `{"error": {"code", "message"}}`. Handlers receive parsed, typed input and return a status and body.
  */
-// First: decides the X-Ray SDK's mode before the tracer loads it.
-import '../platform/xray-mode.js';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';

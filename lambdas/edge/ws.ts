@@ -3,8 +3,6 @@
  * agent behind the connection, and answer with a frame. A bad frame gets an `error` frame; the
  * connection stays open (API Gateway sends the returned body back on two-way routes).
  */
-// First: decides the X-Ray SDK's mode before the tracer loads it.
-import '../platform/xray-mode.js';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
