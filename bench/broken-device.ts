@@ -66,7 +66,11 @@ try {
   });
   const outcomes: Record<string, number> = {};
   for (const n of log.json.notifications ?? [])
-    for (const d of n.deliveries ?? []) if (d.channel === 'mobile') outcomes[`${d.outcome}${d.detail ? `:${d.detail}` : ''}`] = (outcomes[`${d.outcome}${d.detail ? `:${d.detail}` : ''}`] ?? 0) + 1;
+    for (const d of n.deliveries ?? []) {
+      if (d.channel !== 'mobile') continue;
+      const key = d.detail ? `${d.outcome}:${d.detail}` : d.outcome;
+      outcomes[key] = (outcomes[key] ?? 0) + 1;
+    }
   await watch.close();
   console.log(
     JSON.stringify(

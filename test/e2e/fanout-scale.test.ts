@@ -68,8 +68,15 @@ test(`a message to ${N} recipients reaches every socket once, through the work q
   const guardItems = async () =>
     (await dynamo().send(new QueryCommand({ TableName: stack.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `NOTIF#${messageId}` }, ConsistentRead: true }))).Items ??
     [];
-  await eventually(async () => (await guardItems()).reduce((n, it) => n + (it.done as Set<string>).size, 0) === N, `all ${N} targets recorded in the guards`, 240_000);
-  const parts = (await guardItems()).map((it) => String(it.sk));
+  const guards = await eventually(
+    async () => {
+      const items = await guardItems();
+      return items.reduce((n, it) => n + (it.done as Set<string>).size, 0) === N && items;
+    },
+    `all ${N} targets recorded in the guards`,
+    240_000,
+  );
+  const parts = guards.map((it) => String(it.sk));
   expect(parts.length).toBeGreaterThan(1);
   expect(parts.every((sk) => /^b\d\d#desktop$/.test(sk))).toBe(true);
   // Nothing more arrives once every target is recorded. Every socket got it; a second copy is
