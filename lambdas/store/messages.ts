@@ -82,6 +82,11 @@ export class SeqContentionError extends Error {
   }
 }
 
+/** The longest a post waits after its attempt-th lost try (attempt counts from 0). */
+export function backoffCapMs(attempt: number): number {
+  return Math.min(500, 5 * 2 ** Math.min(attempt, 10));
+}
+
 export interface AppendOptions {
   /** Total time to keep trying for a seq (default SEQ_DEADLINE_MS). */
   deadlineMs?: number;
@@ -106,10 +111,13 @@ export async function appendMessage(db: DynamoDBDocumentClient, tableName: strin
         if (d) return d;
       }
       if (!isConditionalFailure(e) && !isTransactionConflict(e)) throw e;
-      // Lost the race for this seq: back off a little (full jitter, growing to 50 ms) and try the
-      // next free one. The summary may lag the messages (its writer has not got there yet, or died
-      // between its two writes), so the next try is past both the summary and the seq just refused.
-      await sleep(Math.min(Math.max(0, deadline - Date.now()), Math.random() * Math.min(50, 2 + attempt * 2)));
+      // Lost the race for this seq: back off (full jitter, doubling from 5 ms to 500 ms) and try the
+      // next free one. Each lost try is a refused conditional write, billed like a write: the doubling
+      // spreads a crowd out instead of having all of it retry every round (50 posts at once: about
+      // 400 refused writes instead of 950, and sooner; BENCHMARKS.md, "Posts racing for a seq").
+      // The summary may lag the messages (its writer has not got there yet, or died between its two
+      // writes), so the next try is past both the summary and the seq just refused.
+      await sleep(Math.min(Math.max(0, deadline - Date.now()), Math.random() * backoffCapMs(attempt)));
       const fresh = await getConversation(db, tableName, current.conversationId);
       if (!fresh) throw e;
       current = fresh;
