@@ -83,7 +83,7 @@ export class SeqContentionError extends Error {
 }
 
 /** The longest a post waits after its attempt-th lost try (attempt counts from 0). */
-export function backoffCapMs(attempt: number): number {
+function backoffCapMs(attempt: number): number {
   return Math.min(500, 5 * 2 ** Math.min(attempt, 10));
 }
 
