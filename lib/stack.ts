@@ -104,6 +104,7 @@ export class AgentChatStack extends Stack {
       OIDC_AUDIENCE: signIn.audience,
       OIDC_JWKS_URL: params.oidcJwksUrl.valueAsString,
       WORKSPACE_CLAIM: signIn.workspaceClaim,
+      ROLE_CLAIM: signIn.roleClaim,
       PLATFORM_APP_ARN_APNS: platformApp('APNS'),
       PLATFORM_APP_ARN_APNS_SANDBOX: platformApp('APNS_SANDBOX'),
       PLATFORM_APP_ARN_GCM: platformApp('GCM'),

@@ -29,6 +29,7 @@ export const ENV_NAMES = {
   API_URL: 'both',
   UNSUBSCRIBE_SECRET: 'both',
   WORKSPACE_CLAIM: 'aws',
+  ROLE_CLAIM: 'aws',
   AGENT_INACTIVE_DAYS: 'aws',
   SES_CONFIGURATION_SET: 'aws',
   AWS_REGION: 'local',
@@ -43,7 +44,6 @@ export const ENV_NAMES = {
   // Powertools (SPEC §12): no EMF lines and no X-Ray daemon offline.
   POWERTOOLS_METRICS_DISABLED: 'local',
   POWERTOOLS_TRACE_ENABLED: 'local',
-  ROLE_CLAIM: 'tunable',
   SEQ_DEADLINE_MS: 'tunable',
   AWS_DEFAULT_REGION: 'tunable',
 } as const;

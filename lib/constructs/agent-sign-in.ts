@@ -12,6 +12,8 @@ import { acknowledge } from './nag.js';
 import { ifElse, type StackParameters } from './parameters.js';
 
 export const COGNITO_WORKSPACE_CLAIM = 'custom:workspace_id';
+/** SPEC §10: the admin role's default claim, a Cognito custom attribute the pool defines. */
+export const DEFAULT_ROLE_CLAIM = 'custom:role';
 
 export interface AgentSignInProps {
   params: StackParameters;
@@ -28,6 +30,7 @@ export class AgentSignIn extends Construct {
   readonly issuer: string;
   readonly audience: string;
   readonly workspaceClaim: string;
+  readonly roleClaim: string;
   readonly logoutEndpoint: string;
   /** Where the console trades its code for tokens (its CSP allows it): Cognito's hosted domain, or the external issuer. */
   readonly tokenEndpoint: string;
@@ -41,7 +44,12 @@ export class AgentSignIn extends Construct {
       selfSignUpEnabled: false,
       signInAliases: { email: true },
       standardAttributes: { email: { required: true, mutable: true }, fullname: { required: false, mutable: true } },
-      customAttributes: { workspace_id: new cognito.StringAttribute({ minLen: 1, maxLen: 128, mutable: true }) },
+      customAttributes: {
+        workspace_id: new cognito.StringAttribute({ minLen: 1, maxLen: 128, mutable: true }),
+        // `admin` makes the agent an administrator of their workspace (SPEC §10): set by whoever
+        // administers the pool, read into the ID token as `custom:role`.
+        role: new cognito.StringAttribute({ minLen: 1, maxLen: 32, mutable: true }),
+      },
       passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true },
       mfa: cognito.Mfa.REQUIRED,
       mfaSecondFactor: { otp: true, sms: false },
@@ -71,8 +79,8 @@ export class AgentSignIn extends Construct {
         callbackUrls: [callback],
         logoutUrls: [callback],
       },
-      readAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true, emailVerified: true, fullname: true }).withCustomAttributes('workspace_id'),
-      // The workspace is not writable by the agent: it decides what they may read.
+      readAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true, emailVerified: true, fullname: true }).withCustomAttributes('workspace_id', 'role'),
+      // Neither the workspace nor the role is writable by the agent: they decide what the agent may read and do.
       writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
     });
 
@@ -81,6 +89,7 @@ export class AgentSignIn extends Construct {
     this.issuer = ifElse(params.useCognito, `https://${this.userPool.userPoolProviderUrl}`, params.oidcIssuer.valueAsString);
     this.audience = ifElse(params.useCognito, this.client.userPoolClientId, params.oidcAudience.valueAsString);
     this.workspaceClaim = ifElse(params.workspaceClaimGiven, params.workspaceClaim.valueAsString, ifElse(params.useCognito, COGNITO_WORKSPACE_CLAIM, 'workspace_id'));
+    this.roleClaim = ifElse(params.roleClaimGiven, params.roleClaim.valueAsString, DEFAULT_ROLE_CLAIM);
     // Cognito's hosted sign-out, which its discovery document does not list; empty otherwise.
     this.logoutEndpoint = ifElse(params.useCognito, `${hosted}/logout`, '');
     this.tokenEndpoint = ifElse(params.useCognito, `${hosted}/oauth2/token`, params.oidcIssuer.valueAsString);

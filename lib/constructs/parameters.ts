@@ -25,6 +25,7 @@ export class StackParameters extends Construct {
   readonly oidcAudience: CfnParameter;
   readonly oidcJwksUrl: CfnParameter;
   readonly workspaceClaim: CfnParameter;
+  readonly roleClaim: CfnParameter;
   readonly emailFrom: CfnParameter;
   readonly consoleOrigin: CfnParameter;
   readonly alarmEmail: CfnParameter;
@@ -38,6 +39,7 @@ export class StackParameters extends Construct {
   readonly consoleOriginGiven: CfnCondition;
   readonly alarmEmailGiven: CfnCondition;
   readonly workspaceClaimGiven: CfnCondition;
+  readonly roleClaimGiven: CfnCondition;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -71,6 +73,11 @@ export class StackParameters extends Construct {
       type: 'String',
       default: '',
       description: 'Token claim naming the agent workspace. Empty: custom:workspace_id with the stack Cognito pool, workspace_id otherwise.',
+    });
+    this.roleClaim = param('RoleClaim', {
+      type: 'String',
+      default: '',
+      description: 'Token claim whose value admin makes the agent a workspace administrator. Empty: custom:role (the stack Cognito pool role attribute).',
     });
     this.emailFrom = param('EmailFrom', {
       type: 'String',
@@ -141,6 +148,7 @@ export class StackParameters extends Construct {
     this.consoleOriginGiven = this.notEmpty('ConsoleOriginGiven', this.consoleOrigin);
     this.alarmEmailGiven = this.notEmpty('AlarmEmailGiven', this.alarmEmail);
     this.workspaceClaimGiven = this.notEmpty('WorkspaceClaimGiven', this.workspaceClaim);
+    this.roleClaimGiven = this.notEmpty('RoleClaimGiven', this.roleClaim);
   }
 
   /**

@@ -207,6 +207,7 @@ describe('functions', () => {
       'OIDC_AUDIENCE',
       'OIDC_JWKS_URL',
       'WORKSPACE_CLAIM',
+      'ROLE_CLAIM',
       'PLATFORM_APP_ARN_APNS',
       'PLATFORM_APP_ARN_APNS_SANDBOX',
       'PLATFORM_APP_ARN_GCM',
@@ -331,6 +332,18 @@ describe('abuse limits and parameters', () => {
     const params = template.toJSON().Parameters;
     expect(params.VisitorConcurrency).toMatchObject({ Type: 'Number', Default: 20, MinValue: 1 });
     for (const h of allHandlers) if (h !== 'http/create-conversation') expect(resources[functionFor(h)]!.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  test("the admin role can be given on AWS: the Cognito pool's role attribute reaches the ID token but the agent cannot write it; RoleClaim names another issuer's claim", () => {
+    const [, pool] = ofType('AWS::Cognito::UserPool')[0]!;
+    expect(pool.Properties.Schema).toEqual(expect.arrayContaining([expect.objectContaining({ Name: 'role', AttributeDataType: 'String', Mutable: true })]));
+    const [, client] = ofType('AWS::Cognito::UserPoolClient')[0]!;
+    expect(client.Properties.ReadAttributes).toEqual(expect.arrayContaining(['custom:role', 'custom:workspace_id']));
+    expect(client.Properties.WriteAttributes).not.toContain('custom:role');
+    expect(client.Properties.WriteAttributes).not.toContain('custom:workspace_id');
+    expect((template.toJSON().Parameters as Record<string, any>).RoleClaim).toMatchObject({ Type: 'String', Default: '' });
+    for (const h of allHandlers)
+      expect(resources[functionFor(h)]!.Properties.Environment.Variables.ROLE_CLAIM).toEqual({ 'Fn::If': [expect.stringContaining('RoleClaimGiven'), { Ref: 'RoleClaim' }, 'custom:role'] });
   });
 
   test('ConsoleOrigin must be https (http only for localhost and 127.0.0.1)', () => {
