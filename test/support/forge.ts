@@ -41,6 +41,8 @@ export interface Forgeries {
   untrustedKeySameKid: string;
   tamperedPayload: string;
   expired: string;
+  /** Genuine, but with no `exp`: it would never expire (SPEC §10.4 requires exp). */
+  noExpiry: string;
   notYetValid: string;
   wrongAudience: string;
   wrongIssuer: string;
@@ -75,6 +77,7 @@ export async function forgeTokens(stack: OfflineStack, c: Claims, victimWorkspac
     tamperedPayload,
     // Beyond the verifier's 5 s clock tolerance either way.
     expired: await stack.issuer.sign(c, { expiresIn: now() - 120 }),
+    noExpiry: await stack.issuer.sign(c, { expiresIn: null }),
     notYetValid: await stack.issuer.sign(c, { notBefore: now() + 3600 }),
     wrongAudience: await stack.issuer.sign(c, { extra: { aud: 'some-other-app' } }),
     wrongIssuer: await stack.issuer.sign(c, { extra: { iss: 'https://issuer.evil.example' } }),
