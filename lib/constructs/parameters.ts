@@ -156,7 +156,8 @@ export class StackParameters extends Construct {
    * application's region, the functions' SNS client is the stack's). CloudFormation's Rules
    * offer no substring test, so the check is a Condition (Split/Select on the ARN) and a wait
    * condition that nobody signals, created only when the region differs: the deployment fails on
-   * the resource named for the parameter, before the functions exist, and rolls back.
+   * the resource named for the parameter after its one-second timeout and rolls back (nothing
+   * makes the other resources wait for it: they may be created meanwhile, and the rollback removes them).
    * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-rules.html
    */
   private refuseOtherRegion(platform: Platform, p: CfnParameter, configured: CfnCondition): void {
