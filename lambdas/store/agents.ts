@@ -11,6 +11,7 @@ import { queryAll } from './query.js';
 import { isConditionalFailure, isTransactionConflict, writtenIf } from './errors.js';
 import { COPIED_ATTR, isLegacy, readProfileState, targetAttributes, targetsOf, versionCondition } from './targets.js';
 import { recordWorkspaceItem } from './workspaces.js';
+import { backOff } from './backoff.js';
 import { attentionAttributes } from './attention.js';
 import type { Presence } from '../domain/attention-plan.js';
 import { LISTED_NAME_ATTR, memberPut } from './members.js';
@@ -98,7 +99,7 @@ async function retryConflicts<T>(fn: () => Promise<T>, attempts = 6): Promise<T>
       return await fn();
     } catch (e) {
       if (!isTransactionConflict(e) || i >= attempts) throw e;
-      await new Promise((r) => setTimeout(r, Math.random() * 20 * i));
+      await backOff(i);
     }
   }
 }
@@ -258,7 +259,7 @@ export async function putSettings(db: DynamoDBDocumentClient, tableName: string,
       // Missing or removed: the answer stands. Otherwise a concurrent writer moved the version: read again.
       const lost = (isConditionalFailure(e) && state.exists && typeof state.item?.removedAt !== 'string') || isTransactionConflict(e);
       if (!lost || attempt >= 10) throw e;
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+      await backOff(attempt);
     }
   }
 }

@@ -10,6 +10,7 @@ import { k, seqKey, PREFIX, encodeCursor, decodeCursor, CursorError } from './ke
 import { cancelledIndexes, isConditionalFailure, isTransactionConflict } from './errors.js';
 import { getConversation, indexKeys, lastMessageOf, type Conversation, type Visitor } from './conversations.js';
 import { newId } from '../domain/ids.js';
+import { backOff } from './backoff.js';
 
 export type FromType = 'visitor' | 'agent';
 
@@ -66,8 +67,6 @@ export async function findDuplicate(db: DynamoDBDocumentClient, tableName: strin
   return r.Item ? { messageId: r.Item.messageId as string, seq: Number(r.Item.seq), createdAt: r.Item.createdAt as string, duplicate: true } : undefined;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** SPEC §10.2: how long a post may try for its seq before it gives up (the handler answers 429). */
 export const SEQ_DEADLINE_MS = 3000;
 
@@ -80,11 +79,6 @@ export class SeqContentionError extends Error {
     super(`could not append to ${conversationId}: too much contention (${attempts} attempts)`);
     this.name = 'SeqContentionError';
   }
-}
-
-/** The longest a post waits after its attempt-th lost try (attempt counts from 0). */
-function backoffCapMs(attempt: number): number {
-  return Math.min(500, 5 * 2 ** Math.min(attempt, 10));
 }
 
 export interface AppendOptions {
@@ -111,13 +105,10 @@ export async function appendMessage(db: DynamoDBDocumentClient, tableName: strin
         if (d) return d;
       }
       if (!isConditionalFailure(e) && !isTransactionConflict(e)) throw e;
-      // Lost the race for this seq: back off (full jitter, doubling from 5 ms to 500 ms) and try the
-      // next free one. Each lost try is a refused conditional write, billed like a write: the doubling
-      // spreads a crowd out instead of having all of it retry every round (50 posts at once: about
-      // 400 refused writes instead of 950, and sooner; BENCHMARKS.md, "Posts racing for a seq").
-      // The summary may lag the messages (its writer has not got there yet, or died between its two
+      // Lost the race for this seq: back off (store/backoff.ts) and try the next free one. The
+      // summary may lag the messages (its writer has not got there yet, or died between its two
       // writes), so the next try is past both the summary and the seq just refused.
-      await sleep(Math.min(Math.max(0, deadline - Date.now()), Math.random() * backoffCapMs(attempt)));
+      await backOff(attempt + 1, deadline);
       const fresh = await getConversation(db, tableName, current.conversationId);
       if (!fresh) throw e;
       current = fresh;

@@ -9,6 +9,7 @@ import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from
 import { rateWindow } from '../domain/rate-window.js';
 import { k } from './keys.js';
 import { cancelledIndexes, isConditionalFailure, isTransactionConflict } from './errors.js';
+import { backOff } from './backoff.js';
 
 export interface Limit {
   /** What is counted, e.g. `conv-addr`; part of the key. */
@@ -22,7 +23,6 @@ export type Taken = { ok: true } | { ok: false; scope: string; retryAfterS: numb
 
 /** Retries of a transaction that lost a race with another one on the same counter. */
 const CONFLICT_ATTEMPTS = 8;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function update(tableName: string, l: Limit, windowId: string, ttl: number) {
   return {
@@ -59,7 +59,7 @@ export async function takeRate(db: DynamoDBDocumentClient, tableName: string, li
       // Many requests on one workspace's counter at once: a flood. Give up after a few tries and
       // call it what it is, rather than let the flood hold the request open.
       if (attempt >= CONFLICT_ATTEMPTS) return { ok: false, scope: limits[0]!.scope, retryAfterS: 1 };
-      await sleep(Math.random() * 10 * attempt);
+      await backOff(attempt);
     }
   }
 }

@@ -20,6 +20,7 @@ import type { Targets } from '../domain/fanout-plan.js';
 import { k, PREFIX } from './keys.js';
 import { isConditionalFailure, isTransactionConflict } from './errors.js';
 import { LISTED_NAME_ATTR } from './members.js';
+import { backOff } from './backoff.js';
 
 export const CONN_ATTR = 'conn#';
 export const DEV_ATTR = 'dev#';
@@ -176,7 +177,7 @@ export async function commitWithTargets(
       const ownFailed = reasons.slice(0, own.length).some((r) => r.Code === 'ConditionalCheckFailed');
       if (ownFailed) return false;
       if (attempt >= ATTEMPTS || !(isConditionalFailure(e) || isTransactionConflict(e))) throw e;
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 10 * attempt)));
+      await backOff(attempt);
     }
   }
 }
